@@ -1,0 +1,24 @@
+import type { VmExit } from './exit.ts';
+import type { Vcpu } from './vcpu.ts';
+
+/** Why a run stops (guest contract, "Ending a run"). */
+export type StopReason =
+  | { kind: 'debug-exit'; status: number }
+  | { kind: 'halted' }
+  | { kind: 'triple-fault'; detail: string }
+  | { kind: 'max-insns' }
+  | { kind: 'monitor-error'; detail: string };
+
+/** What the hardware does after the monitor handled an exit. */
+export type ExitOutcome = { kind: 'resume' } | { kind: 'stop'; reason: StopReason };
+
+/**
+ * The monitor: owns everything between the guest and the hardware. The CPU calls handleExit for
+ * every intercepted event; the monitor updates guest-visible state (its own), programs the
+ * hardware through the Vcpu, and resumes or stops the run.
+ */
+export interface Monitor {
+  /** Called once after reset, before the first instruction: set hardware state and intercepts. */
+  attach(vcpu: Vcpu): void;
+  handleExit(exit: VmExit, vcpu: Vcpu): ExitOutcome;
+}

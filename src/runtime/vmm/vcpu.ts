@@ -1,0 +1,69 @@
+import type { FlushScope } from '../mmu/types.ts';
+import type { PhysicalBus } from '../machine/bus.ts';
+
+/**
+ * What the monitor sees of the hardware CPU while it handles an exit: the guest's registers
+ * (as a VMCS would hold them), the hardware control state it may program, and a few services.
+ * The monitor never reaches into the interpreter's internals beyond this.
+ */
+
+/** Coarse operating mode, from hardware CR0.PE, EFLAGS.VM, EFER.LMA and CS.L/D. */
+export type CpuMode = 'real' | 'v86' | 'protected16' | 'protected32' | 'compat16' | 'compat32' | 'long64';
+
+/** Hardware control registers (what the CPU actually runs with). */
+export interface HardwareControl {
+  cr0: bigint;
+  cr3: bigint;
+  cr4: bigint;
+  efer: bigint;
+  /** CR8 / TPR (64-bit mode). */
+  cr8: bigint;
+  xcr0: bigint;
+}
+
+/** Which guest actions exit to the monitor. */
+export interface Intercepts {
+  /** MOV to/from CR0/3/4/8, CLTS, LMSW, SMSW: always true in trapspec. */
+  crAccess: boolean;
+  /** RDMSR/WRMSR of EFER (0xC0000080). */
+  efer: boolean;
+  /** Bit n set: hardware exception n exits instead of being delivered (e.g. #PF under shadow). */
+  exceptionBitmap: number;
+  invlpg: boolean;
+}
+
+export interface Vcpu {
+  readonly bus: PhysicalBus;
+  /** Full 64-bit value of general register n (0 = RAX … 15 = R15). */
+  readGpr(n: number): bigint;
+  /** Write a general register with `size` bytes; size 4 zero-extends to 64 bits as hardware does. */
+  writeGpr(n: number, value: bigint, size: 2 | 4 | 8): void;
+  readonly cpl: number;
+  readonly mode: CpuMode;
+  /** RFLAGS (low 32 bits). */
+  readonly rflags: number;
+  /** Current guest RIP (of the exiting instruction). */
+  readonly rip: bigint;
+  advanceRip(length: number): void;
+
+  /** The hardware control registers; set() applies a partial update and re-derives the mode. */
+  readonly control: Readonly<HardwareControl>;
+  setControl(update: Partial<HardwareControl>): void;
+  /** Hardware CR2 (the monitor sets it when it injects a #PF). */
+  cr2: bigint;
+
+  intercepts: Intercepts;
+
+  /**
+   * Deliver an exception to the guest when the monitor resumes it (event injection): delivered
+   * through the guest's IVT/IDT as the hardware would, with the error code pushed if given.
+   */
+  injectException(vector: number, errorCode?: number): void;
+  /** Drop hardware TLB entries. */
+  flushTlb(scope: FlushScope): void;
+  /**
+   * Store to guest memory through the current hardware translation (SMSW m16 emulation).
+   * Returns false if the access faulted; the fault has then been queued for injection.
+   */
+  writeLinear16(linear: number, value: number): boolean;
+}
