@@ -38,6 +38,8 @@ export interface PagingRegs {
   cr3: bigint;
   cr4: number; // low 32 bits of CR4 (PSE, PAE, PGE, PCIDE, SMEP, SMAP, LA57)
   efer: number; // NXE, LMA
+  /** Nested paging root (host-physical), or null when off. */
+  ncr3: bigint | null;
 }
 
 /** The MMU as the CPU uses it. Throws GuestFault(#PF) (src/runtime/cpu/fault.ts) on a fault. */

@@ -19,6 +19,9 @@ export interface HardwareControl {
   /** CR8 / TPR (64-bit mode). */
   cr8: bigint;
   xcr0: bigint;
+  /** Nested paging: host-physical root of the nested (guest-physical → host-physical) tables,
+   * 4-level format; null when nested paging is off. */
+  ncr3: bigint | null;
 }
 
 /** Which guest actions exit to the monitor. */
