@@ -32,6 +32,8 @@ export interface FieldIR {
   fixedValue?: bigint;
   /** CPUID feature name (declared in the CPU model) without which the field is reserved-mbz. */
   feature?: string;
+  /** The bit range as written in the spec (`MAXPHYADDR-1:12`), for docs. */
+  rangeText?: string;
   pos: SourcePos;
 }
 
@@ -64,6 +66,10 @@ export interface CpuFeatureIR {
   reg: 'eax' | 'ebx' | 'ecx' | 'edx';
   bit: number;
   present: boolean;
+  /** The CPUID bit reports the feature's absence (AMD's EferLmsleUnsupported). */
+  inverted?: boolean;
+  /** Why the feature is (not) modelled, from the spec. */
+  description?: string;
   pos: SourcePos;
 }
 
@@ -74,6 +80,7 @@ export interface CpuModelIR {
   maxLinearAddr: number;
   features: CpuFeatureIR[];
   file: string;
+  description?: string;
 }
 
 export interface SpecIR {
