@@ -18,8 +18,8 @@ export const MbInfoFlag = {
   LOADER_NAME: 1 << 9,
 } as const;
 
-/** Conventional memory in KiB, as QEMU reports it. */
-const LOWER_KIB = 640;
+/** Conventional memory in KiB (below the EBDA at 0x9FC00), as QEMU reports it. */
+const LOWER_KIB = 639;
 const MMAP_AVAILABLE = 1;
 const MMAP_RESERVED = 2;
 
