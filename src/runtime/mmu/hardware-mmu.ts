@@ -1,0 +1,223 @@
+/**
+ * The hardware MMU: TLB in front of the page walker, over the hardware paging registers
+ * (PagingRegs, kept current in place by the CPU). Implements the Translator contract.
+ *
+ * - Hits cost a few typed-array loads and no allocation.
+ * - Misses walk with A/D setting (R101, R102) and throw GuestFault(#PF) on a fault (CR2 is the
+ *   CPU's job when it delivers it).
+ * - Register changes are noticed on the next access: a CR3 change with PCIDE=0 drops non-global
+ *   entries (R42: CR3 only changes by MOV CR3 or task switch, both of which flush); with PCIDE=1
+ *   it switches the current PCID (entries stay tagged, R44); a change of a paging bit of
+ *   CR0/CR4/EFER (PG, WP, PSE, PAE, PGE, PCIDE, SMEP, SMAP, LA57, NXE, LMA) or of nCR3 drops
+ *   everything (R19, R20, R57–R59: flushing more than required is always allowed).
+ * - flush(scope) implements the invalidations the monitor and the CPU request.
+ * - PAE: the four PDPTEs are latched on the first walk after a flush or register change (R109).
+ * - Reserved-bit width: walks of monitor-owned tables (root at or above MONITOR_BASE, and the
+ *   nested tables) use HOST_MAXPHYADDR; walks of guest tables (direct mode, the guest dimension of
+ *   nested paging) use the guest model's GUEST_MAXPHYADDR, so no guest entry can name monitor
+ *   memory. The hardware accepts a monitor root above 4 GiB in CR3 in every paging mode (the
+ *   emulated host's CR3 is wide; only the root, entries are architectural).
+ */
+import { GuestFault, Vec } from '../cpu/fault.ts';
+import { GUEST_MAXPHYADDR, HOST_MAXPHYADDR, MONITOR_BASE, type PhysicalBus } from '../machine/bus.ts';
+import { NestedMap } from './nested-map.ts';
+import {
+  configure,
+  CR0_PG,
+  CR0_WP,
+  CR4_LA57,
+  CR4_PAE,
+  CR4_PCIDE,
+  CR4_PGE,
+  CR4_PSE,
+  CR4_SMAP,
+  CR4_SMEP,
+  EFER_LMA,
+  EFER_NXE,
+  newWalkConfig,
+  PagingMode,
+  type WalkConfig,
+} from './paging-config.ts';
+import { permIndex, Tlb } from './tlb.ts';
+import { Access, type FlushScope, type PagingRegs, type Translator } from './types.ts';
+import { allowed, walk, WalkResult, WALK_OK, WALK_SET_AD } from './walker.ts';
+
+const CR0_PAGING_BITS = CR0_PG | CR0_WP;
+const CR4_PAGING_BITS = CR4_PSE | CR4_PAE | CR4_PGE | CR4_PCIDE | CR4_SMEP | CR4_SMAP | CR4_LA57;
+const EFER_PAGING_BITS = EFER_NXE | EFER_LMA;
+
+export interface MmuStats {
+  misses: number;
+  walkFaults: number;
+  flushAll: number;
+  flushNonGlobal: number;
+  flushPcid: number;
+  flushPage: number;
+  /** Flushes the MMU did itself on noticing a register change. */
+  flushImplicit: number;
+}
+
+export class HardwareMmu implements Translator {
+  readonly tlb = new Tlb();
+  private readonly cfg: WalkConfig = newWalkConfig();
+  private readonly res = new WalkResult();
+  private readonly nested: NestedMap;
+  private readonly pdptes = new Uint32Array(8);
+  private pdptesValid = false;
+  // Snapshot of the registers the derived state was computed from.
+  private cr0 = -1;
+  private cr3 = -1n;
+  private cr4 = -1;
+  private efer = -1;
+  private ncr3: bigint | null = null;
+  private pge = false;
+  private pagingOff = true;
+  private nestedOn = false;
+  private readonly counters: MmuStats = {
+    misses: 0,
+    walkFaults: 0,
+    flushAll: 0,
+    flushNonGlobal: 0,
+    flushPcid: 0,
+    flushPage: 0,
+    flushImplicit: 0,
+  };
+
+  constructor(
+    private readonly bus: PhysicalBus,
+    private readonly regs: PagingRegs,
+  ) {
+    this.nested = new NestedMap(bus);
+    this.resync();
+  }
+
+  translate(linear: number, access: Access, user: boolean, ac: boolean): number {
+    const r = this.regs;
+    if (r.cr0 !== this.cr0 || r.cr3 !== this.cr3 || r.cr4 !== this.cr4 || r.efer !== this.efer || r.ncr3 !== this.ncr3) {
+      this.resync();
+    }
+    if (this.pagingOff) return linear >>> 0; // R106, no nested paging
+    const vpn = Math.floor(linear / 4096);
+    const tlb = this.tlb;
+    const i = vpn & tlb.mask;
+    if (tlb.tag[i] === vpn) {
+      const c = tlb.ctx[i];
+      if ((c === tlb.current || c === -1) && (tlb.perm[i] & (1 << permIndex(access, user, ac))) !== 0) {
+        return tlb.frame[i] + (linear & 0xfff);
+      }
+    }
+    return this.miss(linear, vpn, access, user, ac);
+  }
+
+  private miss(linear: number, vpn: number, access: Access, user: boolean, ac: boolean): number {
+    this.counters.misses++;
+    const stage2 = this.nestedOn ? this.nested : null;
+    const cfg = this.cfg;
+    if (cfg.mode === PagingMode.Pae && !this.pdptesValid) this.latchPdptes();
+    const res = this.res;
+    const code = walk(
+      this.bus,
+      cfg,
+      cfg.mode === PagingMode.Pae ? this.pdptes : null,
+      linear,
+      access,
+      user,
+      ac,
+      WALK_SET_AD,
+      res,
+      stage2,
+    );
+    if (code !== WALK_OK) {
+      this.counters.walkFaults++;
+      throw new GuestFault(Vec.PF, code, linear);
+    }
+    // Rights for every access kind; writes only once the leaf is dirty.
+    let perm = 0;
+    for (let a = 0; a < 3; a++) {
+      if (a === Access.Write && !res.dirty) continue;
+      if (allowed(cfg, res.user, res.writable, res.nx, a, false, false)) perm |= 1 << permIndex(a, false, false);
+      if (allowed(cfg, res.user, res.writable, res.nx, a, true, false)) perm |= 1 << permIndex(a, true, false);
+      if (allowed(cfg, res.user, res.writable, res.nx, a, false, true)) perm |= 1 << permIndex(a, false, true);
+    }
+    const pages = res.pageSize / 4096;
+    const first = vpn - (((vpn % pages) + pages) % pages);
+    this.tlb.insert(vpn, res.frame, perm, this.pge && res.global, first, pages);
+    return res.phys;
+  }
+
+  /** PDPTE registers (R109): read at CR3[31:5] (through stage 2 under nested paging). */
+  private latchPdptes(): void {
+    const root = this.cfg.root;
+    for (let k = 0; k < 4; k++) {
+      const gpa = root + k * 8;
+      const hpa = this.nestedOn ? this.nested.toHost(gpa, Access.Read) : gpa;
+      this.pdptes[k * 2] = this.bus.read32(hpa) >>> 0;
+      this.pdptes[k * 2 + 1] = this.bus.read32(hpa + 4) >>> 0;
+    }
+    this.pdptesValid = true;
+  }
+
+  private resync(): void {
+    const r = this.regs;
+    const pagingChanged =
+      ((r.cr0 ^ this.cr0) & CR0_PAGING_BITS) !== 0 ||
+      ((r.cr4 ^ this.cr4) & CR4_PAGING_BITS) !== 0 ||
+      ((r.efer ^ this.efer) & EFER_PAGING_BITS) !== 0 ||
+      r.ncr3 !== this.ncr3;
+    const cr3Changed = r.cr3 !== this.cr3;
+    this.cr0 = r.cr0;
+    this.cr3 = r.cr3;
+    this.cr4 = r.cr4;
+    this.efer = r.efer;
+    this.ncr3 = r.ncr3;
+    this.nestedOn = r.ncr3 !== null;
+    if (this.nestedOn) this.nested.setRoot(Number(BigInt.asUintN(52, r.ncr3 ?? 0n) & ~0xfffn));
+    configure(this.cfg, r.cr0, r.cr3, r.cr4, r.efer, HOST_MAXPHYADDR);
+    if (this.nestedOn || this.cfg.root < MONITOR_BASE) {
+      configure(this.cfg, r.cr0, r.cr3, r.cr4, r.efer, GUEST_MAXPHYADDR);
+    }
+    this.pagingOff = this.cfg.mode === PagingMode.Off && !this.nestedOn;
+    this.pge = (r.cr4 & CR4_PGE) !== 0;
+    const pcide = (r.cr4 & CR4_PCIDE) !== 0 && this.cfg.mode >= PagingMode.Level4;
+    this.pdptesValid = false;
+    if (pagingChanged) {
+      this.counters.flushImplicit++;
+      this.tlb.flushAll();
+      this.nested.invalidate();
+    } else if (cr3Changed && !pcide) {
+      this.counters.flushImplicit++;
+      this.tlb.flushNonGlobal();
+    }
+    this.tlb.setPcid(pcide ? Number(r.cr3 & 0xfffn) : 0);
+  }
+
+  flush(scope: FlushScope): void {
+    const c = this.counters;
+    switch (scope.kind) {
+      case 'all':
+        c.flushAll++;
+        this.tlb.flushAll();
+        this.nested.invalidate();
+        this.pdptesValid = false;
+        break;
+      case 'non-global':
+        c.flushNonGlobal++;
+        this.tlb.flushNonGlobal();
+        this.pdptesValid = false;
+        break;
+      case 'pcid':
+        c.flushPcid++;
+        this.tlb.flushPcid(scope.pcid);
+        this.pdptesValid = false;
+        break;
+      case 'page':
+        c.flushPage++;
+        this.tlb.flushPage(scope.linear);
+        break;
+    }
+  }
+
+  stats(): MmuStats {
+    return { ...this.counters };
+  }
+}
