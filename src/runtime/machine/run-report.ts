@@ -1,0 +1,84 @@
+import type { StopReason } from '../vmm/monitor.ts';
+import type { Vcpu } from '../vmm/vcpu.ts';
+import type { RunStats } from './machine.ts';
+import { describeVcpu } from './vcpu-report.ts';
+
+/**
+ * Process exit statuses of `trapspec run` (guest contract, "Ending a run"). Debug-exit statuses
+ * are always odd ((v << 1) | 1), so the statuses trapspec picks for itself are even.
+ */
+export const ExitStatus = {
+  HALTED: 0,
+  USAGE: 2,
+  TRIPLE_FAULT: 4,
+  MAX_INSNS: 6,
+  MONITOR_ERROR: 8,
+} as const;
+
+export function exitStatusFor(stop: StopReason): number {
+  switch (stop.kind) {
+    case 'debug-exit':
+      return stop.status & 0xff;
+    case 'halted':
+      return ExitStatus.HALTED;
+    case 'triple-fault':
+      return ExitStatus.TRIPLE_FAULT;
+    case 'max-insns':
+      return ExitStatus.MAX_INSNS;
+    case 'monitor-error':
+      return ExitStatus.MONITOR_ERROR;
+  }
+}
+
+/** The report on stderr when a run ends; empty for a debug exit (the guest chose to stop). */
+export function formatStop(stop: StopReason, vcpu: Vcpu, instructions: number): string {
+  switch (stop.kind) {
+    case 'debug-exit':
+      return '';
+    case 'halted':
+      return `trapspec: guest halted (HLT with nothing to wake it) after ${instructions} instructions\n`;
+    case 'triple-fault':
+      return `trapspec: triple fault after ${instructions} instructions\n${indent(stop.detail)}\n${describeVcpu(vcpu)}\n`;
+    case 'max-insns':
+      return `trapspec: stopped at the instruction limit (--max-insns ${instructions})\n${describeVcpu(vcpu)}\n`;
+    case 'monitor-error':
+      return `trapspec: monitor error after ${instructions} instructions: ${stop.detail}\n${describeVcpu(vcpu)}\n`;
+  }
+}
+
+/** --stats: instructions, speed, exits by reason, #UD by mnemonic, unknown ports, extra counters. */
+export function formatStats(stats: RunStats, paging: string): string {
+  const lines: string[] = ['trapspec: run statistics'];
+  const ips = stats.seconds > 0 ? Math.round(stats.instructions / stats.seconds) : 0;
+  lines.push(`  instructions        ${stats.instructions}`);
+  lines.push(`  time                ${stats.seconds.toFixed(3)} s (${ips} instructions/s)`);
+  lines.push(`  paging              ${paging}`);
+  const exits = sorted(stats.exits);
+  const totalExits = exits.reduce((n, [, c]) => n + c, 0);
+  lines.push(`  exits               ${totalExits}`);
+  for (const [name, count] of exits) lines.push(`    ${name.padEnd(18)}${count}`);
+  const ud = sorted(stats.cpu.udByMnemonic);
+  if (ud.length > 0) {
+    lines.push(`  #UD by mnemonic     ${ud.reduce((n, [, c]) => n + c, 0)}`);
+    for (const [name, count] of ud) lines.push(`    ${name.padEnd(18)}${count}`);
+  }
+  const ports = [...stats.unknownPorts.entries()].sort((a, b) => a[0] - b[0]);
+  if (ports.length > 0) {
+    lines.push(`  unknown ports       ${ports.reduce((n, [, c]) => n + c, 0)}`);
+    for (const [port, count] of ports) lines.push(`    0x${port.toString(16).padStart(4, '0').padEnd(16)}${count}`);
+  }
+  for (const [name, value] of Object.entries(stats.cpu.extra)) lines.push(`  ${name.padEnd(20)}${value}`);
+  for (const [name, value] of Object.entries(stats.extra)) lines.push(`  ${name.padEnd(20)}${value}`);
+  return `${lines.join('\n')}\n`;
+}
+
+function sorted<K>(map: ReadonlyMap<K, number>): [K, number][] {
+  return [...map.entries()].sort((a, b) => b[1] - a[1] || String(a[0]).localeCompare(String(b[0])));
+}
+
+function indent(text: string): string {
+  return text
+    .split('\n')
+    .map((line) => `  ${line}`)
+    .join('\n');
+}
