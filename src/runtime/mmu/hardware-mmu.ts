@@ -99,7 +99,7 @@ export class HardwareMmu implements Translator {
     if (this.pagingOff) return linear >>> 0; // R106, no nested paging
     const vpn = Math.floor(linear / 4096);
     const tlb = this.tlb;
-    const i = vpn & tlb.mask;
+    const i = (vpn ^ tlb.salt) & tlb.mask;
     if (tlb.tag[i] === vpn) {
       const c = tlb.ctx[i];
       if ((c === tlb.current || c === -1) && (tlb.perm[i] & (1 << permIndex(access, user, ac))) !== 0) {

@@ -1,5 +1,5 @@
 /**
- * A direct-mapped software TLB (SDM Vol. 3A §4.10). One slot per 4 KiB linear page number
+ * A direct-mapped software TLB (SDM Vol. 3A §4.10). One slot per 4 KiB linear page number and PCID
  * (large pages are cached as their 4 KiB pieces, remembering the large page for INVLPG). A hit is
  * a tag compare, a context compare and a permission-bit test on typed arrays: no allocation.
  *
@@ -37,6 +37,8 @@ export class Tlb {
   private pcidsUsed = false;
   /** Context of the current PCID (what a hit compares against). */
   current = 0;
+  /** Slot salt of the current PCID: slot = (vpn ^ salt) & mask, so PCIDs do not evict each other. */
+  salt = 0;
   private currentPcid = 0;
 
   constructor(bits = 12) {
@@ -57,6 +59,7 @@ export class Tlb {
     if (pcid !== 0) this.pcidsUsed = true;
     this.currentPcid = pcid;
     this.current = this.pcidCtx[pcid];
+    this.salt = (pcid * 613) & this.mask;
   }
 
   insert(
@@ -67,7 +70,7 @@ export class Tlb {
     firstVpn: number,
     pages: number,
   ): void {
-    const i = vpn & this.mask;
+    const i = (vpn ^ this.salt) & this.mask;
     this.tag[i] = vpn;
     this.frame[i] = frame;
     this.perm[i] = perm;
@@ -102,10 +105,14 @@ export class Tlb {
   /** INVLPG (R107): the page holding `linear`, global or not, including a whole large page. */
   flushPage(linear: number): void {
     const vpn = Math.floor(linear / 4096);
-    const i = vpn & this.mask;
+    const i = (vpn ^ this.salt) & this.mask;
     if (this.tag[i] === vpn) this.tag[i] = NaN;
-    if (!this.largeCached) return;
     const tag = this.tag;
+    if (this.pcidsUsed) {
+      // Global entries may sit in another PCID's slot.
+      for (let j = 0; j <= this.mask; j++) if (tag[j] === vpn) tag[j] = NaN;
+    }
+    if (!this.largeCached) return;
     for (let j = 0; j <= this.mask; j++) {
       const pages = this.pagePages[j];
       if (pages > 1 && tag[j] === tag[j]) {
