@@ -1,12 +1,16 @@
 import type { Command } from 'commander';
+import { runGen } from '../../../codegen/generate.ts';
+import { projectRoot } from './root.ts';
 
-/** Placeholder until the 'gen' command lands; owned by the issue that builds it. */
+/** `trapspec gen [--check]`: regenerate src/generated/ from spec/ (see docs/readme-dsl.md). */
 export function registerGen(program: Command): void {
   program
     .command('gen')
-    .description('(not built yet)')
-    .action(() => {
-      process.stderr.write('trapspec gen: not built yet\n');
-      process.exitCode = 2;
+    .description('regenerate src/generated/ from the spec (--check: fail if it is stale)')
+    .option('--check', 'regenerate in memory and list stale files instead of writing')
+    .action(async (opts: { check?: boolean }) => {
+      const report = await runGen(projectRoot(), { check: opts.check === true });
+      (report.ok ? process.stdout : process.stderr).write(`${report.text}\n`);
+      if (!report.ok) process.exitCode = 1;
     });
 }
