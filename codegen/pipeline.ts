@@ -1,6 +1,7 @@
 import type { SpecError, SpecIR } from './ir.ts';
 import { registersEmitter } from './emit/registers.ts';
 import { cpuModelEmitter } from './emit/cpu-model.ts';
+import { rulesEmitter } from './rules/emitter.ts';
 
 /**
  * `trapspec gen` is a pipeline: load the spec once, then run each emitter in order. An emitter
@@ -34,6 +35,7 @@ export interface Emitter {
 export const EMITTERS: readonly Emitter[] = [
   registersEmitter, // src/generated/registers/*.ts
   cpuModelEmitter, // src/generated/cpu-model.ts
+  rulesEmitter, // src/generated/handlers/*, src/generated/vectors/vectors.json, test/generated/* (issue 3)
 ];
 
 export type PipelineResult =

@@ -1,0 +1,291 @@
+import { type StatementStructures, StructureKind, VariableDeclarationKind } from 'ts-morph';
+import type { SpecIR } from '../ir.ts';
+import type { GeneratedFile } from '../pipeline.ts';
+import { docText, finishTs, printStructures } from './format.ts';
+import type { Expr, FlushArg, ModeClass, RegName, RuleIR, RuleSetIR, StmtIR } from '../rules/ir.ts';
+import { isBoolExpr } from '../rules/interp.ts';
+
+/**
+ * Emits src/generated/handlers/<rules file>.ts (one exported function per rule) and
+ * src/generated/handlers/index.ts (dispatch tables by exit kind). A handler is straight-line
+ * code over bigints: guards first (each `return cx.raise(...)`), then guest assignments,
+ * hardware programming and effects through RuleEffects (src/runtime/vmm/effects.ts).
+ */
+
+export const HANDLERS_DIR = 'src/generated/handlers';
+const MASK64 = (1n << 64n) - 1n;
+
+const GUEST_FIELD: Record<RegName, string> = { CR0: 'cr0', CR3: 'cr3', CR4: 'cr4', CR8: 'cr8', EFER: 'efer', XCR0: 'xcr0' };
+
+const MODE_VALUES: Record<ModeClass, string[]> = {
+  real: ['real'],
+  v86: ['v86'],
+  protected: ['protected16', 'protected32'],
+  compat: ['compat16', 'compat32'],
+  long64: ['long64'],
+};
+
+export function handlerName(rule: RuleIR): string {
+  const reg = rule.reg.charAt(0) + rule.reg.slice(1).toLowerCase();
+  return `${rule.access}${reg}`;
+}
+
+function hex(v: bigint): string {
+  return `0x${v.toString(16)}n`;
+}
+
+function bitMask(msb: number, lsb: number): bigint {
+  return (((1n << BigInt(msb - lsb + 1)) - 1n) << BigInt(lsb)) & MASK64;
+}
+
+/** Compiles rule expressions to TypeScript source. */
+class ExprCompiler {
+  /** Registers read at their start value (snapshotted before any assignment). */
+  readonly startRegs = new Set<RegName>();
+  usesMode = false;
+
+  constructor(private readonly param: string | undefined) {}
+
+  local(name: string): string {
+    return name === this.param ? 'operand' : `v_${name}`;
+  }
+
+  /** An int-valued expression. */
+  int(e: Expr): string {
+    return isBoolExpr(e) ? `(${this.bool(e)} ? 1n : 0n)` : this.raw(e);
+  }
+
+  /** A bool-valued expression. */
+  bool(e: Expr): string {
+    return isBoolExpr(e) ? this.raw(e) : `(${this.raw(e)} !== 0n)`;
+  }
+
+  private raw(e: Expr): string {
+    switch (e.k) {
+      case 'num':
+        return hex(e.v);
+      case 'bool':
+        return String(e.v);
+      case 'var':
+        return this.local(e.name);
+      case 'reg':
+        if (e.at === 'start') {
+          this.startRegs.add(e.reg);
+          return `start_${GUEST_FIELD[e.reg]}`;
+        }
+        return `g.${GUEST_FIELD[e.reg]}`;
+      case 'cpl':
+        return 'BigInt(cx.cpl)';
+      case 'index':
+        return 'cx.index';
+      case 'mode': {
+        this.usesMode = true;
+        const vals = e.modes.flatMap((m) => MODE_VALUES[m]);
+        return `(${vals.map((v) => `mode === '${v}'`).join(' || ')})`;
+      }
+      case 'bits':
+        if (e.bool) return `((${this.int(e.e)} & ${hex(bitMask(e.msb, e.lsb))}) !== 0n)`;
+        if (e.lsb === 0) return `(${this.int(e.e)} & ${hex(bitMask(e.msb, 0))})`;
+        return `((${this.int(e.e)} >> ${e.lsb}n) & ${hex(bitMask(e.msb - e.lsb, 0))})`;
+      case 'bin':
+        if (e.op === '<<') return `((${this.int(e.a)} << ${this.int(e.b)}) & ${hex(MASK64)})`;
+        return `(${this.int(e.a)} ${e.op} ${this.int(e.b)})`;
+      case 'cmp': {
+        const op = e.op === '==' ? '===' : e.op === '!=' ? '!==' : e.op;
+        if (isBoolExpr(e.a)) return `(${this.bool(e.a)} ${op} ${this.bool(e.b)})`;
+        return `(${this.int(e.a)} ${op} ${this.int(e.b)})`;
+      }
+      case 'inv':
+        return `(${this.int(e.e)} ^ ${hex(bitMask(e.width - 1, 0))})`;
+      case 'and':
+        return `(${this.bool(e.a)} && ${this.bool(e.b)})`;
+      case 'or':
+        return `(${this.bool(e.a)} || ${this.bool(e.b)})`;
+      case 'not':
+        return `!${this.bool(e.e)}`;
+      case 'with': {
+        let clear = 0n;
+        const parts: string[] = [];
+        for (const s of e.sets) {
+          const m = bitMask(s.msb, s.lsb);
+          clear |= m;
+          if (s.value.k === 'num') {
+            const v = (s.value.v << BigInt(s.lsb)) & m;
+            if (v !== 0n) parts.push(hex(v));
+          } else if (isBoolExpr(s.value)) {
+            parts.push(`(${this.bool(s.value)} ? ${hex(1n << BigInt(s.lsb))} : 0n)`);
+          } else {
+            parts.push(`((${this.int(s.value)} << ${s.lsb}n) & ${hex(m)})`);
+          }
+        }
+        const base = `(${this.int(e.e)} & ${hex(~clear & MASK64)})`;
+        return parts.length === 0 ? base : `(${[base, ...parts].join(' | ')})`;
+      }
+      case 'pdptes':
+        return `cx.loadPdptes(${this.int(e.cr3)})`;
+    }
+  }
+
+  flush(f: FlushArg): string {
+    switch (f.kind) {
+      case 'all':
+        return 'FLUSH_ALL';
+      case 'non-global':
+        return 'FLUSH_NON_GLOBAL';
+      case 'pcid':
+        return `{ kind: 'pcid', pcid: Number(${this.int(f.pcid)}) }`;
+      case 'page':
+        return `{ kind: 'page', linear: Number(BigInt.asIntN(64, ${this.int(f.linear)})) }`;
+    }
+  }
+}
+
+function compileStmt(st: StmtIR, c: ExprCompiler): string[] {
+  switch (st.k) {
+    case 'guard': {
+      const g = st.guard;
+      const code = g.errorCode === undefined ? 'undefined' : String(g.errorCode);
+      return [`// ${g.id}: ${g.text}${g.cites.length ? ` (${g.cites.join(', ')})` : ''}`, `if (${c.bool(g.cond)}) return cx.raise(${g.vector}, ${code});`];
+    }
+    case 'let':
+      return [`const ${c.local(st.name)} = ${isBoolExpr(st.e) ? c.bool(st.e) : c.int(st.e)};`];
+    case 'action': {
+      const a = st.action;
+      let body: string;
+      switch (a.k) {
+        case 'guest': {
+          const f = GUEST_FIELD[a.reg];
+          if (a.whole) body = `g.${f} = ${c.int(a.e)};`;
+          else {
+            const m = bitMask(a.msb, a.lsb);
+            const v = isBoolExpr(a.e) ? `(${c.bool(a.e)} ? ${hex(m)} : 0n)` : `((${c.int(a.e)} << ${a.lsb}n) & ${hex(m)})`;
+            body = `g.${f} = (g.${f} & ${hex(~m & MASK64)}) | ${v};`;
+          }
+          break;
+        }
+        case 'hardware':
+          body = `cx.setHardware('${GUEST_FIELD[a.reg]}', ${c.int(a.e)}, ${hex(a.ownedMask)});`;
+          break;
+        case 'result':
+          body = `cx.produce(${c.int(a.e)});`;
+          break;
+        case 'effect': {
+          const eff = a.effect;
+          body =
+            eff.name === 'paging_mode_changed'
+              ? 'cx.pagingModeChanged();'
+              : eff.name === 'cr3_loaded'
+                ? `cx.cr3Loaded(${c.flush(eff.scope)});`
+                : `cx.flushTlb(${c.flush(eff.scope)});`;
+          break;
+        }
+      }
+      const comment = `// ${st.text}`;
+      return st.when ? [comment, `if (${c.bool(st.when)}) ${body}`] : [comment, body];
+    }
+  }
+}
+
+function compileRule(rule: RuleIR): { name: string; body: string } {
+  const c = new ExprCompiler(rule.param);
+  const lines: string[] = [];
+  for (const st of rule.stmts) lines.push(...compileStmt(st, c));
+  const prologue: string[] = ['const g = cx.guest;'];
+  if (c.usesMode || rule.modes) prologue.push('const mode = cx.mode;');
+  for (const r of [...c.startRegs].sort()) prologue.push(`const start_${GUEST_FIELD[r]} = g.${GUEST_FIELD[r]};`);
+  if (rule.modes) {
+    const vals = rule.modes.flatMap((m) => MODE_VALUES[m]);
+    prologue.push(`// Only in ${rule.modes.join(', ')} (elsewhere #UD).`, `if (!(${vals.map((v) => `mode === '${v}'`).join(' || ')})) return cx.raise(6, undefined);`);
+  }
+  if (rule.param === undefined) prologue.push('void operand;');
+  return { name: handlerName(rule), body: [...prologue, ...lines, 'return true;'].join('\n') };
+}
+
+function fileBase(file: string): string {
+  return file.replace(/^.*\//, '').replace(/\.rules$/, '');
+}
+
+/** The exit kinds the dispatch table maps to rules. */
+function dispatchStatements(rules: RuleIR[], spec: SpecIR): StatementStructures[] {
+  const by = (access: string): RuleIR[] => rules.filter((r) => r.access === access);
+  const crTable = (access: string): string =>
+    `{ ${by(access)
+      .map((r) => `${Number(r.reg.slice(2))}: ${handlerName(r)}`)
+      .join(', ')} }`;
+  const msrIndex = (reg: RegName): number => {
+    const r = spec.registers.find((x) => x.name.toUpperCase() === reg);
+    if (r?.msr === undefined) throw new Error(`register ${reg} has no msr index`);
+    return r.msr;
+  };
+  const msrTable = (access: string): string =>
+    `new Map<number, RuleHandler>([${by(access)
+      .map((r) => `[0x${msrIndex(r.reg).toString(16)}, ${handlerName(r)}]`)
+      .join(', ')}])`;
+  const single = (access: string): string => {
+    const r = by(access)[0];
+    return r ? handlerName(r) : 'undefined';
+  };
+  const v = (name: string, type: string, init: string, doc: string): StatementStructures => ({
+    kind: StructureKind.VariableStatement,
+    isExported: true,
+    declarationKind: VariableDeclarationKind.Const,
+    docs: [doc],
+    declarations: [{ name, type, initializer: init }],
+  });
+  return [
+    v('CR_WRITE', 'Readonly<Record<number, RuleHandler | undefined>>', crTable('write'), 'MOV to CRn, by n (operand: the source value).'),
+    v('CR_READ', 'Readonly<Record<number, RuleHandler | undefined>>', crTable('read'), 'MOV from CRn, by n (result via RuleEffects.produce).'),
+    v('LMSW', 'RuleHandler | undefined', single('lmsw'), 'LMSW (operand: the 16-bit source).'),
+    v('CLTS', 'RuleHandler | undefined', single('clts'), 'CLTS.'),
+    v('SMSW', 'RuleHandler | undefined', single('smsw'), 'SMSW (result: the value to store; the operand size decides how much).'),
+    v('WRMSR', 'ReadonlyMap<number, RuleHandler>', msrTable('wrmsr'), 'WRMSR, by MSR index (operand: EDX:EAX).'),
+    v('RDMSR', 'ReadonlyMap<number, RuleHandler>', msrTable('rdmsr'), 'RDMSR, by MSR index (result: EDX:EAX).'),
+    v('XSETBV', 'RuleHandler | undefined', single('xsetbv'), 'XSETBV (operand: EDX:EAX; index: ECX).'),
+    v(
+      'RULE_IDS',
+      'Readonly<Record<string, RuleHandler>>',
+      `{ ${rules.map((r) => `'${r.id}': ${handlerName(r)}`).join(', ')} }`,
+      'Every handler by rule id (as cited in conformance vectors).',
+    ),
+  ];
+}
+
+export async function emitHandlers(set: RuleSetIR, spec: SpecIR): Promise<GeneratedFile[]> {
+  const files: GeneratedFile[] = [];
+  const imports: StatementStructures[] = [];
+  for (const file of set.files) {
+    const rules = set.rules.filter((r) => r.file === file);
+    if (rules.length === 0) continue;
+    const base = fileBase(file);
+    const needsFlush = rules.some((r) => r.stmts.some((s) => s.k === 'action' && s.action.k === 'effect' && s.action.effect.name !== 'paging_mode_changed'));
+    const fx = needsFlush ? ['FLUSH_ALL', 'FLUSH_NON_GLOBAL', 'type RuleEffects'] : ['type RuleEffects'];
+    const statements: StatementStructures[] = [
+      { kind: StructureKind.ImportDeclaration, moduleSpecifier: '../../runtime/vmm/effects.ts', namedImports: fx },
+    ];
+    for (const rule of rules) {
+      const { name, body } = compileRule(rule);
+      statements.push({
+        kind: StructureKind.Function,
+        name,
+        isExported: true,
+        docs: [docText(`on ${rule.access} ${rule.reg}${rule.param ? ` (${rule.param})` : ''} — ${file}:${rule.pos.line}${rule.cites.length ? ` (${rule.cites.join(', ')})` : ''}`)],
+        parameters: [
+          { name: 'cx', type: 'RuleEffects' },
+          { name: 'operand', type: 'bigint' },
+        ],
+        returnType: 'boolean',
+        statements: body,
+      });
+    }
+    const text = printStructures(`${HANDLERS_DIR}/${base}.ts`, statements);
+    files.push({ path: `${HANDLERS_DIR}/${base}.ts`, contents: await finishTs(file, text) });
+    imports.push({ kind: StructureKind.ImportDeclaration, moduleSpecifier: `./${base}.ts`, namedImports: rules.map(handlerName) });
+  }
+  const index: StatementStructures[] = [
+    { kind: StructureKind.ImportDeclaration, moduleSpecifier: '../../runtime/vmm/effects.ts', namedImports: ['type RuleHandler'] },
+    ...imports,
+    ...dispatchStatements(set.rules, spec),
+  ];
+  files.push({ path: `${HANDLERS_DIR}/index.ts`, contents: await finishTs(set.files.join(', '), printStructures(`${HANDLERS_DIR}/index.ts`, index)) });
+  return files;
+}

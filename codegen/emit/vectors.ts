@@ -1,0 +1,470 @@
+import type { SpecIR } from '../ir.ts';
+import type { GeneratedFile } from '../pipeline.ts';
+import { regFacts } from '../rules/facts.ts';
+import { interpretRule, type EffectRecord, type GuestRegs, type Outcome, type RuleState } from '../rules/interp.ts';
+import { REG_NAMES, type Expr, type RegFacts, type RegName, type RuleIR, type RuleSetIR } from '../rules/ir.ts';
+import type { CpuMode } from '../../src/runtime/vmm/vcpu.ts';
+
+/**
+ * Conformance vectors derived from the rules by the reference interpreter (rules/interp.ts).
+ * For each rule and each operating mode: every guard with a violating and a satisfying case,
+ * every field of the target register written (and read back through the expected guest
+ * state), every conditional action and effect triggered, at CPL 0 and 3. Candidate states and
+ * operands are enumerated deterministically; the first candidate that hits a target is kept.
+ * Schema: docs/vectors-schema.md.
+ */
+
+export const VECTORS_DIR = 'src/generated/vectors';
+export const VECTORS_PATH = `${VECTORS_DIR}/vectors.json`;
+export const VECTORS_SCHEMA = 'trapspec-vectors/1';
+const MASK64 = (1n << 64n) - 1n;
+
+/** Test modes: a name, the CPU mode the hardware reports, and a consistent guest state. */
+export type VectorMode = 'real' | 'protected' | 'paging32' | 'pae' | 'compat' | 'long64';
+
+interface ModeSpec {
+  mode: VectorMode;
+  cpuMode: CpuMode;
+  cls: 'real' | 'protected' | 'compat' | 'long64';
+  guest: GuestRegs;
+  cpls: number[];
+  /** Variations that keep the mode consistent (guest register overrides, PDPTE validity). */
+  variants: { guest?: Partial<GuestRegs>; pdptesValid?: boolean }[];
+}
+
+const CR0_ET = 0x10n;
+const CR0_PE = 0x1n;
+const CR0_PG = 0x8000_0000n;
+const CR4_PSE = 0x10n;
+const CR4_PAE = 0x20n;
+const CR4_PGE = 0x80n;
+const CR4_UMIP = 0x800n;
+const CR4_LA57 = 0x1000n;
+const CR4_PCIDE = 0x2_0000n;
+const CR4_OSXSAVE = 0x4_0000n;
+const EFER_SCE = 0x1n;
+const EFER_LME = 0x100n;
+const EFER_LMA = 0x400n;
+const EFER_NXE = 0x800n;
+
+function regs(p: Partial<GuestRegs>): GuestRegs {
+  return { CR0: 0n, CR3: 0n, CR4: 0n, CR8: 0n, EFER: 0n, XCR0: 1n, ...p };
+}
+
+const LEGACY_VARIANTS = [
+  {},
+  { guest: { EFER: EFER_LME } },
+  { guest: { CR4: CR4_PAE } },
+  { guest: { CR4: CR4_PAE, EFER: EFER_LME | EFER_NXE } },
+  { guest: { CR4: CR4_OSXSAVE | CR4_UMIP, EFER: EFER_SCE } },
+  { guest: { CR4: CR4_PAE }, pdptesValid: false },
+];
+const LONG_VARIANTS = [
+  {},
+  { guest: { CR4: CR4_PAE | CR4_PCIDE | CR4_PGE } },
+  { guest: { CR3: 0x3005n } },
+  { guest: { CR4: CR4_PAE | CR4_PCIDE, CR3: 0x3005n } },
+  { guest: { CR4: CR4_PAE | CR4_LA57 | CR4_OSXSAVE | CR4_UMIP } },
+  { guest: { CR8: 0x5n, XCR0: 0x7n, EFER: EFER_LME | EFER_LMA | EFER_NXE | EFER_SCE } },
+];
+
+export const MODES: readonly ModeSpec[] = [
+  { mode: 'real', cpuMode: 'real', cls: 'real', guest: regs({ CR0: 0x6000_0000n | CR0_ET }), cpls: [0], variants: LEGACY_VARIANTS },
+  { mode: 'protected', cpuMode: 'protected32', cls: 'protected', guest: regs({ CR0: CR0_PE | CR0_ET }), cpls: [0, 3], variants: LEGACY_VARIANTS },
+  {
+    mode: 'paging32',
+    cpuMode: 'protected32',
+    cls: 'protected',
+    guest: regs({ CR0: CR0_PG | CR0_PE | CR0_ET, CR3: 0x1000n }),
+    cpls: [0, 3],
+    variants: [{}, { guest: { CR4: CR4_PGE | CR4_PSE } }, { guest: { CR4: CR4_OSXSAVE | CR4_UMIP } }, { pdptesValid: false }],
+  },
+  {
+    mode: 'pae',
+    cpuMode: 'protected32',
+    cls: 'protected',
+    guest: regs({ CR0: CR0_PG | CR0_PE | CR0_ET, CR3: 0x2000n, CR4: CR4_PAE }),
+    cpls: [0, 3],
+    variants: [{}, { pdptesValid: false }, { guest: { CR4: CR4_PAE | CR4_PGE } }, { guest: { CR4: CR4_PAE | CR4_PGE }, pdptesValid: false }, { guest: { CR4: CR4_PAE | CR4_OSXSAVE | CR4_UMIP } }],
+  },
+  {
+    mode: 'compat',
+    cpuMode: 'compat32',
+    cls: 'compat',
+    guest: regs({ CR0: CR0_PG | CR0_PE | CR0_ET, CR3: 0x3000n, CR4: CR4_PAE, EFER: EFER_LME | EFER_LMA }),
+    cpls: [0, 3],
+    variants: LONG_VARIANTS,
+  },
+  {
+    mode: 'long64',
+    cpuMode: 'long64',
+    cls: 'long64',
+    guest: regs({ CR0: CR0_PG | CR0_PE | CR0_ET, CR3: 0x3000n, CR4: CR4_PAE, EFER: EFER_LME | EFER_LMA }),
+    cpls: [0, 3],
+    variants: LONG_VARIANTS,
+  },
+];
+
+// ---- the document -------------------------------------------------------------------------
+
+export interface VectorInstruction {
+  kind: 'mov-to-cr' | 'mov-from-cr' | 'lmsw' | 'clts' | 'smsw' | 'wrmsr' | 'rdmsr' | 'xsetbv';
+  cr?: number;
+  msr?: string;
+  /** Operand size in bytes: 4 outside 64-bit mode, 8 in it (MOV CR, SMSW r); 2 for LMSW. */
+  size: number;
+}
+
+export type EffectJson =
+  | { effect: 'paging_mode_changed' }
+  | { effect: 'cr3_loaded' | 'flush_tlb'; scope: { kind: string; pcid?: number; linear?: string } }
+  | { effect: 'load_pdptes'; cr3: string };
+
+export interface VectorJson {
+  id: string;
+  rule: string;
+  source: string;
+  /** What this vector covers: guard ids with /violated or /satisfied, field/<name>, action/<n>. */
+  covers: string[];
+  cites: string[];
+  initial: { mode: VectorMode; cpuMode: CpuMode; cpl: number; guest: Record<RegName, string>; pdptesValid: boolean };
+  instruction: VectorInstruction;
+  operand: string | null;
+  /** ECX (RDMSR/WRMSR: the MSR index; XSETBV: the XCR number). */
+  index: string | null;
+  expected: {
+    exception: { vector: number; mnemonic: string; errorCode: number | null; guard: string } | null;
+    guest: Record<RegName, string>;
+    hardware: Partial<Record<RegName, { value: string; mask: string }>>;
+    result: string | null;
+    effects: EffectJson[];
+    ripAdvanced: boolean;
+  };
+}
+
+export interface VectorsDoc {
+  schema: string;
+  sources: string[];
+  cpu: { name: string; vendor: string; maxPhysAddr: number };
+  modes: { mode: VectorMode; cpuMode: CpuMode; cpls: number[] }[];
+  count: number;
+  /** Targets no candidate reached (with this CPU model some guards are dominated by others). */
+  uncovered: { rule: string; mode: VectorMode; target: string }[];
+  vectors: VectorJson[];
+}
+
+const hex = (v: bigint): string => `0x${v.toString(16)}`;
+
+function guestJson(g: GuestRegs): Record<RegName, string> {
+  const o = {} as Record<RegName, string>;
+  for (const n of REG_NAMES) o[n] = hex(g[n]);
+  return o;
+}
+
+function effectJson(e: EffectRecord): EffectJson {
+  if (e.name === 'paging_mode_changed') return { effect: e.name };
+  if (e.name === 'load_pdptes') return { effect: e.name, cr3: hex(e.cr3) };
+  const s = e.scope;
+  const scope =
+    s.kind === 'pcid' ? { kind: s.kind, pcid: Number(s.pcid) } : s.kind === 'page' ? { kind: s.kind, linear: hex(s.linear) } : { kind: s.kind };
+  return { effect: e.name, scope };
+}
+
+// ---- candidates ---------------------------------------------------------------------------
+
+function rangeMask(msb: number, lsb: number): bigint {
+  return (((1n << BigInt(msb - lsb + 1)) - 1n) << BigInt(lsb)) & MASK64;
+}
+
+/** Field bit ranges of the rule's operand that its conditions look at. */
+function referencedRanges(rule: RuleIR): { msb: number; lsb: number }[] {
+  const out = new Map<string, { msb: number; lsb: number }>();
+  const walk = (e: Expr | undefined): void => {
+    if (!e) return;
+    switch (e.k) {
+      case 'bits':
+        if (e.e.k === 'var' || (e.e.k === 'reg' && e.e.reg === rule.reg)) out.set(`${e.msb}:${e.lsb}`, { msb: e.msb, lsb: e.lsb });
+        walk(e.e);
+        return;
+      case 'bin':
+      case 'cmp':
+      case 'and':
+      case 'or':
+        walk(e.a);
+        walk(e.b);
+        return;
+      case 'not':
+      case 'inv':
+        walk(e.e);
+        return;
+      case 'with':
+        walk(e.e);
+        for (const s of e.sets) walk(s.value);
+        return;
+      case 'pdptes':
+        walk(e.cr3);
+        return;
+      default:
+        return;
+    }
+  };
+  for (const s of rule.stmts) {
+    if (s.k === 'guard') walk(s.guard.cond);
+    else if (s.k === 'let') walk(s.e);
+    else walk(s.when);
+  }
+  return [...out.values()].sort((a, b) => a.lsb - b.lsb);
+}
+
+/** Operand candidates for a rule in a state: the current value with fields and reserved bits flipped. */
+function operands(rule: RuleIR, facts: RegFacts, base: bigint, width: bigint): bigint[] {
+  const out: bigint[] = [];
+  const seen = new Set<bigint>();
+  const add = (v: bigint): void => {
+    const x = v & width;
+    if (!seen.has(x)) {
+      seen.add(x);
+      out.push(x);
+    }
+  };
+  add(base);
+  const ranges = new Map<string, { msb: number; lsb: number }>();
+  for (const l of facts.layouts.values()) for (const f of l.fields.values()) ranges.set(`${f.msb}:${f.lsb}`, f);
+  const sorted = [...ranges.values()].sort((a, b) => a.lsb - b.lsb || a.msb - b.msb);
+  for (const f of sorted) {
+    add(base ^ (1n << BigInt(f.lsb)));
+    if (f.msb !== f.lsb) {
+      add(base ^ (1n << BigInt(f.msb)));
+      add(base | rangeMask(f.msb, f.lsb));
+      add(base & ~rangeMask(f.msb, f.lsb));
+    }
+  }
+  for (const l of facts.layouts.values()) {
+    for (const m of [l.reserved, l.ignored, l.hint]) {
+      for (let b = 0; b < 64; b++) {
+        const bit = 1n << BigInt(b);
+        if ((m & bit) !== 0n && ((m & (bit >> 1n)) === 0n || (m & (bit << 1n)) === 0n)) add(base | bit);
+      }
+    }
+  }
+  const refs = referencedRanges(rule);
+  for (let i = 0; i < refs.length; i++) {
+    for (let j = i + 1; j < refs.length; j++) add(base ^ (1n << BigInt(refs[i]!.lsb)) ^ (1n << BigInt(refs[j]!.lsb)));
+  }
+  for (let i = 0; i < refs.length; i++) {
+    for (let j = i + 1; j < refs.length; j++) {
+      for (let k = j + 1; k < refs.length; k++)
+        add(base ^ (1n << BigInt(refs[i]!.lsb)) ^ (1n << BigInt(refs[j]!.lsb)) ^ (1n << BigInt(refs[k]!.lsb)));
+    }
+  }
+  add(0n);
+  return out;
+}
+
+const INSTRUCTION_KIND: Record<string, VectorInstruction['kind']> = {
+  write: 'mov-to-cr',
+  read: 'mov-from-cr',
+  lmsw: 'lmsw',
+  clts: 'clts',
+  smsw: 'smsw',
+  wrmsr: 'wrmsr',
+  rdmsr: 'rdmsr',
+  xsetbv: 'xsetbv',
+};
+
+function instructionFor(rule: RuleIR, m: ModeSpec, spec: SpecIR): VectorInstruction {
+  const kind = INSTRUCTION_KIND[rule.access]!;
+  const size = m.cls === 'long64' ? 8 : 4;
+  switch (rule.access) {
+    case 'write':
+    case 'read':
+      return { kind, cr: Number(rule.reg.slice(2)), size };
+    case 'lmsw':
+      return { kind, size: 2 };
+    case 'clts':
+      return { kind, size: 0 };
+    case 'smsw':
+      return { kind, size };
+    case 'wrmsr':
+    case 'rdmsr': {
+      const msr = spec.registers.find((r) => r.name.toUpperCase() === rule.reg)?.msr ?? 0;
+      return { kind, msr: hex(BigInt(msr)), size: 8 };
+    }
+    case 'xsetbv':
+      return { kind, size: 8 };
+  }
+}
+
+/** Operand width mask as the hardware delivers it (R4, R38: 32-bit outside 64-bit mode). */
+function operandWidth(rule: RuleIR, m: ModeSpec): bigint {
+  if (rule.access === 'lmsw') return 0xffffn;
+  if (rule.access === 'write' && m.cls !== 'long64') return 0xffff_ffffn;
+  return MASK64;
+}
+
+function baseOperand(rule: RuleIR, g: GuestRegs): bigint {
+  return g[rule.reg];
+}
+
+// ---- selection ----------------------------------------------------------------------------
+
+interface Candidate {
+  m: ModeSpec;
+  state: RuleState;
+  operand: bigint | null;
+  index: bigint | null;
+  out: Outcome;
+}
+
+function targetsOf(rule: RuleIR, c: Candidate, facts: RegFacts): string[] {
+  const t: string[] = [];
+  for (const g of c.out.guards) t.push(`${g.id}/${g.fired ? 'violated' : 'satisfied'}`);
+  if (c.out.exception?.guard.endsWith('/modes')) t.push(`${rule.id}/modes/violated`);
+  if (c.out.exception === undefined) {
+    if (rule.modes) t.push(`${rule.id}/modes/satisfied`);
+    t.push(`cpl${c.state.cpl}/completed`);
+    for (const i of c.out.actions) t.push(`action/${i}`);
+    if (c.operand !== null) {
+      const before = c.state.guest[rule.reg];
+      const after = c.out.guest[rule.reg];
+      for (const l of facts.layouts.values())
+        for (const [name, f] of l.fields) {
+          const m = rangeMask(f.msb, f.lsb);
+          if (((c.operand ^ before) & m) !== 0n) t.push(`field/${name}/written${(after & m) === (c.operand & m) ? '' : '-not-stored'}`);
+        }
+    } else {
+      t.push('read');
+    }
+  } else {
+    t.push(`cpl${c.state.cpl}/faulted`);
+  }
+  return [...new Set(t)];
+}
+
+function allTargets(rule: RuleIR, facts: RegFacts, m: ModeSpec): string[] {
+  const t: string[] = [];
+  if (rule.modes) t.push(`${rule.id}/modes/${rule.modes.includes(m.cls) ? 'satisfied' : 'violated'}`);
+  if (rule.modes && !rule.modes.includes(m.cls)) return t;
+  for (const s of rule.stmts) if (s.k === 'guard') t.push(`${s.guard.id}/violated`, `${s.guard.id}/satisfied`);
+  rule.stmts.forEach((s, i) => {
+    if (s.k === 'action' && s.action.k !== 'result') t.push(`action/${i}`);
+  });
+  return t;
+}
+
+function describe(rule: RuleIR, target: string): string[] {
+  const gid = /^(.*\/g\d+)\//.exec(target)?.[1];
+  if (gid) {
+    const s = rule.stmts.find((x) => x.k === 'guard' && x.guard.id === gid);
+    if (s && s.k === 'guard') return s.guard.cites;
+  }
+  const a = /^action\/(\d+)$/.exec(target);
+  if (a) {
+    const s = rule.stmts[Number(a[1])];
+    if (s && s.k === 'action') return s.cites;
+  }
+  return [];
+}
+
+function vectorsForRule(rule: RuleIR, facts: RegFacts, spec: SpecIR, doc: VectorsDoc): void {
+  for (const m of MODES) {
+    const wanted = new Set(allTargets(rule, facts, m));
+    const seen = new Set<string>();
+    const picked: { c: Candidate; covers: string[] }[] = [];
+    const consider = (c: Candidate): void => {
+      const covers = targetsOf(rule, c, facts).filter((t) => !seen.has(t));
+      // Keep a candidate only if it reaches something new that matters.
+      const useful = covers.filter((t) => wanted.has(t) || t.startsWith('field/') || t.startsWith('cpl') || t === 'read');
+      if (useful.length === 0) return;
+      for (const t of useful) seen.add(t);
+      picked.push({ c, covers: useful });
+    };
+    for (const cpl of m.cpls) {
+      for (const v of m.variants) {
+        const guest = { ...m.guest, ...(v.guest ?? {}) };
+        const state: RuleState = { guest, cpl, mode: m.cls, index: 0n, pdptesValid: v.pdptesValid ?? true };
+        const indices: bigint[] =
+          rule.access === 'xsetbv' ? [0n, 1n] : rule.access === 'wrmsr' || rule.access === 'rdmsr' ? [BigInt(instructionFor(rule, m, spec).msr ?? 0)] : [-1n];
+        for (const idx of indices) {
+          const st: RuleState = { ...state, index: idx < 0n ? 0n : idx };
+          const index = idx < 0n ? null : idx;
+          if (rule.param === undefined) {
+            consider({ m, state: st, operand: null, index, out: interpretRule(rule, st, 0n) });
+            continue;
+          }
+          const width = operandWidth(rule, m);
+          for (const op of operands(rule, facts, baseOperand(rule, guest) & width, width)) {
+            consider({ m, state: st, operand: op, index, out: interpretRule(rule, st, op) });
+          }
+        }
+      }
+    }
+    for (const t of wanted) if (!seen.has(t)) doc.uncovered.push({ rule: rule.id, mode: m.mode, target: t });
+    picked.forEach(({ c, covers }, n) => {
+      const ex = c.out.exception;
+      const guardStmt = ex ? rule.stmts.find((s) => s.k === 'guard' && s.guard.id === ex.guard) : undefined;
+      doc.vectors.push({
+        id: `${rule.id}/${m.mode}/${n + 1}`,
+        rule: rule.id,
+        source: `${rule.file}:${rule.pos.line}`,
+        covers,
+        cites: [...new Set(covers.flatMap((t) => describe(rule, t)))],
+        initial: { mode: m.mode, cpuMode: m.cpuMode, cpl: c.state.cpl, guest: guestJson(c.state.guest), pdptesValid: c.state.pdptesValid },
+        instruction: instructionFor(rule, m, spec),
+        operand: c.operand === null ? null : hex(c.operand),
+        index: c.index === null ? null : hex(c.index),
+        expected: {
+          exception: ex
+            ? {
+                vector: ex.vector,
+                mnemonic: guardStmt && guardStmt.k === 'guard' ? guardStmt.guard.mnemonic : '#UD',
+                errorCode: ex.errorCode ?? null,
+                guard: ex.guard,
+              }
+            : null,
+          guest: guestJson(c.out.guest),
+          hardware: Object.fromEntries(
+            Object.entries(c.out.hardware).map(([k, v]) => [k, { value: hex(v.value), mask: hex(v.mask) }]),
+          ) as VectorJson['expected']['hardware'],
+          result: c.out.result === undefined ? null : hex(c.out.result),
+          effects: c.out.effects.map(effectJson),
+          ripAdvanced: ex === undefined,
+        },
+      });
+    });
+  }
+}
+
+export function buildVectors(set: RuleSetIR, spec: SpecIR): VectorsDoc {
+  const facts = regFacts(spec);
+  const doc: VectorsDoc = {
+    schema: VECTORS_SCHEMA,
+    sources: set.files,
+    cpu: { name: spec.cpu.name, vendor: spec.cpu.vendor, maxPhysAddr: spec.cpu.maxPhysAddr },
+    modes: MODES.map((m) => ({ mode: m.mode, cpuMode: m.cpuMode, cpls: m.cpls })),
+    count: 0,
+    uncovered: [],
+    vectors: [],
+  };
+  for (const rule of set.rules) vectorsForRule(rule, facts.get(rule.reg)!, spec, doc);
+  doc.count = doc.vectors.length;
+  return doc;
+}
+
+/** One vector per line: diffable, and still plain JSON. */
+export function vectorsJson(doc: VectorsDoc): string {
+  const { vectors, uncovered, ...head } = doc;
+  const lines = [
+    '{',
+    ...Object.entries(head).map(([k, v]) => `  ${JSON.stringify(k)}: ${JSON.stringify(v)},`),
+    `  "uncovered": [${uncovered.map((u) => `\n    ${JSON.stringify(u)}`).join(',')}${uncovered.length ? '\n  ' : ''}],`,
+    `  "vectors": [${vectors.map((v) => `\n    ${JSON.stringify(v)}`).join(',')}\n  ]`,
+    '}',
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+export function emitVectors(set: RuleSetIR, spec: SpecIR): { files: GeneratedFile[]; doc: VectorsDoc } {
+  const doc = buildVectors(set, spec);
+  return { files: [{ path: VECTORS_PATH, contents: vectorsJson(doc) }], doc };
+}

@@ -1,0 +1,77 @@
+import { CPU_MODEL, cpuidLeaf, HAS_FEATURE, type CpuidResult } from '../../generated/cpu-model.ts';
+
+/**
+ * CPUID as the trap monitor answers it: the generated CPU model (spec/cpu/*.cpu: vendor,
+ * MAXPHYADDR, every feature that decides which control-register bits exist) plus what the spec
+ * does not describe because it is not a control-register matter:
+ * - leaf 1 EAX: family 6 signature; EDX: the instruction-set basics the interpreter implements
+ *   (TSC, MSR, CX8, CMOV) so guests that probe them find them; ECX[27] OSXSAVE mirrors the
+ *   guest's CR4.OSXSAVE, as hardware does;
+ * - leaf 0Dh: XSAVE area sizes for the components the model enumerates.
+ * Features are therefore consistent with the rules: a CR4/EFER/XCR0 bit is writable exactly
+ * when its feature is reported here.
+ */
+
+export interface CpuModel {
+  readonly name: string;
+  readonly vendor: string;
+  readonly maxPhysAddr: number;
+  /** The static CPUID answer of the model (features, vendor, address sizes). */
+  cpuidLeaf(leaf: number, subleaf: number): CpuidResult;
+}
+
+/** The model generated from spec/cpu. */
+export const SPEC_CPU_MODEL: CpuModel = {
+  name: CPU_MODEL.name,
+  vendor: CPU_MODEL.vendor,
+  maxPhysAddr: CPU_MODEL.maxPhysAddr,
+  cpuidLeaf,
+};
+
+const LEAF1_EAX_SIGNATURE = 0x0000_06f1; // family 6, model 15, stepping 1
+const LEAF1_EDX_ISA = (1 << 4) | (1 << 5) | (1 << 8) | (1 << 15); // TSC MSR CX8 CMOV
+const LEAF1_ECX_OSXSAVE = 1 << 27;
+const CR4_OSXSAVE = 1n << 18n;
+
+/** XSAVE standard-format layout (SDM Vol. 1 §13.4): component → [offset, size]. */
+const XSAVE_COMPONENTS: ReadonlyArray<[bit: number, offset: number, size: number]> = [
+  [0, 0, 160],
+  [1, 160, 256],
+  [2, 576, 256],
+  [9, 2688, 8],
+];
+const XSAVE_LEGACY_AND_HEADER = 576;
+
+function xsaveSize(xcr0: number): number {
+  let size = XSAVE_LEGACY_AND_HEADER;
+  for (const [bit, offset, len] of XSAVE_COMPONENTS) if (bit >= 2 && (xcr0 & (1 << bit)) !== 0) size = Math.max(size, offset + len);
+  return size;
+}
+
+/** Answer CPUID(leaf, subleaf) for a guest whose CR4 and XCR0 are given. Writes into `out`. */
+export function answerCpuid(model: CpuModel, leaf: number, subleaf: number, guestCr4: bigint, guestXcr0: bigint, out: CpuidResult): void {
+  const r = model.cpuidLeaf(leaf >>> 0, subleaf >>> 0);
+  out.eax = r.eax;
+  out.ebx = r.ebx;
+  out.ecx = r.ecx;
+  out.edx = r.edx;
+  if (leaf === 1) {
+    out.eax = LEAF1_EAX_SIGNATURE;
+    out.edx = (out.edx | LEAF1_EDX_ISA) >>> 0;
+    out.ecx = (out.ecx & ~LEAF1_ECX_OSXSAVE) >>> 0;
+    if ((guestCr4 & CR4_OSXSAVE) !== 0n && HAS_FEATURE.XSAVE) out.ecx = (out.ecx | LEAF1_ECX_OSXSAVE) >>> 0;
+  } else if (leaf === 0xd && HAS_FEATURE.XSAVE) {
+    if (subleaf === 0) {
+      // EAX: supported XCR0 bits (from the model); EBX: size for the current XCR0; ECX: maximum.
+      out.ebx = xsaveSize(Number(guestXcr0 & 0xffff_ffffn));
+      out.ecx = xsaveSize(out.eax);
+    } else if (subleaf >= 2) {
+      const c = XSAVE_COMPONENTS.find(([bit]) => bit === subleaf && (r.eax | 1) !== 0);
+      const supported = (model.cpuidLeaf(0xd, 0).eax & (1 << subleaf)) !== 0;
+      if (c && supported) {
+        out.eax = c[2];
+        out.ebx = c[1];
+      }
+    }
+  }
+}

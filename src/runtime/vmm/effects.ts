@@ -1,0 +1,63 @@
+import type { FlushScope } from '../mmu/types.ts';
+import type { GuestControl } from './paging.ts';
+import type { CpuMode } from './vcpu.ts';
+
+/**
+ * The boundary between the generated exit handlers (src/generated/handlers/, from
+ * spec/rules/*.rules) and the hand-written monitor: everything a rule can read or cause goes
+ * through this interface and nothing else. The trap monitor implements it with the paging
+ * strategy and the Vcpu (rule-context.ts); tests implement it with recording fakes.
+ *
+ * A handler is called after the CPU has decoded the instruction and checked #UD and CPL
+ * (cr-rules.md R1-R3); it decides guest-visible state, the hardware's non-paging bits and the
+ * effects, or raises an exception — in which case it has changed nothing (no state, no effect
+ * other than the PDPTE load a guard asked for).
+ */
+
+/** The control registers as the guest believes them; GuestControl plus CR8 and XCR0. */
+export interface GuestState extends GuestControl {
+  cr8: bigint;
+  xcr0: bigint;
+}
+
+/** Hardware registers a handler programs directly (CR3 is always the strategy's). */
+export type HardwareReg = 'cr0' | 'cr4' | 'cr8' | 'efer' | 'xcr0';
+
+export interface RuleEffects {
+  /** Current privilege level at the exit. */
+  readonly cpl: number;
+  readonly mode: CpuMode;
+  /** ECX at the exit (RDMSR/WRMSR: the MSR index; XSETBV: the XCR number). */
+  readonly index: bigint;
+  /** The monitor's guest-visible registers; handlers assign them directly. */
+  readonly guest: GuestState;
+  /**
+   * Program a hardware register: bits in `strategyOwned` keep their hardware value (they
+   * belong to the paging strategy: CR0.PG/WP, CR4 paging bits, EFER.LME/LMA), the others take
+   * `value`.
+   */
+  setHardware(reg: HardwareReg, value: bigint, strategyOwned: bigint): void;
+  /** Effect `paging_mode_changed`: the strategy re-derives paging from the guest state. */
+  pagingModeChanged(): void;
+  /** Effect `cr3_loaded(scope)`: the guest loaded CR3 (already in guest.cr3). */
+  cr3Loaded(scope: FlushScope): void;
+  /** Effect `flush_tlb(scope)`. */
+  flushTlb(scope: FlushScope): void;
+  /** Guard helper `pdptes_ok(cr3)`: load and check the four PAE PDPTEs (R16, R41, R55). */
+  loadPdptes(cr3: bigint): boolean;
+  /** Raise an exception in the guest instead of completing; returns false for `return`. */
+  raise(vector: number, errorCode: number | undefined): false;
+  /** The value a read-type rule (MOV from CR, SMSW, RDMSR) gives the guest. */
+  produce(value: bigint): void;
+}
+
+/** A generated handler: true when the instruction completed (RIP advances), false on a fault. */
+export type RuleHandler = (cx: RuleEffects, operand: bigint) => boolean;
+
+export const FLUSH_ALL: FlushScope = { kind: 'all' };
+export const FLUSH_NON_GLOBAL: FlushScope = { kind: 'non-global' };
+
+/** Copy of a guest state (tests, snapshots). */
+export function cloneGuest(g: GuestState): GuestState {
+  return { cr0: g.cr0, cr3: g.cr3, cr4: g.cr4, efer: g.efer, cr8: g.cr8, xcr0: g.xcr0 };
+}

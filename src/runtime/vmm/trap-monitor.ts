@@ -1,0 +1,212 @@
+import type { IoBus } from '../machine/bus.ts';
+import type { CpuidResult } from '../../generated/cpu-model.ts';
+import { CLTS, CR_READ, CR_WRITE, LMSW, RDMSR, SMSW, WRMSR, XSETBV } from '../../generated/handlers/index.ts';
+import { answerCpuid, SPEC_CPU_MODEL, type CpuModel } from './cpuid.ts';
+import type { GuestState, RuleHandler } from './effects.ts';
+import type { CrAccessExit, IoExit, MsrExit, VmExit } from './exit.ts';
+import type { ExitOutcome, Monitor, StopReason } from './monitor.ts';
+import type { PagingStrategy } from './paging.ts';
+import { RuleContext } from './rule-context.ts';
+import type { Vcpu } from './vcpu.ts';
+
+/**
+ * The trap-and-emulate monitor. Control-register, EFER and XCR0 exits go to the handlers
+ * generated from spec/rules (through RuleContext, the RuleEffects implementation); CPUID is
+ * answered from the CPU model; port I/O goes to the I/O bus; INVLPG, #PF and nested faults go
+ * to the paging strategy. The monitor never decodes guest instructions: everything it needs is
+ * in the exit (VMX-style qualification) and the Vcpu's registers.
+ */
+
+export interface TrapMonitorOptions {
+  /** Port I/O; `takeStop` (PortIoBus) reports a device that ended the run (debug exit). */
+  io: IoBus & { takeStop?(): StopReason | null };
+  paging: PagingStrategy;
+  cpuModel?: CpuModel;
+}
+
+const RESUME: ExitOutcome = { kind: 'resume' };
+const HALTED: ExitOutcome = { kind: 'stop', reason: { kind: 'halted' } };
+const GP = 13;
+const UD = 6;
+const PF = 14;
+const RAX = 0;
+const RCX = 1;
+const RDX = 2;
+const RBX = 3;
+const LOW32 = 0xffff_ffffn;
+
+function sizeMask(size: number): bigint {
+  return size === 8 ? 0xffff_ffff_ffff_ffffn : size === 4 ? LOW32 : 0xffffn;
+}
+
+export class TrapMonitor implements Monitor {
+  /** The guest-visible control registers (read by the paging strategy, owned by the rules). */
+  readonly guest: GuestState = { cr0: 0n, cr3: 0n, cr4: 0n, efer: 0n, cr8: 0n, xcr0: 1n };
+  readonly paging: PagingStrategy;
+  private readonly io: TrapMonitorOptions['io'];
+  private readonly cpuModel: CpuModel;
+  private readonly cx: RuleContext;
+  private readonly cpuidOut: CpuidResult = { eax: 0, ebx: 0, ecx: 0, edx: 0 };
+  /** Exits by reason, for --stats. */
+  readonly exitCounts = new Map<string, number>();
+
+  constructor(options: TrapMonitorOptions) {
+    this.io = options.io;
+    this.paging = options.paging;
+    this.cpuModel = options.cpuModel ?? SPEC_CPU_MODEL;
+    this.cx = new RuleContext(this.guest, this.paging);
+  }
+
+  /** The CPU's architectural control registers become the guest's; the strategy programs the hardware. */
+  attach(vcpu: Vcpu): void {
+    const hw = vcpu.control;
+    this.guest.cr0 = hw.cr0 | 0x10n; // R18: ET reads 1
+    this.guest.cr3 = hw.cr3;
+    this.guest.cr4 = hw.cr4;
+    this.guest.efer = hw.efer;
+    this.guest.cr8 = hw.cr8;
+    this.guest.xcr0 = hw.xcr0;
+    vcpu.intercepts = { ...vcpu.intercepts, crAccess: true, efer: true };
+    this.paging.attach(vcpu, this.guest);
+  }
+
+  handleExit(exit: VmExit, vcpu: Vcpu): ExitOutcome {
+    this.exitCounts.set(exit.reason, (this.exitCounts.get(exit.reason) ?? 0) + 1);
+    switch (exit.reason) {
+      case 'cr-access':
+        return this.crAccess(exit, vcpu);
+      case 'rdmsr':
+      case 'wrmsr':
+        return this.msr(exit, vcpu);
+      case 'xsetbv': {
+        const value = ((vcpu.readGpr(RDX) & LOW32) << 32n) | (vcpu.readGpr(RAX) & LOW32);
+        return this.run(XSETBV, vcpu, value, vcpu.readGpr(RCX) & LOW32, exit.insnLength);
+      }
+      case 'cpuid':
+        return this.cpuid(vcpu, exit.insnLength);
+      case 'hlt':
+        // No interrupt source exists in this machine, so HLT never wakes: with IF=0 it is the
+        // guest contract's "halted", and with IF=1 it would wait forever — stop as halted too.
+        vcpu.advanceRip(exit.insnLength);
+        return HALTED;
+      case 'io':
+        return this.ioExit(exit, vcpu);
+      case 'invlpg':
+        // R107: legal in every mode at CPL 0 (Palacios P21 stopped the VM with paging off).
+        if (vcpu.cpl !== 0) return this.inject(vcpu, GP, 0);
+        this.paging.flush(vcpu, this.guest, { kind: 'page', linear: exit.linear });
+        vcpu.advanceRip(exit.insnLength);
+        return RESUME;
+      case 'exception':
+        if (exit.vector === PF) return this.paging.handlePageFault(exit, vcpu, this.guest);
+        return this.inject(vcpu, exit.vector, exit.errorCode);
+      case 'npf':
+        return this.paging.handleNestedFault(exit, vcpu, this.guest);
+    }
+  }
+
+  /** Run a generated handler; complete the instruction or inject what it raised. */
+  private run(handler: RuleHandler | undefined, vcpu: Vcpu, operand: bigint, index: bigint, insnLength: number): ExitOutcome {
+    if (!handler) return this.inject(vcpu, UD, undefined);
+    this.cx.arm(vcpu, index);
+    if (!handler(this.cx, operand)) return this.inject(vcpu, this.cx.faultVector, this.cx.faultCode);
+    vcpu.advanceRip(insnLength);
+    return RESUME;
+  }
+
+  private inject(vcpu: Vcpu, vector: number, errorCode: number | undefined): ExitOutcome {
+    vcpu.injectException(vector, errorCode);
+    return RESUME;
+  }
+
+  private crAccess(exit: CrAccessExit, vcpu: Vcpu): ExitOutcome {
+    const op = exit.operand;
+    switch (exit.access) {
+      case 'mov-to-cr': {
+        if (op.kind !== 'reg') return this.inject(vcpu, UD, undefined);
+        // R4, R38: 32-bit operand outside 64-bit mode, 64-bit in it (the exit says which).
+        const value = vcpu.readGpr(op.gpr) & sizeMask(op.size);
+        return this.run(CR_WRITE[exit.cr], vcpu, value, 0n, exit.insnLength);
+      }
+      case 'mov-from-cr': {
+        if (op.kind !== 'reg') return this.inject(vcpu, UD, undefined);
+        const h = CR_READ[exit.cr];
+        if (!h) return this.inject(vcpu, UD, undefined);
+        this.cx.arm(vcpu, 0n);
+        if (!h(this.cx, 0n)) return this.inject(vcpu, this.cx.faultVector, this.cx.faultCode);
+        vcpu.writeGpr(op.gpr, this.cx.result & sizeMask(op.size), op.size);
+        vcpu.advanceRip(exit.insnLength);
+        return RESUME;
+      }
+      case 'clts':
+        return this.run(CLTS, vcpu, 0n, 0n, exit.insnLength);
+      case 'lmsw':
+        return this.run(LMSW, vcpu, BigInt(exit.lmswSource & 0xffff), 0n, exit.insnLength);
+      case 'smsw': {
+        if (!SMSW) return this.inject(vcpu, UD, undefined);
+        this.cx.arm(vcpu, 0n);
+        if (!SMSW(this.cx, 0n)) return this.inject(vcpu, this.cx.faultVector, this.cx.faultCode);
+        if (op.kind === 'mem') {
+          // R31: always 16 bits to memory; a failed store has queued its own fault.
+          if (!vcpu.writeLinear16(op.linear, Number(this.cx.result & 0xffffn))) return RESUME;
+        } else {
+          // R32: r16 keeps the register's upper bits (writeGpr size 2); R33/R34: r32/r64 get CR0.
+          vcpu.writeGpr(op.gpr, this.cx.result & sizeMask(op.size), op.size);
+        }
+        vcpu.advanceRip(exit.insnLength);
+        return RESUME;
+      }
+    }
+  }
+
+  private msr(exit: MsrExit, vcpu: Vcpu): ExitOutcome {
+    const index = BigInt(exit.msr >>> 0);
+    if (exit.reason === 'wrmsr') {
+      const h = WRMSR.get(exit.msr >>> 0);
+      if (!h) return this.inject(vcpu, GP, 0); // R72: unknown MSR
+      const value = ((vcpu.readGpr(RDX) & LOW32) << 32n) | (vcpu.readGpr(RAX) & LOW32); // R63
+      return this.run(h, vcpu, value, index, exit.insnLength);
+    }
+    const h = RDMSR.get(exit.msr >>> 0);
+    if (!h) return this.inject(vcpu, GP, 0); // R72
+    this.cx.arm(vcpu, index);
+    if (!h(this.cx, 0n)) return this.inject(vcpu, this.cx.faultVector, this.cx.faultCode);
+    vcpu.writeGpr(RAX, this.cx.result & LOW32, 4); // R63: upper halves zeroed
+    vcpu.writeGpr(RDX, this.cx.result >> 32n, 4);
+    vcpu.advanceRip(exit.insnLength);
+    return RESUME;
+  }
+
+  private cpuid(vcpu: Vcpu, insnLength: number): ExitOutcome {
+    const leaf = Number(vcpu.readGpr(RAX) & LOW32);
+    const subleaf = Number(vcpu.readGpr(RCX) & LOW32);
+    const r = this.cpuidOut;
+    answerCpuid(this.cpuModel, leaf, subleaf, this.guest.cr4, this.guest.xcr0, r);
+    vcpu.writeGpr(RAX, BigInt(r.eax >>> 0), 4);
+    vcpu.writeGpr(RBX, BigInt(r.ebx >>> 0), 4);
+    vcpu.writeGpr(RCX, BigInt(r.ecx >>> 0), 4);
+    vcpu.writeGpr(RDX, BigInt(r.edx >>> 0), 4);
+    vcpu.advanceRip(insnLength);
+    return RESUME;
+  }
+
+  private ioExit(exit: IoExit, vcpu: Vcpu): ExitOutcome {
+    if (exit.direction === 'out') {
+      const mask = exit.size === 1 ? 0xffn : exit.size === 2 ? 0xffffn : LOW32;
+      this.io.out(exit.port, exit.size, Number(vcpu.readGpr(RAX) & mask));
+    } else {
+      const value = BigInt(this.io.in(exit.port, exit.size) >>> 0);
+      if (exit.size === 1) vcpu.writeGpr(RAX, (vcpu.readGpr(RAX) & ~0xffn) | (value & 0xffn), 8);
+      else vcpu.writeGpr(RAX, value, exit.size);
+    }
+    vcpu.advanceRip(exit.insnLength);
+    const stop = this.io.takeStop?.() ?? null;
+    return stop === null ? RESUME : { kind: 'stop', reason: stop };
+  }
+
+  stats(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const [k, v] of [...this.exitCounts].sort()) out[`exit.${k}`] = v;
+    return { ...out, ...this.paging.stats() };
+  }
+}
