@@ -1,6 +1,7 @@
 import type { SpecError, SpecIR } from './ir.ts';
 import { registersEmitter } from './emit/registers.ts';
 import { cpuModelEmitter } from './emit/cpu-model.ts';
+import { docsEmitter } from './emit/docs.ts';
 import { rulesEmitter } from './rules/emitter.ts';
 
 /**
@@ -35,6 +36,7 @@ export interface Emitter {
 export const EMITTERS: readonly Emitter[] = [
   registersEmitter, // src/generated/registers/*.ts
   cpuModelEmitter, // src/generated/cpu-model.ts
+  docsEmitter, // docs/registers/*.md, *.svg (also `trapspec doc --out DIR`)
   rulesEmitter, // src/generated/handlers/*, src/generated/vectors/vectors.json, test/generated/* (issue 3)
 ];
 

@@ -1,5 +1,5 @@
 import type { CpuModelIR, FieldIR, LayoutIR, RegisterIR, SpecIR } from '../ir.ts';
-import type { GeneratedFile } from '../pipeline.ts';
+import type { Emitter, GeneratedFile } from '../pipeline.ts';
 import { bitsText, className, constPrefix, isReserved, kindText, layoutMasks } from './register-model.ts';
 
 /**
@@ -74,6 +74,9 @@ function svgName(reg: RegisterIR, layout: LayoutIR): string {
   return reg.layouts.length === 1 ? `${base}.svg` : `${base}-${layout.name.replace(/_/g, '-')}.svg`;
 }
 
+const LEGEND =
+  'Picture: white read/write · blue fixed · yellow set by hardware or write-only hint · pink feature absent in the CPU model (reserved) · grey reserved (MBZ must be zero, ign ignored).';
+
 function fieldRow(f: FieldIR, cpu: CpuModelIR): string {
   const name = isReserved(f) ? '—' : f.name;
   return `| ${bitsText(f)} | ${name} | ${mdCell(kindText(f, cpu))} | ${mdCell(f.description)} |`;
@@ -92,7 +95,7 @@ export function registerMarkdown(reg: RegisterIR, cpu: CpuModelIR): string {
     const multi = reg.layouts.length > 1;
     lines.push('');
     if (multi) lines.push(`## Layout \`${layout.name}\`: ${layout.description}`, '');
-    lines.push(`![${reg.name}${multi ? ` ${layout.name}` : ''} bit layout](${svgName(reg, layout)})`, '');
+    lines.push(`![${reg.name}${multi ? ` ${layout.name}` : ''} bit layout](${svgName(reg, layout)})`, '', LEGEND, '');
     lines.push('| Bits | Field | Kind | Description |', '|---|---|---|---|');
     for (const f of [...layout.fields].sort((a, b) => b.lsb - a.lsb)) lines.push(fieldRow(f, cpu));
     const p = constPrefix(reg, layout);
@@ -141,3 +144,14 @@ export function emitDocs(spec: SpecIR): GeneratedFile[] {
   }
   return files.sort((a, b) => (a.path < b.path ? -1 : 1));
 }
+
+export const DOCS_DIR = 'docs/registers';
+
+/** Keeps the committed docs/registers/ current with `npm run gen` (and checked by gen --check). */
+export const docsEmitter: Emitter = {
+  name: 'docs',
+  owns: [DOCS_DIR],
+  emit({ spec }) {
+    return { files: emitDocs(spec).map((f) => ({ path: `${DOCS_DIR}/${f.path}`, contents: f.contents })) };
+  },
+};

@@ -3,10 +3,10 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadSpec } from '../../../codegen/load.ts';
 import { formatSpecErrors } from '../../../codegen/diagnostics.ts';
-import { emitDocs } from '../../../codegen/emit/docs.ts';
+import { DOCS_DIR, emitDocs } from '../../../codegen/emit/docs.ts';
 import { projectRoot } from './root.ts';
 
-export const DEFAULT_DOC_DIR = 'docs/registers';
+export const DEFAULT_DOC_DIR = DOCS_DIR;
 
 /** `trapspec doc [--out dir]`: a Markdown page and SVG bitfield pictures per register. */
 export function registerDoc(program: Command): void {
