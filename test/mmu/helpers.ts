@@ -19,13 +19,22 @@ export class TestBus implements PhysicalBus {
     this.view = new DataView(this.ram.buffer);
   }
 
+  private readonly freed: number[] = [];
+
   allocMonitorPage(): number {
-    const pa = this.nextMonitor;
-    this.nextMonitor += 4096;
+    const reused = this.freed.pop();
+    const pa = reused ?? this.nextMonitor;
+    if (reused === undefined) this.nextMonitor += 4096;
     this.monitor.set(pa, new DataView(new ArrayBuffer(4096)));
     return pa;
   }
 
+  freeMonitorPage(pa: number): void {
+    if (!this.monitor.delete(pa)) throw new Error(`double free of monitor page 0x${pa.toString(16)}`);
+    this.freed.push(pa);
+  }
+
+  /** Monitor pages currently allocated. */
   monitorPages(): number {
     return this.monitor.size;
   }
@@ -129,6 +138,11 @@ export class TableBuilder {
     this.next += 4096;
     for (let i = 0; i < 4096; i += 4) this.bus.write32(pa + i, 0);
     return pa;
+  }
+
+  /** PAE: create the four page directories now (so PDPTEs can be latched before mapping). */
+  preparePdpt(): void {
+    for (let j = 0; j < 4; j++) this.child(this.root + j * 8, P, true, true);
   }
 
   /** Entry address of the table entry for `linear` at `level` (1 = PT), creating tables. */

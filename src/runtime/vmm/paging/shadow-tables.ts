@@ -1,0 +1,178 @@
+/**
+ * The shadow page-table tree in monitor memory (shadow strategy). Two hardware formats:
+ * - 'pae': for guests in 32-bit or PAE paging (32-bit linear addresses). A PDPT whose four
+ *   directories are allocated up front (so the hardware's latched PDPTEs never change while the
+ *   tree lives), then page tables on demand;
+ * - 'long': 4-level, for guests in long mode.
+ * Leaves are always 4 KiB (guest large pages are split). Non-leaf entries are P|W|U with A preset
+ * (rights are enforced at the leaf only, so the combined rights are the leaf's). Every table
+ * page is tracked, so dropping the tree returns all of them to the pool and the live count is
+ * exact.
+ */
+import type { PhysicalBus } from '../../machine/bus.ts';
+import type { MonitorMemory } from './monitor-memory.ts';
+
+export type ShadowFormat = 'pae' | 'long';
+
+const P = 1;
+const W = 2;
+const U = 4;
+const A = 0x20;
+const UPPER = P | W | U | A;
+const TWO32 = 2 ** 32;
+
+export class ShadowTables {
+  root = 0;
+  private readonly pages = new Set<number>();
+  /** Pages ever allocated by this tree (stats). */
+  allocated = 0;
+
+  constructor(
+    private readonly memory: PhysicalBus & MonitorMemory,
+    readonly format: ShadowFormat,
+  ) {
+    this.root = this.alloc();
+    if (format === 'pae') {
+      for (let j = 0; j < 4; j++) {
+        const pd = this.alloc();
+        this.writeEntry(this.root + j * 8, pd, P); // PDPTE: P and address only (R41)
+      }
+    }
+  }
+
+  get livePages(): number {
+    return this.pages.size;
+  }
+
+  private alloc(): number {
+    const pa = this.memory.allocMonitorPage();
+    this.pages.add(pa);
+    this.allocated++;
+    return pa;
+  }
+
+  private writeEntry(at: number, addr: number, flags: number, hi = 0): void {
+    this.memory.write32(at, ((addr % TWO32) | flags) >>> 0);
+    this.memory.write32(at + 4, (Math.floor(addr / TWO32) | hi) >>> 0);
+  }
+
+  private entryAddr(at: number): number {
+    const lo = this.memory.read32(at) >>> 0;
+    return ((lo & 0xffff_f000) >>> 0) + (this.memory.read32(at + 4) & 0xfffff) * TWO32;
+  }
+
+  private present(at: number): boolean {
+    return (this.memory.read32(at) & P) !== 0;
+  }
+
+  /** Table levels below the root for the format: long 4 (PML4 … PT), pae 2 (PD, PT). */
+  private static index(linear: number, level: number): number {
+    const shift = 12 + 9 * (level - 1);
+    return shift < 24 ? (linear >>> shift) & 511 : Math.floor(linear / 2 ** shift) & 511;
+  }
+
+  /** The directory/table where the walk for `linear` starts, and its level. */
+  private start(linear: number): [number, number] {
+    if (this.format === 'pae') return [this.entryAddr(this.root + ((linear >>> 30) & 3) * 8), 2];
+    return [this.root, 4];
+  }
+
+  /** Address of the PTE for `linear`, creating page tables; -1 when `create` is false and absent. */
+  leafSlot(linear: number, create: boolean): number {
+    let [table, level] = this.start(linear);
+    while (level > 1) {
+      const e = table + ShadowTables.index(linear, level) * 8;
+      if (!this.present(e)) {
+        if (!create) return -1;
+        const t = this.alloc();
+        this.writeEntry(e, t, UPPER);
+        table = t;
+      } else {
+        table = this.entryAddr(e);
+      }
+      level--;
+    }
+    return table + ShadowTables.index(linear, 1) * 8;
+  }
+
+  /** Install a 4 KiB leaf: `flags` in the low dword (P, W, U, A, D), `nx` sets bit 63. */
+  setLeaf(linear: number, frame: number, flags: number, nx: boolean): void {
+    const slot = this.leafSlot(linear, true);
+    this.writeEntry(slot, frame, flags, nx ? 0x8000_0000 : 0);
+  }
+
+  /** Low dword of the leaf for `linear` (0 when absent). */
+  leafLo(linear: number): number {
+    const slot = this.leafSlot(linear, false);
+    return slot < 0 ? 0 : this.memory.read32(slot) >>> 0;
+  }
+
+  /** Host frame of the leaf for `linear` (-1 when absent). */
+  leafFrame(linear: number): number {
+    const slot = this.leafSlot(linear, false);
+    return slot < 0 || !this.present(slot) ? -1 : this.entryAddr(slot);
+  }
+
+  /** Drop the mapping of one 4 KiB page. */
+  zapPage(linear: number): void {
+    const slot = this.leafSlot(linear, false);
+    if (slot >= 0) this.writeEntry(slot, 0, 0);
+  }
+
+  /**
+   * Drop every mapping in [start, start + size), `size` a power of two ≥ 4 KiB and `start`
+   * aligned to it; page tables wholly inside the range are freed.
+   */
+  zapRange(start: number, size: number): void {
+    if (size <= 4096) {
+      this.zapPage(start);
+      return;
+    }
+    // Work on the 48-bit unsigned form of a (signed, canonical) long-mode address.
+    if (start < 0) start += 2 ** 48;
+    if (this.format === 'pae') {
+      for (let j = 0; j < 4; j++) {
+        const lo = j * 2 ** 30;
+        if (lo + 2 ** 30 <= start || lo >= start + size) continue;
+        this.zapIn(this.entryAddr(this.root + j * 8), 2, lo, start, size);
+      }
+    } else {
+      this.zapIn(this.root, 4, 0, start, size);
+    }
+  }
+
+  /** Zap within `table` (at `level`, covering linear from `base`) the range [start, start+size). */
+  private zapIn(table: number, level: number, base: number, start: number, size: number): void {
+    const span = 2 ** (12 + 9 * (level - 1));
+    const first = Math.max(0, Math.floor((start - base) / span));
+    const last = Math.min(511, Math.floor((start + size - 1 - base) / span));
+    for (let i = first; i <= last; i++) {
+      const e = table + i * 8;
+      if (!this.present(e)) continue;
+      const lo = base + i * span;
+      if (level === 1 || (lo >= start && lo + span <= start + size)) {
+        if (level > 1) this.freeSubtree(this.entryAddr(e), level - 1);
+        this.writeEntry(e, 0, 0);
+      } else {
+        this.zapIn(this.entryAddr(e), level - 1, lo, start, size);
+      }
+    }
+  }
+
+  private freeSubtree(table: number, level: number): void {
+    if (level > 1) {
+      for (let i = 0; i < 512; i++) {
+        const e = table + i * 8;
+        if (this.present(e)) this.freeSubtree(this.entryAddr(e), level - 1);
+      }
+    }
+    this.pages.delete(table);
+    this.memory.freeMonitorPage(table);
+  }
+
+  /** Return every page to the pool. The tree is unusable afterwards. */
+  destroy(): void {
+    for (const pa of this.pages) this.memory.freeMonitorPage(pa);
+    this.pages.clear();
+  }
+}

@@ -1,0 +1,263 @@
+/**
+ * Shadow paging (cr-semantics.md "How a shadow-paging monitor splits the state", cr-rules.md §10).
+ *
+ * - Guest CR0.PG=0: the hardware runs on passthrough identity tables (passthrough.ts), 32-bit or
+ *   PAE format after the guest's CR4.PAE, with CR0.PG=1 and WP=1.
+ * - Guest CR0.PG=1: the hardware runs on shadow tables (shadow-tables.ts) that start empty:
+ *   PAE format for 32-bit and PAE guests, 4-level for long-mode guests; hardware CR0.WP=1,
+ *   CR4.PAE=1, EFER.NXE=1, CR4.SMEP/SMAP as the guest's; no global pages, no PCIDs.
+ * - Hardware #PF exits (exception bitmap bit 14). The monitor walks the guest's tables with the
+ *   guest's CR0/CR4/EFER (and latched PDPTEs, R109): a guest fault is injected with the guest's
+ *   own error code and CR2; otherwise the guest's A bits (and D for a write) are set and a 4 KiB
+ *   shadow leaf is installed with the guest's combined rights, except:
+ *   - D emulation (R102): read-only while the guest leaf is clean; the first write faults and
+ *     sets D;
+ *   - guest CR0.WP=0 (R96) under hardware WP=1: a supervisor write to a guest-read-only page
+ *     installs "writable, supervisor-only" (and not executable when the guest has SMEP); a later
+ *     user access faults and is re-filled from the guest tables.
+ * - When guest edits become visible: shadow entries are built only on faults, so a guest edit is
+ *   seen (a) immediately for a page not yet shadowed, and (b) after INVLPG of that page, a CR3
+ *   load, or a paging-mode change for pages already shadowed — exactly the architecture's TLB
+ *   rule (R108: the TLB may keep stale translations until those flushes; not-present entries are
+ *   never cached, a re-walk on fault picks up P 0→1 and rights increases).
+ * - Guest CR3 loads, paging-mode changes and every flush other than INVLPG drop the whole tree
+ *   (flushing more than required is allowed). INVLPG drops the page, or the aligned range of the
+ *   largest guest page shadowed since the last drop.
+ */
+import { MONITOR_BASE, GUEST_MAXPHYADDR } from '../../machine/bus.ts';
+import { configure, EFLAGS_AC, newWalkConfig, PagingMode, type WalkConfig } from '../../mmu/paging-config.ts';
+import { Access, PfErr, type FlushScope } from '../../mmu/types.ts';
+import { walk, WalkResult, WALK_OK, WALK_SET_AD } from '../../mmu/walker.ts';
+import type { ExceptionExit, NestedPageFaultExit } from '../exit.ts';
+import type { ExitOutcome } from '../monitor.ts';
+import type { GuestControl, PagingStrategy } from '../paging.ts';
+import type { Vcpu } from '../vcpu.ts';
+import {
+  CR0_PG,
+  CR0_WP,
+  CR4_PAE,
+  CR4_PSE,
+  CR4_SMAP,
+  CR4_SMEP,
+  EFER_LMA,
+  EFER_LME,
+  EFER_NXE,
+  FlushCounters,
+  interceptPageFaults,
+  linearToU64,
+  low32,
+  PF_VECTOR,
+  programHardware,
+} from './hardware-bits.ts';
+import type { PagingDeps } from './monitor-memory.ts';
+import { PassthroughTables } from './passthrough.ts';
+import { readPdptes } from './pdptes.ts';
+import { ShadowTables, type ShadowFormat } from './shadow-tables.ts';
+
+const RESUME: ExitOutcome = { kind: 'resume' };
+const SP = 1;
+const SW = 2;
+const SU = 4;
+const SA = 0x20;
+const SD = 0x40;
+
+/** Consecutive fills of the same page and access after which the monitor gives up. */
+const MAX_REFILLS = 4;
+
+function stop(detail: string): ExitOutcome {
+  return { kind: 'stop', reason: { kind: 'monitor-error', detail } };
+}
+
+export class ShadowPaging implements PagingStrategy {
+  readonly name = 'shadow' as const;
+  private readonly passthrough: PassthroughTables;
+  private tables: ShadowTables | null = null;
+  private readonly guestCfg: WalkConfig = newWalkConfig();
+  private readonly res = new WalkResult();
+  private readonly pdptes = new Uint32Array(8);
+  /** PDPTEs latched for the current PAE paging (R109). */
+  private pdptesLoaded = false;
+  /** loadPdptes ran since the last CR3 load (the guard of this very instruction). */
+  private pdptesFresh = false;
+  /** Largest guest page size shadowed since the tree was last dropped (INVLPG range). */
+  private largestPage = 4096;
+  private lastFill = NaN;
+  private lastFillCode = -1;
+  private refills = 0;
+  private readonly flushes = new FlushCounters();
+  private readonly counters = { pageFaults: 0, fills: 0, injected: 0, dirtyFaults: 0, wpEmulated: 0, treesDropped: 0 };
+
+  constructor(private readonly deps: PagingDeps) {
+    this.passthrough = new PassthroughTables(deps.memory);
+  }
+
+  attach(vcpu: Vcpu, guest: GuestControl): void {
+    interceptPageFaults(vcpu, true);
+    vcpu.intercepts.invlpg = true;
+    this.reprogram(vcpu, guest);
+  }
+
+  pagingModeChanged(vcpu: Vcpu, guest: GuestControl): void {
+    this.flushes.count({ kind: 'all' }, 'mode');
+    this.reprogram(vcpu, guest);
+  }
+
+  cr3Loaded(vcpu: Vcpu, guest: GuestControl, flush: FlushScope): void {
+    this.flushes.count(flush, 'cr3');
+    // R41: the handler's guard loaded the PDPTEs just before (pdptesFresh); if not, latch now.
+    if (this.guestMode(guest) === PagingMode.Pae && !this.pdptesFresh) this.latchPdptes(vcpu, guest.cr3);
+    this.pdptesFresh = false;
+    if ((guest.cr0 & CR0_PG) !== 0n) this.reprogram(vcpu, guest);
+  }
+
+  flush(vcpu: Vcpu, guest: GuestControl, scope: FlushScope): void {
+    this.flushes.count(scope, 'flush');
+    if ((guest.cr0 & CR0_PG) === 0n || this.tables === null) {
+      vcpu.flushTlb(scope); // R107/P21: INVLPG with paging off is legal and changes nothing
+      return;
+    }
+    if (scope.kind === 'page') {
+      const size = this.largestPage;
+      const start = scope.linear - (((scope.linear % size) + size) % size);
+      this.tables.zapRange(start, size);
+      vcpu.flushTlb(size === 4096 ? scope : { kind: 'all' });
+      return;
+    }
+    this.reprogram(vcpu, guest);
+  }
+
+  loadPdptes(vcpu: Vcpu, _guest: GuestControl, cr3: bigint): boolean {
+    if (!readPdptes(vcpu.bus, cr3, this.pdptes)) return false;
+    this.pdptesLoaded = true;
+    this.pdptesFresh = true;
+    return true;
+  }
+
+  private latchPdptes(vcpu: Vcpu, cr3: bigint): void {
+    // Without a guard having loaded them (should not happen): take them unchecked; the walk
+    // reports a reserved PDPTE as a reserved-bit #PF.
+    const base = Number(cr3 & 0xffff_ffe0n);
+    for (let i = 0; i < 8; i++) this.pdptes[i] = vcpu.bus.read32(base + i * 4) >>> 0;
+    this.pdptesLoaded = true;
+  }
+
+  private guestMode(guest: GuestControl): PagingMode {
+    configure(this.guestCfg, low32(guest.cr0), guest.cr3, low32(guest.cr4), low32(guest.efer), GUEST_MAXPHYADDR);
+    return this.guestCfg.mode;
+  }
+
+  /** Drop the shadow tree and program the hardware for the guest's current paging state. */
+  private reprogram(vcpu: Vcpu, guest: GuestControl): void {
+    if (this.tables !== null) {
+      this.tables.destroy();
+      this.tables = null;
+      this.counters.treesDropped++;
+    }
+    this.largestPage = 4096;
+    this.lastFill = NaN;
+    const mode = this.guestMode(guest);
+    const lma = guest.efer & EFER_LMA;
+    this.pdptesFresh = false;
+    if (mode === PagingMode.Off) {
+      this.pdptesLoaded = false;
+      const pae = (guest.cr4 & CR4_PAE) !== 0n;
+      const root = this.passthrough.root(pae ? 'pae' : '32-bit');
+      programHardware(vcpu, {
+        cr0: CR0_PG | CR0_WP,
+        cr4: pae ? CR4_PAE : CR4_PSE,
+        efer: 0n,
+        cr3: BigInt(root),
+        ncr3: null,
+      });
+    } else {
+      if (mode !== PagingMode.Pae) this.pdptesLoaded = false;
+      else if (!this.pdptesLoaded) this.latchPdptes(vcpu, guest.cr3);
+      const format: ShadowFormat = mode >= PagingMode.Level4 ? 'long' : 'pae';
+      this.tables = new ShadowTables(this.deps.memory, format);
+      programHardware(vcpu, {
+        cr0: CR0_PG | CR0_WP,
+        cr4: CR4_PAE | (guest.cr4 & (CR4_SMEP | CR4_SMAP)),
+        efer: EFER_NXE | (lma !== 0n ? EFER_LME | EFER_LMA : 0n),
+        cr3: BigInt(this.tables.root),
+        ncr3: null,
+      });
+    }
+    vcpu.flushTlb({ kind: 'all' });
+  }
+
+  handlePageFault(exit: ExceptionExit, vcpu: Vcpu, guest: GuestControl): ExitOutcome {
+    this.counters.pageFaults++;
+    const code = exit.errorCode ?? 0;
+    const linear = exit.faultAddress;
+    if ((code & PfErr.RSVD) !== 0) return stop(`reserved bit in a monitor table at 0x${linear.toString(16)}`);
+    const mode = this.guestMode(guest);
+    if (mode === PagingMode.Off || this.tables === null) {
+      return stop(`page fault under passthrough tables at 0x${linear.toString(16)}`);
+    }
+    if (mode === PagingMode.Level5) return stop('5-level guest paging is not supported under shadow paging');
+    const access = (code & PfErr.ID) !== 0 ? Access.Fetch : (code & PfErr.W) !== 0 ? Access.Write : Access.Read;
+    const user = (code & PfErr.U) !== 0;
+    // EFLAGS.AC lifts SMAP for explicit supervisor accesses; a supervisor-mode access at CPL 3 is
+    // implicit (R99) and never gets it.
+    let ac = !user && vcpu.cpl < 3 && (vcpu.rflags & EFLAGS_AC) !== 0;
+
+    if (linear === this.lastFill && code === this.lastFillCode) {
+      this.refills++;
+      if (this.refills >= MAX_REFILLS - 1) ac = false; // retry without the AC exemption
+      if (this.refills >= MAX_REFILLS) {
+        return stop(`shadow fill does not satisfy the hardware at 0x${linear.toString(16)} (error ${code})`);
+      }
+    } else {
+      this.refills = 0;
+    }
+
+    const res = this.res;
+    const cfg = this.guestCfg;
+    const r = walk(vcpu.bus, cfg, mode === PagingMode.Pae ? this.pdptes : null, linear, access, user, ac, WALK_SET_AD, res, null);
+    if (r !== WALK_OK) {
+      // The guest's own fault: its error code, its CR2 (R104, R105).
+      this.counters.injected++;
+      this.lastFill = NaN;
+      vcpu.cr2 = linearToU64(linear);
+      vcpu.injectException(PF_VECTOR, r);
+      return RESUME;
+    }
+    if (res.frame >= MONITOR_BASE) return stop(`guest mapping names monitor memory at 0x${linear.toString(16)}`);
+    let u = res.user;
+    let w = res.writable && res.dirty;
+    let nx = res.nx;
+    if ((code & PfErr.P) !== 0 && access === Access.Write && res.writable) this.counters.dirtyFaults++;
+    if (!cfg.wp && !user && access === Access.Write && !res.writable) {
+      // Guest CR0.WP=0 with hardware WP=1: writable, supervisor-only (R96).
+      this.counters.wpEmulated++;
+      w = true;
+      u = false;
+      if (cfg.smep) nx = true; // a supervisor fetch must still fault when the guest page is user
+    }
+    this.tables.setLeaf(linear, res.frame, SP | SA | (w ? SW | SD : 0) | (u ? SU : 0), nx);
+    if (res.pageSize > this.largestPage) this.largestPage = res.pageSize;
+    this.counters.fills++;
+    this.lastFill = linear;
+    this.lastFillCode = code;
+    vcpu.flushTlb({ kind: 'page', linear });
+    return RESUME;
+  }
+
+  handleNestedFault(exit: NestedPageFaultExit): ExitOutcome {
+    return stop(`nested page fault at 0x${exit.guestPhysical.toString(16)} under shadow paging`);
+  }
+
+  stats(): Record<string, number> {
+    const out: Record<string, number> = {
+      'shadow.pageFaults': this.counters.pageFaults,
+      'shadow.fills': this.counters.fills,
+      'shadow.pfInjected': this.counters.injected,
+      'shadow.dirtyFaults': this.counters.dirtyFaults,
+      'shadow.wpEmulated': this.counters.wpEmulated,
+      'shadow.treesDropped': this.counters.treesDropped,
+      'shadow.tablePagesLive': (this.tables?.livePages ?? 0) + this.passthrough.pages,
+    };
+    this.flushes.into(out);
+    return out;
+  }
+}

@@ -1,0 +1,97 @@
+/**
+ * A fake Vcpu over the real HardwareMmu: enough of the CPU for the paging strategies. `access()`
+ * plays the CPU's memory access: translate; on a #PF the strategy intercepts, call
+ * handlePageFault and retry; on a nested fault call handleNestedFault and retry; a #PF the guest
+ * gets (injected, or delivered directly when not intercepted) is returned as the outcome.
+ */
+import { GuestFault } from '../../src/runtime/cpu/fault.ts';
+import { HardwareMmu } from '../../src/runtime/mmu/hardware-mmu.ts';
+import { NestedPageFault } from '../../src/runtime/mmu/nested-fault.ts';
+import { Access, type FlushScope, type PagingRegs } from '../../src/runtime/mmu/types.ts';
+import type { GuestControl, PagingStrategy } from '../../src/runtime/vmm/paging.ts';
+import type { CpuMode, HardwareControl, Intercepts, Vcpu } from '../../src/runtime/vmm/vcpu.ts';
+import type { ExitOutcome } from '../../src/runtime/vmm/monitor.ts';
+import { TestBus } from '../mmu/helpers.ts';
+
+export type AccessOutcome =
+  | { kind: 'ok'; phys: number }
+  | { kind: 'pf'; code: number; cr2: bigint }
+  | { kind: 'stop'; detail: string };
+
+export class FakeVcpu implements Vcpu {
+  readonly regs: PagingRegs = { cr0: 0, cr3: 0n, cr4: 0, efer: 0, ncr3: null };
+  readonly mmu: HardwareMmu;
+  control: HardwareControl = { cr0: 0x11n, cr3: 0n, cr4: 0n, efer: 0n, cr8: 0n, xcr0: 1n, ncr3: null };
+  cr2 = 0n;
+  cpl = 0;
+  rflags = 2;
+  readonly rip = 0n;
+  mode: CpuMode = 'protected32';
+  intercepts: Intercepts = { crAccess: true, efer: true, exceptionBitmap: 0, invlpg: false };
+  injected: Array<{ vector: number; errorCode?: number }> = [];
+  flushes: FlushScope[] = [];
+  exits = 0;
+
+  constructor(readonly bus: TestBus) {
+    this.mmu = new HardwareMmu(bus, this.regs);
+  }
+
+  readGpr(): bigint {
+    return 0n;
+  }
+  writeGpr(): void {}
+  advanceRip(): void {}
+  setControl(update: Partial<HardwareControl>): void {
+    this.control = { ...this.control, ...update };
+    this.regs.cr0 = Number(this.control.cr0 & 0xffff_ffffn);
+    this.regs.cr3 = this.control.cr3;
+    this.regs.cr4 = Number(this.control.cr4 & 0xffff_ffffn);
+    this.regs.efer = Number(this.control.efer & 0xffff_ffffn);
+    this.regs.ncr3 = this.control.ncr3;
+  }
+  injectException(vector: number, errorCode?: number): void {
+    this.injected.push({ vector, errorCode });
+  }
+  flushTlb(scope: FlushScope): void {
+    this.flushes.push(scope);
+    this.mmu.flush(scope);
+  }
+  writeLinear16(): boolean {
+    return false;
+  }
+
+  /** One guest memory access through the hardware and the monitor. */
+  access(strategy: PagingStrategy, guest: GuestControl, linear: number, access: Access, user = false): AccessOutcome {
+    for (let tries = 0; tries < 16; tries++) {
+      try {
+        return { kind: 'ok', phys: this.mmu.translate(linear, access, user, (this.rflags & (1 << 18)) !== 0) };
+      } catch (e) {
+        let out: ExitOutcome;
+        if (e instanceof GuestFault && e.vector === 14) {
+          if ((this.intercepts.exceptionBitmap & (1 << 14)) === 0) {
+            this.cr2 = BigInt.asUintN(64, BigInt(e.address));
+            return { kind: 'pf', code: e.errorCode ?? -1, cr2: this.cr2 };
+          }
+          this.exits++;
+          const before = this.injected.length;
+          out = strategy.handlePageFault(
+            { reason: 'exception', vector: 14, errorCode: e.errorCode, faultAddress: e.address },
+            this,
+            guest,
+          );
+          if (out.kind === 'resume' && this.injected.length > before) {
+            const inj = this.injected[this.injected.length - 1];
+            return { kind: 'pf', code: inj.errorCode ?? -1, cr2: this.cr2 };
+          }
+        } else if (e instanceof NestedPageFault) {
+          this.exits++;
+          out = strategy.handleNestedFault({ reason: 'npf', guestPhysical: e.guestPhysical, errorCode: e.errorCode }, this, guest);
+        } else {
+          throw e;
+        }
+        if (out.kind === 'stop') return { kind: 'stop', detail: out.reason.kind === 'monitor-error' ? out.reason.detail : out.reason.kind };
+      }
+    }
+    return { kind: 'stop', detail: 'no progress' };
+  }
+}
