@@ -4,6 +4,7 @@ import type { SpecError, SpecIR } from './ir.ts';
 import type { FileAst } from './registers/ast.ts';
 import { parseRegisterFile } from './registers/parse.ts';
 import { checkRegisterFiles } from './registers/check.ts';
+import { sortErrors } from './diagnostics.ts';
 
 /**
  * Spec files: `spec/cpu/*.cpu` (the CPU model) and `spec/registers/*.reg` (register layouts),
@@ -51,10 +52,10 @@ export function loadSpecFromSources(sources: Map<string, string>): LoadSuccess |
   // After a syntax error, still check the files that parsed, unless the CPU model itself was lost
   // (then every `requires` would be reported as unknown: noise, not information).
   const haveCpu = asts.some((a) => a.items.some((i) => i.type === 'cpu'));
-  if (errors.length > 0 && !haveCpu) return { errors, sources };
+  if (errors.length > 0 && !haveCpu) return { errors: sortErrors(errors), sources };
   const checked = checkRegisterFiles(asts);
   if ('errors' in checked) errors.push(...checked.errors);
-  if (errors.length > 0 || 'errors' in checked) return { errors, sources };
+  if (errors.length > 0 || 'errors' in checked) return { errors: sortErrors(errors), sources };
   return { spec: checked.spec, sources };
 }
 

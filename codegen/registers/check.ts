@@ -104,6 +104,10 @@ function checkFields(
   const placed: Placed[] = [];
   const names = new Map<string, SourcePos>();
   const out: FieldIR[] = [];
+  // Every bit range we could resolve (overlapping or not) counts as covered for the gap check;
+  // a range we could not resolve makes the gap check meaningless, so it is skipped.
+  const covered: Array<[number, number]> = [];
+  let extentKnown = true;
   for (const f of fields) {
     const label = f.name?.value ?? 'reserved';
     if (f.name) {
@@ -113,11 +117,16 @@ function checkFields(
     }
     const msb = resolveBit(f.range.msb, params, d);
     const lsb = resolveBit(f.range.lsb, params, d);
-    if (msb === undefined || lsb === undefined) continue;
-    if (msb < lsb) {
-      d.error(f.range.pos, `bit range ${f.range.text} is reversed (${msb}:${lsb}): write the high bit first`);
+    if (msb === undefined || lsb === undefined) {
+      extentKnown = false;
       continue;
     }
+    if (msb < lsb) {
+      d.error(f.range.pos, `bit range ${f.range.text} is reversed (${msb}:${lsb}): write the high bit first`);
+      extentKnown = false;
+      continue;
+    }
+    if (lsb < width) covered.push([Math.min(msb, width - 1), Math.max(lsb, 0)]);
     if (lsb < 0) {
       d.error(f.range.lsb.pos, `bit ${lsb} is out of range for a ${width}-bit register`);
       continue;
@@ -159,13 +168,13 @@ function checkFields(
   // Bits not accounted for, as ranges from the top.
   const gaps: string[] = [];
   let bit = width - 1;
-  const sorted = [...placed].sort((a, b) => b.msb - a.msb);
-  for (const p of sorted) {
-    if (p.msb < bit) gaps.push(rangeLabel(bit, p.msb + 1));
-    bit = Math.min(bit, p.lsb - 1);
+  const sorted = [...covered].sort((a, b) => b[0] - a[0]);
+  for (const [hi, lo] of sorted) {
+    if (hi < bit) gaps.push(rangeLabel(bit, hi + 1));
+    bit = Math.min(bit, lo - 1);
   }
   if (bit >= 0) gaps.push(rangeLabel(bit, 0));
-  if (gaps.length > 0 && placed.length === fields.length) {
+  if (gaps.length > 0 && extentKnown) {
     const one = gaps.length === 1 && !gaps[0]!.includes(':');
     d.error(
       headPos,

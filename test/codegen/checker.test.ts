@@ -136,3 +136,13 @@ describe('register spec: one error per kind, exact position and message', () => 
     ]);
   });
 });
+
+describe('register spec: several errors in one run', () => {
+  it('an overlap does not hide a gap elsewhere in the register', () => {
+    const errs = errorsOf('register R : 32 "r" {\n  31:16 A "a"\n  16 B "b"\n  7:0 C "c"\n}\n');
+    expect(brief(errs)).toEqual([
+      '1:10: register R: bits 15:8 are not accounted for (name them or declare them reserved)',
+      '3:3: field B (bit 16) overlaps field A (bits 31:16) at line 2',
+    ]);
+  });
+});
