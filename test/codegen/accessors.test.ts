@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import * as regs from '../../src/generated/registers/index.ts';
 import { loadSpec } from '../../codegen/load.ts';
-import { className, fieldRep, fieldWidth, namedFields } from '../../codegen/emit/register-model.ts';
+import { className, constPrefix, fieldRep, fieldWidth, namedFields } from '../../codegen/emit/register-model.ts';
 import { ROOT } from './fixtures.ts';
 
 /** The generated value classes, looked up by the name the generator gives them. */
@@ -76,6 +77,30 @@ describe('generated accessors round-trip every field', () => {
   it('fields() lists the named fields', () => {
     expect(regs.Cr8.fromRawBits(0xan).fields()).toEqual({ TPR: 10 });
   });
+});
+
+describe('fields() and with() agree on any raw value', () => {
+  for (const reg of spec.registers) {
+    for (const layout of reg.layouts) {
+      const name = className(reg, layout);
+      it(`${name}: of(fields(raw)) keeps every named bit; with(fields()) is the identity`, () => {
+        const Cls = mod[name]!;
+        const named = namedFields(layout).reduce((m, f) => m | (((1n << BigInt(fieldWidth(f))) - 1n) << BigInt(f.lsb)), 0n);
+        const fixed = (regs as unknown as Record<string, bigint>)[`${constPrefix(reg, layout)}_FIXED_MASK`]!;
+        expect(typeof fixed).toBe('bigint');
+        fc.assert(
+          fc.property(fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }), (raw) => {
+            const v = Cls.fromRawBits(raw);
+            expect(v.with(v.fields()).rawBits).toBe(raw);
+            const rebuilt = Cls.of(v.fields()).rawBits;
+            expect(rebuilt & named).toBe(raw & named);
+            expect(rebuilt & ~named & ~fixed).toBe(0n);
+          }),
+          { numRuns: 200 },
+        );
+      });
+    }
+  }
 });
 
 describe('masks equal the reference values', () => {
