@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import * as ohm from 'ohm-js';
 import type { Node } from 'ohm-js';
 import type { SourcePos, SpecError } from '../ir.ts';
+import type { RegistersGrammar } from './registers.ohm-bundle.js';
 import { LineIndex } from '../diagnostics.ts';
 import type {
   BitExprAst,
@@ -19,7 +20,7 @@ import type {
 
 /** The grammar source (codegen/registers/registers.ohm); exported so other grammars can extend it. */
 export const registersGrammarSource = readFileSync(new URL('./registers.ohm', import.meta.url), 'utf8');
-export const registersGrammar = ohm.grammar(registersGrammarSource);
+export const registersGrammar = ohm.grammar(registersGrammarSource) as RegistersGrammar;
 
 /** The line index of the file being converted (semantic actions run synchronously). */
 let lines: LineIndex = new LineIndex('', '');
@@ -101,7 +102,7 @@ const semantics = registersGrammar.createSemantics().addOperation<unknown>('ast'
   },
   Register(_kw, name, _colon, width, msr, desc, _o, body, _c): RegisterAst {
     const layouts = ast<LayoutAst[] | FieldAst[]>(body);
-    const isLayouts = body.children[0]!.ctorName === 'RegisterBody_layouts' || body.ctorName === 'RegisterBody_layouts';
+    const isLayouts = body.children[0]!.ctorName === 'RegisterBody_layouts';
     const pos = at(this);
     return {
       type: 'register',
