@@ -158,8 +158,14 @@ function compileStmt(st: StmtIR, c: ExprCompiler): string[] {
           if (a.whole) body = `g.${f} = ${c.int(a.e)};`;
           else {
             const m = bitMask(a.msb, a.lsb);
-            const v = isBoolExpr(a.e) ? `(${c.bool(a.e)} ? ${hex(m)} : 0n)` : `((${c.int(a.e)} << ${a.lsb}n) & ${hex(m)})`;
-            body = `g.${f} = (g.${f} & ${hex(~m & MASK64)}) | ${v};`;
+            const keep = `(g.${f} & ${hex(~m & MASK64)})`;
+            if (a.e.k === 'num') {
+              const v = (a.e.v << BigInt(a.lsb)) & m;
+              body = v === 0n ? `g.${f} = ${keep};` : `g.${f} = ${keep} | ${hex(v)};`;
+            } else {
+              const v = isBoolExpr(a.e) ? `(${c.bool(a.e)} ? ${hex(m)} : 0n)` : `((${c.int(a.e)} << ${a.lsb}n) & ${hex(m)})`;
+              body = `g.${f} = ${keep} | ${v};`;
+            }
           }
           break;
         }
@@ -257,13 +263,14 @@ export async function emitHandlers(set: RuleSetIR, spec: SpecIR): Promise<Genera
     const rules = set.rules.filter((r) => r.file === file);
     if (rules.length === 0) continue;
     const base = fileBase(file);
-    const needsFlush = rules.some((r) => r.stmts.some((s) => s.k === 'action' && s.action.k === 'effect' && s.action.effect.name !== 'paging_mode_changed'));
-    const fx = needsFlush ? ['FLUSH_ALL', 'FLUSH_NON_GLOBAL', 'type RuleEffects'] : ['type RuleEffects'];
+    const compiled = rules.map(compileRule);
+    const all = compiled.map((x) => x.body).join('\n');
+    const fx = ['FLUSH_ALL', 'FLUSH_NON_GLOBAL'].filter((n) => new RegExp(`\\b${n}\\b`).test(all));
     const statements: StatementStructures[] = [
-      { kind: StructureKind.ImportDeclaration, moduleSpecifier: '../../runtime/vmm/effects.ts', namedImports: fx },
+      { kind: StructureKind.ImportDeclaration, moduleSpecifier: '../../runtime/vmm/effects.ts', namedImports: [...fx, 'type RuleEffects'] },
     ];
-    for (const rule of rules) {
-      const { name, body } = compileRule(rule);
+    for (const [i, rule] of rules.entries()) {
+      const { name, body } = compiled[i]!;
       statements.push({
         kind: StructureKind.Function,
         name,

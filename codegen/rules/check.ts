@@ -95,14 +95,12 @@ export class RuleChecker {
     let acted = false;
     let hasResult = false;
     for (const s of rule.stmts) {
+      if (s.t === 'action' && s.action.t === 'result') hasResult = true;
       const out = this.stmt(s, scope, id, () => ++guards);
       if (!out) continue;
       if (out.k === 'guard' && acted)
         this.err(s.pos, 'a fault must come before any assignment or effect (faults leave all state unchanged)');
-      if (out.k === 'action') {
-        acted = true;
-        if (out.action.k === 'result') hasResult = true;
-      }
+      if (out.k === 'action') acted = true;
       stmts.push(out);
     }
     if (PRODUCES_RESULT.has(rule.access) && !hasResult)
