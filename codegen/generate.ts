@@ -57,14 +57,24 @@ export function staleFiles(root: string, files: GeneratedFile[], owned: string[]
   return stale;
 }
 
-export async function runGen(root: string, opts: { check: boolean; emitters?: readonly Emitter[] }): Promise<GenReport> {
+export async function runGen(
+  root: string,
+  opts: { check: boolean; emitters?: readonly Emitter[] },
+): Promise<GenReport> {
   const t0 = performance.now();
   const r = await generateInMemory(root, opts.emitters);
   if ('errorText' in r) return { ok: false, text: r.errorText, files: [], stale: [], ms: performance.now() - t0 };
   const stale = staleFiles(root, r.files, r.owned);
   if (opts.check) {
     const ms = performance.now() - t0;
-    if (stale.length === 0) return { ok: true, text: `gen --check: ${r.files.length} generated files are up to date`, files: r.files, stale, ms };
+    if (stale.length === 0)
+      return {
+        ok: true,
+        text: `gen --check: ${r.files.length} generated files are up to date`,
+        files: r.files,
+        stale,
+        ms,
+      };
     return {
       ok: false,
       text: `gen --check: generated code is stale (run \`npm run gen\`):\n${stale.map((s) => `  ${s}`).join('\n')}`,
@@ -84,5 +94,11 @@ export async function runGen(root: string, opts: { check: boolean; emitters?: re
     written++;
   }
   const ms = performance.now() - t0;
-  return { ok: true, text: `gen: ${r.files.length} files (${written} written) in ${ms.toFixed(0)} ms`, files: r.files, stale, ms };
+  return {
+    ok: true,
+    text: `gen: ${r.files.length} files (${written} written) in ${ms.toFixed(0)} ms`,
+    files: r.files,
+    stale,
+    ms,
+  };
 }

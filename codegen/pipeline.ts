@@ -41,8 +41,7 @@ export const EMITTERS: readonly Emitter[] = [
 ];
 
 export type PipelineResult =
-  | { files: GeneratedFile[]; owned: string[] }
-  | { errors: SpecError[]; sources: Map<string, string> };
+  { files: GeneratedFile[]; owned: string[] } | { errors: SpecError[]; sources: Map<string, string> };
 
 /** Run every emitter; errors from all of them are collected. */
 export async function runEmitters(ctx: EmitContext, emitters: readonly Emitter[] = EMITTERS): Promise<PipelineResult> {
@@ -57,5 +56,8 @@ export async function runEmitters(ctx: EmitContext, emitters: readonly Emitter[]
     } else files.push(...r.files);
   }
   if (errors.length > 0) return { errors, sources };
-  return { files: files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)), owned: emitters.flatMap((e) => e.owns) };
+  return {
+    files: files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)),
+    owned: emitters.flatMap((e) => e.owns),
+  };
 }

@@ -40,7 +40,12 @@ function statements(cpu: CpuModelIR): StatementStructures[] {
         { name: 'reg', type: "'eax' | 'ebx' | 'ecx' | 'edx'", isReadonly: true },
         { name: 'bit', type: 'number', isReadonly: true },
         { name: 'present', type: 'boolean', isReadonly: true },
-        { name: 'inverted', type: 'boolean', isReadonly: true, docs: ['The CPUID bit reports absence (set when the feature is absent).'] },
+        {
+          name: 'inverted',
+          type: 'boolean',
+          isReadonly: true,
+          docs: ['The CPUID bit reports absence (set when the feature is absent).'],
+        },
         { name: 'description', type: 'string', isReadonly: true },
       ],
     },

@@ -35,7 +35,15 @@ function svgRow(fields: FieldIR[], hi: number, lo: number, y: number, cpuLacks: 
     const x0 = x(msb);
     const w = (msb - lsb + 1) * BIT_W;
     const reserved = isReserved(f);
-    const fill = reserved ? '#d9d9d9' : cpuLacks(f) ? '#f2e0e0' : f.kind === 'fixed' ? '#e0ecf8' : f.kind === 'hardware' || f.kind === 'hint' ? '#fdf2d0' : '#ffffff';
+    const fill = reserved
+      ? '#d9d9d9'
+      : cpuLacks(f)
+        ? '#f2e0e0'
+        : f.kind === 'fixed'
+          ? '#e0ecf8'
+          : f.kind === 'hardware' || f.kind === 'hint'
+            ? '#fdf2d0'
+            : '#ffffff';
     out.push(`<rect x="${x0}" y="${y}" width="${w}" height="${ROW_H}" fill="${fill}" stroke="#333"/>`);
     const label = reserved ? (f.kind === 'reserved-mbz' ? 'MBZ' : 'ign') : f.name;
     const cx = x0 + w / 2;
@@ -43,17 +51,21 @@ function svgRow(fields: FieldIR[], hi: number, lo: number, y: number, cpuLacks: 
     if (label.length * 7 + 4 <= w) {
       out.push(`<text x="${cx}" y="${cy + 4}" text-anchor="middle">${esc(label)}</text>`);
     } else {
-      out.push(`<text x="${cx + 4}" y="${cy}" text-anchor="middle" transform="rotate(-90 ${cx + 4} ${cy})">${esc(label)}</text>`);
+      out.push(
+        `<text x="${cx + 4}" y="${cy}" text-anchor="middle" transform="rotate(-90 ${cx + 4} ${cy})">${esc(label)}</text>`,
+      );
     }
     out.push(`<text x="${x0 + BIT_W / 2}" y="${y - 4}" text-anchor="middle" class="n">${msb}</text>`);
-    if (lsb !== msb) out.push(`<text x="${x0 + w - BIT_W / 2}" y="${y - 4}" text-anchor="middle" class="n">${lsb}</text>`);
+    if (lsb !== msb)
+      out.push(`<text x="${x0 + w - BIT_W / 2}" y="${y - 4}" text-anchor="middle" class="n">${lsb}</text>`);
   }
   return out;
 }
 
 export function layoutSvg(reg: RegisterIR, layout: LayoutIR, cpu: CpuModelIR): string {
   const rows = reg.width > 32 ? [[63, 32] as const, [31, 0] as const] : [[reg.width - 1, 0] as const];
-  const lacks = (f: FieldIR): boolean => f.feature !== undefined && !cpu.features.some((c) => c.name === f.feature && c.present);
+  const lacks = (f: FieldIR): boolean =>
+    f.feature !== undefined && !cpu.features.some((c) => c.name === f.feature && c.present);
   const width = LEFT * 2 + 32 * BIT_W;
   const height = rows.length * (ROW_H + TOP + 6) + 4;
   const body: string[] = [];
@@ -130,7 +142,9 @@ function indexMarkdown(spec: SpecIR): string {
     '',
     '| Register | Width | Description |',
     '|---|---|---|',
-    ...[...spec.registers].map((r) => `| [${r.name}](${r.name.toLowerCase()}.md) | ${r.width} | ${mdCell(r.description)} |`),
+    ...[...spec.registers].map(
+      (r) => `| [${r.name}](${r.name.toLowerCase()}.md) | ${r.width} | ${mdCell(r.description)} |`,
+    ),
     '',
   ];
   return lines.join('\n');
@@ -141,7 +155,8 @@ export function emitDocs(spec: SpecIR): GeneratedFile[] {
   const files: GeneratedFile[] = [{ path: 'README.md', contents: indexMarkdown(spec) }];
   for (const reg of spec.registers) {
     files.push({ path: `${reg.name.toLowerCase()}.md`, contents: registerMarkdown(reg, spec.cpu) });
-    for (const layout of reg.layouts) files.push({ path: svgName(reg, layout), contents: layoutSvg(reg, layout, spec.cpu) });
+    for (const layout of reg.layouts)
+      files.push({ path: svgName(reg, layout), contents: layoutSvg(reg, layout, spec.cpu) });
   }
   return files.sort((a, b) => (a.path < b.path ? -1 : 1));
 }

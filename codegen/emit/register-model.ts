@@ -54,7 +54,17 @@ export function featurePresent(cpu: CpuModelIR, name: string | undefined): boole
 }
 
 export function layoutMasks(layout: LayoutIR, cpu: CpuModelIR): LayoutMasks {
-  const m: LayoutMasks = { reserved: 0n, unsupported: 0n, ignored: 0n, fixed: 0n, fixedValue: 0n, rw: 0n, writable: 0n, hardware: 0n, hint: 0n };
+  const m: LayoutMasks = {
+    reserved: 0n,
+    unsupported: 0n,
+    ignored: 0n,
+    fixed: 0n,
+    fixedValue: 0n,
+    rw: 0n,
+    writable: 0n,
+    hardware: 0n,
+    hint: 0n,
+  };
   for (const f of layout.fields) {
     const mask = rangeMask(f.msb, f.lsb);
     if (!featurePresent(cpu, f.feature)) {

@@ -112,8 +112,16 @@ function layoutStatements(c: Ctx): StatementStructures[] {
   const m = layoutMasks(c.layout, c.cpu);
   const where = c.reg.layouts.length === 1 ? c.reg.name : `${c.reg.name} (${c.layout.name} layout)`;
   out.push(
-    constStmt(`${c.prefix}_RESERVED_MASK`, lit(m.reserved), `${where}: bits that must be zero with ${c.cpu.name} (reserved, or their feature is absent).`),
-    constStmt(`${c.prefix}_UNSUPPORTED_MASK`, lit(m.unsupported), `${where}: fields whose CPUID feature ${c.cpu.name} lacks (part of the reserved mask).`),
+    constStmt(
+      `${c.prefix}_RESERVED_MASK`,
+      lit(m.reserved),
+      `${where}: bits that must be zero with ${c.cpu.name} (reserved, or their feature is absent).`,
+    ),
+    constStmt(
+      `${c.prefix}_UNSUPPORTED_MASK`,
+      lit(m.unsupported),
+      `${where}: fields whose CPUID feature ${c.cpu.name} lacks (part of the reserved mask).`,
+    ),
     constStmt(`${c.prefix}_IGNORED_MASK`, lit(m.ignored), `${where}: reserved bits whose writes are ignored (read 0).`),
     constStmt(`${c.prefix}_FIXED_MASK`, lit(m.fixed), `${where}: fields with a fixed value.`),
     constStmt(`${c.prefix}_FIXED_VALUE`, lit(m.fixedValue), `${where}: the value the fixed fields read.`),
@@ -132,7 +140,9 @@ function layoutStatements(c: Ctx): StatementStructures[] {
     name: `${c.cls}Fields`,
     isExported: true,
     docs: [`The named fields of ${where}.`],
-    properties: [...fields].reverse().map((f) => ({ name: f.name, type: fieldRep(f), isReadonly: true, docs: [docText(fieldDoc(c, f))] })),
+    properties: [...fields]
+      .reverse()
+      .map((f) => ({ name: f.name, type: fieldRep(f), isReadonly: true, docs: [docText(fieldDoc(c, f))] })),
   };
   out.push(fieldsIface);
   out.push(valueClass(c, fields));
@@ -185,7 +195,12 @@ function valueClass(c: Ctx, fields: FieldIR[]): ClassDeclarationStructure {
         statements: setStatements(c, f),
       },
     );
-    getters.push({ name: f.name, returnType: rep, docs: [docText(fieldDoc(c, f))], statements: [`return ${getExpr(c, f, 'this.rawBits')};`] });
+    getters.push({
+      name: f.name,
+      returnType: rep,
+      docs: [docText(fieldDoc(c, f))],
+      statements: [`return ${getExpr(c, f, 'this.rawBits')};`],
+    });
   }
   methods.push(
     {
@@ -195,7 +210,9 @@ function valueClass(c: Ctx, fields: FieldIR[]): ClassDeclarationStructure {
       returnType: Cls,
       statements: [
         'let raw = this.rawBits;',
-        ...[...fields].reverse().map((f) => `if (update.${f.name} !== undefined) raw = ${Cls}.set${f.name}(raw, update.${f.name});`),
+        ...[...fields]
+          .reverse()
+          .map((f) => `if (update.${f.name} !== undefined) raw = ${Cls}.set${f.name}(raw, update.${f.name});`),
         `return new ${Cls}(raw);`,
       ],
     },
@@ -203,7 +220,12 @@ function valueClass(c: Ctx, fields: FieldIR[]): ClassDeclarationStructure {
       name: 'fields',
       docs: ['All named fields as a plain object.'],
       returnType: `${Cls}Fields`,
-      statements: [`return { ${[...fields].reverse().map((f) => `${f.name}: this.${f.name}`).join(', ')} };`],
+      statements: [
+        `return { ${[...fields]
+          .reverse()
+          .map((f) => `${f.name}: this.${f.name}`)
+          .join(', ')} };`,
+      ],
     },
     {
       name: 'decode',
@@ -238,7 +260,9 @@ function valueClass(c: Ctx, fields: FieldIR[]): ClassDeclarationStructure {
     kind: StructureKind.Class,
     name: Cls,
     isExported: true,
-    docs: [docText(`${c.reg.name}: ${c.reg.description}${layoutNote}. An immutable ${c.reg.width}-bit value (${c.raw}).`)],
+    docs: [
+      docText(`${c.reg.name}: ${c.reg.description}${layoutNote}. An immutable ${c.reg.width}-bit value (${c.raw}).`),
+    ],
     ctors: [
       {
         scope: Scope.Private,
@@ -279,11 +303,18 @@ function decodeStatements(c: Ctx, fields: FieldIR[]): string[] {
 
 function registerStatements(reg: RegisterIR, cpu: CpuModelIR): StatementStructures[] {
   const R = reg.name.toUpperCase();
-  const out: StatementStructures[] = [constStmt(`${R}_WIDTH`, `${reg.width}`, `${reg.name}: ${reg.description}. Width in bits.`)];
-  if (reg.msr !== undefined) out.push(constStmt(`${R}_MSR`, `0x${reg.msr.toString(16)}`, `MSR index of ${reg.name} (RDMSR/WRMSR ECX).`));
+  const out: StatementStructures[] = [
+    constStmt(`${R}_WIDTH`, `${reg.width}`, `${reg.name}: ${reg.description}. Width in bits.`),
+  ];
+  if (reg.msr !== undefined)
+    out.push(constStmt(`${R}_MSR`, `0x${reg.msr.toString(16)}`, `MSR index of ${reg.name} (RDMSR/WRMSR ECX).`));
   if (reg.layouts.length > 1) {
     out.push(
-      constStmt(`${R}_LAYOUTS`, `[${reg.layouts.map((l) => `'${l.name}'`).join(', ')}] as const`, `The layouts of ${reg.name}, by mode.`),
+      constStmt(
+        `${R}_LAYOUTS`,
+        `[${reg.layouts.map((l) => `'${l.name}'`).join(', ')}] as const`,
+        `The layouts of ${reg.name}, by mode.`,
+      ),
       {
         kind: StructureKind.TypeAlias,
         name: `${reg.name[0]!.toUpperCase()}${reg.name.slice(1).toLowerCase()}Layout`,

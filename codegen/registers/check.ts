@@ -23,11 +23,17 @@ function bitsLabel(msb: number, lsb: number): string {
 function checkCpu(cpus: CpuAst[], file: string | undefined, d: Diagnostics): CpuModelIR | undefined {
   const first = cpus[0];
   if (first === undefined) {
-    d.error({ file: file ?? 'spec/cpu', line: 1, column: 1 }, 'no cpu model declared (expected a `cpu` block in spec/cpu/*.cpu)');
+    d.error(
+      { file: file ?? 'spec/cpu', line: 1, column: 1 },
+      'no cpu model declared (expected a `cpu` block in spec/cpu/*.cpu)',
+    );
     return undefined;
   }
   for (const extra of cpus.slice(1)) {
-    d.error(extra.name.pos, `duplicate cpu model '${extra.name.value}': the spec holds exactly one (first at ${where(first.name.pos)})`);
+    d.error(
+      extra.name.pos,
+      `duplicate cpu model '${extra.name.value}': the spec holds exactly one (first at ${where(first.name.pos)})`,
+    );
   }
   const features: CpuFeatureIR[] = [];
   const seen = new Map<string, SourcePos>();
@@ -132,7 +138,10 @@ function checkFields(
       continue;
     }
     if (msb >= width) {
-      d.error(f.range.msb.pos, `bit ${msb} is out of range for the ${width}-bit register ${reg.name.value} (bits ${width - 1}:0)`);
+      d.error(
+        f.range.msb.pos,
+        `bit ${msb} is out of range for the ${width}-bit register ${reg.name.value} (bits ${width - 1}:0)`,
+      );
       continue;
     }
     const clash = placed.find((p) => p.lsb <= msb && lsb <= p.msb);
@@ -189,7 +198,12 @@ export function checkRegisterFiles(files: readonly FileAst[]): { spec: SpecIR } 
   const d = new Diagnostics();
   const cpus: CpuAst[] = [];
   const regs: RegisterAst[] = [];
-  for (const f of files) for (const item of f.items) (item.type === 'cpu' ? cpus : regs).push(item as never);
+  for (const f of files) {
+    for (const item of f.items) {
+      if (item.type === 'cpu') cpus.push(item);
+      else regs.push(item);
+    }
+  }
   const cpu = checkCpu(cpus, regs[0]?.pos.file, d);
   const params = new Map<string, number>();
   if (cpu) {
@@ -212,11 +226,24 @@ export function checkRegisterFiles(files: readonly FileAst[]): { spec: SpecIR } 
     const layoutNames = new Map<string, SourcePos>();
     for (const l of r.layouts) {
       const lp = layoutNames.get(l.name.value);
-      if (lp) d.error(l.name.pos, `duplicate layout '${l.name.value}' in register ${r.name.value} (first at line ${lp.line})`);
+      if (lp)
+        d.error(
+          l.name.pos,
+          `duplicate layout '${l.name.value}' in register ${r.name.value} (first at line ${lp.line})`,
+        );
       else layoutNames.set(l.name.value, l.name.pos);
       const isDefault = l.name.value === 'default' && r.layouts.length === 1;
       const headLabel = isDefault ? `register ${r.name.value}` : `register ${r.name.value} layout ${l.name.value}`;
-      const fields = checkFields(r, l.fields, isDefault ? r.name.pos : l.name.pos, headLabel, params, features, cpu?.file ?? 'spec/cpu', d);
+      const fields = checkFields(
+        r,
+        l.fields,
+        isDefault ? r.name.pos : l.name.pos,
+        headLabel,
+        params,
+        features,
+        cpu?.file ?? 'spec/cpu',
+        d,
+      );
       layouts.push({ name: l.name.value, description: l.description, fields, pos: l.pos });
     }
     const reg: RegisterIR = {

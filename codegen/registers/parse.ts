@@ -171,10 +171,22 @@ const semantics = registersGrammar.createSemantics().addOperation<unknown>('ast'
     return { msb: b, lsb: b, pos: at(this), text: this.sourceString };
   },
   BitExpr_minus(name, _m, n): BitExprAst {
-    return { kind: 'param', param: name.sourceString, offset: -Number(ast<bigint>(n)), pos: at(this), text: this.sourceString };
+    return {
+      kind: 'param',
+      param: name.sourceString,
+      offset: -Number(ast<bigint>(n)),
+      pos: at(this),
+      text: this.sourceString,
+    };
   },
   BitExpr_plus(name, _p, n): BitExprAst {
-    return { kind: 'param', param: name.sourceString, offset: Number(ast<bigint>(n)), pos: at(this), text: this.sourceString };
+    return {
+      kind: 'param',
+      param: name.sourceString,
+      offset: Number(ast<bigint>(n)),
+      pos: at(this),
+      text: this.sourceString,
+    };
   },
   BitExpr_param(name): BitExprAst {
     return { kind: 'param', param: name.sourceString, offset: 0, pos: at(this), text: this.sourceString };

@@ -2,37 +2,70 @@
 // Only the types are used (typed semantic actions in parse.ts); the grammar itself is compiled
 // from registers.ohm at load time. Regenerate after editing the grammar (tsc flags a stale one).
 
-import {
-  BaseActionDict,
-  Grammar,
-  IterationNode,
-  Node,
-  NonterminalNode,
-  Semantics,
-  TerminalNode
-} from 'ohm-js';
+import { BaseActionDict, Grammar, IterationNode, Node, NonterminalNode, Semantics, TerminalNode } from 'ohm-js';
 
 export interface RegistersActionDict<T> extends BaseActionDict<T> {
   File?: (this: NonterminalNode, arg0: IterationNode) => T;
   Item?: (this: NonterminalNode, arg0: NonterminalNode) => T;
-  Cpu?: (this: NonterminalNode, arg0: TerminalNode, arg1: NonterminalNode, arg2: IterationNode, arg3: TerminalNode, arg4: IterationNode, arg5: TerminalNode) => T;
+  Cpu?: (
+    this: NonterminalNode,
+    arg0: TerminalNode,
+    arg1: NonterminalNode,
+    arg2: IterationNode,
+    arg3: TerminalNode,
+    arg4: IterationNode,
+    arg5: TerminalNode,
+  ) => T;
   CpuItem?: (this: NonterminalNode, arg0: NonterminalNode) => T;
   Vendor?: (this: NonterminalNode, arg0: TerminalNode, arg1: NonterminalNode) => T;
   MaxPhys?: (this: NonterminalNode, arg0: TerminalNode, arg1: NonterminalNode) => T;
   MaxLin?: (this: NonterminalNode, arg0: TerminalNode, arg1: NonterminalNode) => T;
-  Feature?: (this: NonterminalNode, arg0: TerminalNode, arg1: NonterminalNode, arg2: NonterminalNode, arg3: IterationNode, arg4: NonterminalNode, arg5: IterationNode) => T;
+  Feature?: (
+    this: NonterminalNode,
+    arg0: TerminalNode,
+    arg1: NonterminalNode,
+    arg2: NonterminalNode,
+    arg3: IterationNode,
+    arg4: NonterminalNode,
+    arg5: IterationNode,
+  ) => T;
   presence?: (this: NonterminalNode, arg0: TerminalNode) => T;
-  Register?: (this: NonterminalNode, arg0: TerminalNode, arg1: NonterminalNode, arg2: TerminalNode, arg3: NonterminalNode, arg4: IterationNode, arg5: NonterminalNode, arg6: TerminalNode, arg7: NonterminalNode, arg8: TerminalNode) => T;
+  Register?: (
+    this: NonterminalNode,
+    arg0: TerminalNode,
+    arg1: NonterminalNode,
+    arg2: TerminalNode,
+    arg3: NonterminalNode,
+    arg4: IterationNode,
+    arg5: NonterminalNode,
+    arg6: TerminalNode,
+    arg7: NonterminalNode,
+    arg8: TerminalNode,
+  ) => T;
   Msr?: (this: NonterminalNode, arg0: TerminalNode, arg1: NonterminalNode) => T;
   RegisterBody_layouts?: (this: NonterminalNode, arg0: IterationNode) => T;
   RegisterBody_fields?: (this: NonterminalNode, arg0: IterationNode) => T;
   RegisterBody?: (this: NonterminalNode, arg0: NonterminalNode) => T;
-  Layout?: (this: NonterminalNode, arg0: TerminalNode, arg1: NonterminalNode, arg2: NonterminalNode, arg3: TerminalNode, arg4: IterationNode, arg5: TerminalNode) => T;
+  Layout?: (
+    this: NonterminalNode,
+    arg0: TerminalNode,
+    arg1: NonterminalNode,
+    arg2: NonterminalNode,
+    arg3: TerminalNode,
+    arg4: IterationNode,
+    arg5: TerminalNode,
+  ) => T;
   Field?: (this: NonterminalNode, arg0: NonterminalNode, arg1: NonterminalNode) => T;
   FieldBody?: (this: NonterminalNode, arg0: NonterminalNode) => T;
   ReservedField?: (this: NonterminalNode, arg0: TerminalNode, arg1: NonterminalNode, arg2: IterationNode) => T;
   reservedKind?: (this: NonterminalNode, arg0: TerminalNode) => T;
-  NamedField?: (this: NonterminalNode, arg0: NonterminalNode, arg1: NonterminalNode, arg2: IterationNode, arg3: IterationNode) => T;
+  NamedField?: (
+    this: NonterminalNode,
+    arg0: NonterminalNode,
+    arg1: NonterminalNode,
+    arg2: IterationNode,
+    arg3: IterationNode,
+  ) => T;
   Kind?: (this: NonterminalNode, arg0: NonterminalNode) => T;
   Fixed?: (this: NonterminalNode, arg0: TerminalNode, arg1: NonterminalNode) => T;
   kwKind?: (this: NonterminalNode, arg0: TerminalNode) => T;
@@ -45,7 +78,17 @@ export interface RegistersActionDict<T> extends BaseActionDict<T> {
   BitExpr_param?: (this: NonterminalNode, arg0: NonterminalNode) => T;
   BitExpr_lit?: (this: NonterminalNode, arg0: NonterminalNode) => T;
   BitExpr?: (this: NonterminalNode, arg0: NonterminalNode) => T;
-  cpuidLoc?: (this: NonterminalNode, arg0: NonterminalNode, arg1: IterationNode, arg2: IterationNode, arg3: TerminalNode, arg4: NonterminalNode, arg5: TerminalNode, arg6: IterationNode, arg7: TerminalNode) => T;
+  cpuidLoc?: (
+    this: NonterminalNode,
+    arg0: NonterminalNode,
+    arg1: IterationNode,
+    arg2: IterationNode,
+    arg3: TerminalNode,
+    arg4: NonterminalNode,
+    arg5: TerminalNode,
+    arg6: IterationNode,
+    arg7: TerminalNode,
+  ) => T;
   hexH?: (this: NonterminalNode, arg0: IterationNode, arg1: TerminalNode) => T;
   cpuidReg?: (this: NonterminalNode, arg0: NonterminalNode) => T;
   fieldName?: (this: NonterminalNode, arg0: NonterminalNode) => T;
@@ -75,4 +118,3 @@ export interface RegistersGrammar extends Grammar {
 
 declare const grammar: RegistersGrammar;
 export default grammar;
-

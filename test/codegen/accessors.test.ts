@@ -85,7 +85,10 @@ describe('fields() and with() agree on any raw value', () => {
       const name = className(reg, layout);
       it(`${name}: of(fields(raw)) keeps every named bit; with(fields()) is the identity`, () => {
         const Cls = mod[name]!;
-        const named = namedFields(layout).reduce((m, f) => m | (((1n << BigInt(fieldWidth(f))) - 1n) << BigInt(f.lsb)), 0n);
+        const named = namedFields(layout).reduce(
+          (m, f) => m | (((1n << BigInt(fieldWidth(f))) - 1n) << BigInt(f.lsb)),
+          0n,
+        );
         const fixed = (regs as unknown as Record<string, bigint>)[`${constPrefix(reg, layout)}_FIXED_MASK`]!;
         expect(typeof fixed).toBe('bigint');
         fc.assert(

@@ -73,12 +73,16 @@ describe('register spec: one error per kind, exact position and message', () => 
 
   it('bits not accounted for', () => {
     const errs = errorsOf('register R : 32 "r" {\n  31:20 A "a"\n  18 B "b"\n  7:0 C "c"\n}\n');
-    expect(brief(errs)).toEqual(['1:10: register R: bits 19, 17:8 are not accounted for (name them or declare them reserved)']);
+    expect(brief(errs)).toEqual([
+      '1:10: register R: bits 19, 17:8 are not accounted for (name them or declare them reserved)',
+    ]);
   });
 
   it('one bit not accounted for, in a layout', () => {
     const errs = errorsOf('register R : 32 "r" {\n  layout x "X" {\n    31:1 A "a"\n  }\n}\n');
-    expect(brief(errs)).toEqual(['2:10: register R layout x: bit 0 is not accounted for (name them or declare them reserved)']);
+    expect(brief(errs)).toEqual([
+      '2:10: register R layout x: bit 0 is not accounted for (name them or declare them reserved)',
+    ]);
   });
 
   it('duplicate register name', () => {
@@ -93,7 +97,9 @@ describe('register spec: one error per kind, exact position and message', () => 
 
   it('unknown feature name', () => {
     const errs = errorsOf('register R : 32 "r" {\n  31:1 reserved ignored\n  0 A "a" requires PCIDX\n}\n');
-    expect(brief(errs)).toEqual(["3:20: unknown feature 'PCIDX' (not declared in the cpu model spec/cpu/qemu-max.cpu)"]);
+    expect(brief(errs)).toEqual([
+      "3:20: unknown feature 'PCIDX' (not declared in the cpu model spec/cpu/qemu-max.cpu)",
+    ]);
   });
 
   it('fixed value wider than its field', () => {
@@ -118,17 +124,22 @@ describe('register spec: one error per kind, exact position and message', () => 
     const src = 'register R : 32 "r" {\n  31:16 A "a"\n  15:0 A "again"\n}\n';
     const [err] = errorsOf(src);
     expect(formatSpecError(err!, src)).toBe(
-      "spec/registers/t.reg:3:8: duplicate field 'A' in register R (first at line 2)\n    15:0 A \"again\"\n         ^",
+      'spec/registers/t.reg:3:8: duplicate field \'A\' in register R (first at line 2)\n    15:0 A "again"\n         ^',
     );
   });
 
   it('a missing CPU model is an error, not a crash', () => {
     const r = loadSpecFromSources(new Map([['spec/registers/a.reg', 'register R : 32 "r" {\n  31:0 A "a"\n}\n']]));
-    expect('errors' in r && brief(r.errors)).toEqual(['1:1: no cpu model declared (expected a `cpu` block in spec/cpu/*.cpu)']);
+    expect('errors' in r && brief(r.errors)).toEqual([
+      '1:1: no cpu model declared (expected a `cpu` block in spec/cpu/*.cpu)',
+    ]);
   });
 
   it('the CPU model: duplicate feature', () => {
-    const cpu = CPU_TEXT.replace('feature FPU        01H:EDX[0]   present "x87 on chip"', 'feature FPU 01H:EDX[0] present\n  feature FPU 01H:EDX[0] present');
+    const cpu = CPU_TEXT.replace(
+      'feature FPU        01H:EDX[0]   present "x87 on chip"',
+      'feature FPU 01H:EDX[0] present\n  feature FPU 01H:EDX[0] present',
+    );
     const line = cpu.split('\n').findIndex((l) => l.includes('feature FPU')) + 1;
     const r = loadSpecFromSources(new Map([[CPU_FILE, cpu]]));
     expect('errors' in r && brief(r.errors)).toEqual([

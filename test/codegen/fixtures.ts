@@ -9,7 +9,12 @@ export const CPU_TEXT = readFileSync(join(ROOT, CPU_FILE), 'utf8');
 
 /** Load the real CPU model plus one register file; return the errors (empty when it checks). */
 export function errorsOf(regText: string, file = 'spec/registers/t.reg'): SpecError[] {
-  const r = loadSpecFromSources(new Map([[CPU_FILE, CPU_TEXT], [file, regText]]));
+  const r = loadSpecFromSources(
+    new Map([
+      [CPU_FILE, CPU_TEXT],
+      [file, regText],
+    ]),
+  );
   return 'errors' in r ? (r as LoadFailure).errors : [];
 }
 
