@@ -1,0 +1,413 @@
+/**
+ * The interpreter CPU: plays the hardware the monitor runs on. Architectural state lives in
+ * CpuState (state.ts); this class adds the services instruction handlers use (registers by
+ * index and size, memory by segment:offset, stack, faults, exits) and the run loop (run.ts).
+ *
+ * Conventions for handlers (core and system):
+ * - `cpu.ip` points at the executing instruction; `cpu.nextIp` is preset to the next one.
+ *   A branch sets `cpu.nextIp`. Faults (cpu.raise / a GuestFault from memory) leave ip as is.
+ * - Do every check and every read that can fault before the first architectural write.
+ * - Exits: build the VmExit and call `cpu.exit(exit)`; the monitor decides whether RIP advances.
+ * - Stop the run (triple fault, ...): `cpu.requestStop(reason)`.
+ */
+import type { PhysicalBus } from '../machine/bus.ts';
+import type { ExitOutcome, Monitor, StopReason } from '../vmm/monitor.ts';
+import type { VmExit } from '../vmm/exit.ts';
+import type { CpuMode, HardwareControl, Intercepts, Vcpu } from '../vmm/vcpu.ts';
+import type { FlushScope, Translator } from '../mmu/types.ts';
+import { GuestFault, Vec } from './fault.ts';
+import { CpuState, Cr0, Efer, Flag, Seg } from './state.ts';
+import { Memory } from './memory.ts';
+import { DecodeCache } from './decode-cache.ts';
+import { runLoop } from './run.ts';
+import { deriveMode } from './system/mode.ts';
+
+export interface CpuOptions {
+  bus: PhysicalBus;
+  monitor: Monitor;
+}
+
+/** Counters for --stats. */
+export class CpuStats {
+  instructions = 0;
+  readonly exitsByReason = new Map<string, number>();
+  readonly udByMnemonic = new Map<string, number>();
+  decodeMisses = 0;
+}
+
+/** Linear = physical translator for hardware paging off and no nested paging (tests, early boot). */
+export const identityTranslator: Translator = {
+  translate: (linear: number) => linear,
+  flush: () => undefined,
+};
+
+/** Pending event injection (Vcpu.injectException), delivered before the next instruction. */
+interface PendingEvent {
+  vector: number;
+  errorCode: number | undefined;
+}
+
+const HIGH8 = 16;
+
+export class Cpu extends CpuState implements Vcpu {
+  readonly bus: PhysicalBus;
+  readonly monitor: Monitor;
+  /** The hardware MMU. Replace with the real one (src/runtime/mmu/hardware-mmu.ts reading cpu.pagingRegs). */
+  mmu: Translator = identityTranslator;
+  intercepts: Intercepts = { crAccess: true, efer: true, exceptionBitmap: 0, invlpg: true };
+  readonly stats = new CpuStats();
+  /** --trace sink: one line per executed instruction; null when off. */
+  trace: ((line: string) => void) | null = null;
+
+  /** Address of the next instruction (see file comment). */
+  nextIp = 0;
+  /** Memory access layer (segmentation, translation, RAM fast path). */
+  readonly mem: Memory;
+  /** Decoded-instruction cache. */
+  readonly decoded: DecodeCache;
+  /** Set to end the run after the current instruction. */
+  stopReason: StopReason | null = null;
+  /** Events queued by the monitor (injectException) or by the CPU, delivered before the next instruction. */
+  pending: PendingEvent | null = null;
+  /** Last exceptions raised (vector list, newest last), for triple-fault reports. */
+  readonly recentFaults: number[] = [];
+
+  private cachedMode: CpuMode = 'real';
+
+  constructor(options: CpuOptions) {
+    super();
+    this.bus = options.bus;
+    this.monitor = options.monitor;
+    this.mem = new Memory(this);
+    this.decoded = new DecodeCache(this);
+    this.resetRealMode();
+  }
+
+  /** Power-on state in real mode at F000:FFF0 style, but with CS base 0 (loaders set what they need). */
+  resetRealMode(): void {
+    for (let i = 0; i < 6; i++) {
+      const s = this.seg[i]!;
+      s.selector = 0;
+      s.base = 0;
+      s.limit = 0xffff;
+      s.type = i === Seg.CS ? 0xb : 0x3;
+      s.s = true;
+      s.dpl = 0;
+      s.present = true;
+      s.db = false;
+      s.l = false;
+      s.g = false;
+      s.usable = true;
+    }
+    const ldtr = this.seg[Seg.LDTR]!;
+    ldtr.s = false;
+    ldtr.type = 2;
+    const tr = this.seg[Seg.TR]!;
+    tr.s = false;
+    tr.type = 3;
+    this.flags = Flag.FIXED1;
+    this.ip = 0;
+    this.cpl = 0;
+    this.setControl({});
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Mode
+  // ---------------------------------------------------------------------------------------
+
+  get mode(): CpuMode {
+    return this.cachedMode;
+  }
+
+  /**
+   * Recompute derived mode bits after a change of CR0, EFER, CS (L/D), SS (B) or EFLAGS.VM.
+   * Cheap; call it whenever in doubt.
+   */
+  updateMode(): void {
+    const cr0 = Number(this.hw.cr0 & 0xffffffffn);
+    const efer = Number(this.hw.efer & 0xffffffffn);
+    const pr = this.pagingRegs;
+    pr.cr0 = cr0;
+    pr.cr3 = this.hw.cr3;
+    pr.cr4 = Number(this.hw.cr4 & 0xffffffffn);
+    pr.efer = efer;
+    pr.ncr3 = this.hw.ncr3;
+    this.protectedMode = (cr0 & Cr0.PE) !== 0;
+    this.paging = (cr0 & Cr0.PG) !== 0;
+    this.longMode = (efer & Efer.LMA) !== 0;
+    const cs = this.seg[Seg.CS]!;
+    this.mode64 = this.longMode && cs.l;
+    const v86 = this.protectedMode && (this.flags & Flag.VM) !== 0;
+    this.bitness = this.mode64 ? 64 : this.protectedMode && !v86 && cs.db ? 32 : 16;
+    this.stackSize = this.mode64 ? 8 : this.protectedMode && !v86 && this.seg[Seg.SS]!.db ? 4 : 2;
+    this.cachedMode = deriveMode(this);
+    this.mem.refresh();
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Vcpu (the monitor's view)
+  // ---------------------------------------------------------------------------------------
+
+  readGpr(n: number): bigint {
+    return (BigInt(this.hi[n]!) << 32n) | BigInt(this.lo[n]!);
+  }
+
+  writeGpr(n: number, value: bigint, size: 2 | 4 | 8): void {
+    if (size === 2) {
+      this.lo[n] = (this.lo[n]! & 0xffff0000) | Number(value & 0xffffn);
+    } else {
+      this.lo[n] = Number(value & 0xffffffffn);
+      this.hi[n] = size === 8 ? Number((value >> 32n) & 0xffffffffn) : 0;
+    }
+  }
+
+  get rflags(): number {
+    return this.getFlags();
+  }
+
+  get rip(): bigint {
+    return BigInt.asUintN(64, BigInt(this.ip));
+  }
+
+  advanceRip(length: number): void {
+    this.ip = this.mode64 ? this.ip + length : (this.ip + length) & (this.bitness === 16 ? 0xffff : 0xffffffff);
+    if (!this.mode64) this.ip >>>= 0;
+    this.nextIp = this.ip;
+    this.interruptShadow = false;
+  }
+
+  get control(): Readonly<HardwareControl> {
+    return this.hw;
+  }
+
+  /** Apply a partial update to the hardware control registers and re-derive the mode. */
+  setControl(update: Partial<HardwareControl>): void {
+    const hw = this.hw;
+    if (update.cr0 !== undefined) hw.cr0 = update.cr0;
+    if (update.cr3 !== undefined) hw.cr3 = update.cr3;
+    if (update.cr4 !== undefined) hw.cr4 = update.cr4;
+    if (update.efer !== undefined) hw.efer = update.efer;
+    if (update.cr8 !== undefined) hw.cr8 = update.cr8;
+    if (update.xcr0 !== undefined) hw.xcr0 = update.xcr0;
+    if (update.ncr3 !== undefined) hw.ncr3 = update.ncr3;
+    this.updateMode();
+  }
+
+  injectException(vector: number, errorCode?: number): void {
+    this.pending = { vector, errorCode };
+  }
+
+  flushTlb(scope: FlushScope): void {
+    this.mmu.flush(scope);
+  }
+
+  writeLinear16(linear: number, value: number): boolean {
+    try {
+      this.mem.writeLin(linear, 2, value, this.cpl === 3);
+      return true;
+    } catch (e) {
+      if (e instanceof GuestFault) {
+        if (e.vector === Vec.PF) this.cr2 = BigInt.asUintN(64, BigInt(e.address));
+        this.pending = { vector: e.vector, errorCode: e.errorCode };
+        return false;
+      }
+      throw e;
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Registers by index and size
+  // ---------------------------------------------------------------------------------------
+
+  /**
+   * Read register `r` with `size` bytes (1, 2 or 4) as an unsigned number. For size 1, r = 16..19
+   * are AH, CH, DH, BH (without REX); 4..7 are SPL..DIL (with REX) — the decoder resolves that.
+   */
+  getReg(r: number, size: number): number {
+    if (size === 4) return this.lo[r]!;
+    if (size === 2) return this.lo[r]! & 0xffff;
+    if (r >= HIGH8) return (this.lo[r - HIGH8]! >>> 8) & 0xff;
+    return this.lo[r]! & 0xff;
+  }
+
+  /** Write register `r` with `size` bytes (1, 2, 4; 4 zero-extends to 64 bits). */
+  setReg(r: number, size: number, value: number): void {
+    if (size === 4) {
+      this.lo[r] = value;
+      this.hi[r] = 0;
+    } else if (size === 2) {
+      this.lo[r] = (this.lo[r]! & 0xffff0000) | (value & 0xffff);
+    } else if (r >= HIGH8) {
+      this.lo[r - HIGH8] = (this.lo[r - HIGH8]! & 0xffff00ff) | ((value & 0xff) << 8);
+    } else {
+      this.lo[r] = (this.lo[r]! & 0xffffff00) | (value & 0xff);
+    }
+  }
+
+  getReg64(r: number): bigint {
+    return (BigInt(this.hi[r]!) << 32n) | BigInt(this.lo[r]!);
+  }
+
+  setReg64(r: number, value: bigint): void {
+    this.lo[r] = Number(value & 0xffffffffn);
+    this.hi[r] = Number((value >> 32n) & 0xffffffffn);
+  }
+
+  /** Register as a signed-canonical style number (exact when bits 63:53 are a sign extension). */
+  getRegNum64(r: number): number {
+    return (this.hi[r]! | 0) * 0x100000000 + this.lo[r]!;
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Memory by segment:offset (offset already truncated to the address size)
+  // ---------------------------------------------------------------------------------------
+
+  /** Read `size` (1, 2, 4) bytes at seg:offset as an unsigned number. */
+  read(seg: number, offset: number, size: number): number {
+    return this.mem.readLin(this.mem.linear(seg, offset, size, false), size, this.cpl === 3);
+  }
+
+  write(seg: number, offset: number, size: number, value: number): void {
+    this.mem.writeLin(this.mem.linear(seg, offset, size, true), size, value, this.cpl === 3);
+  }
+
+  read64(seg: number, offset: number): bigint {
+    const lin = this.mem.linear(seg, offset, 8, false);
+    return this.mem.readLin64(lin, this.cpl === 3);
+  }
+
+  write64(seg: number, offset: number, value: bigint): void {
+    const lin = this.mem.linear(seg, offset, 8, true);
+    this.mem.writeLin64(lin, value, this.cpl === 3);
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Stack (current stack size: SS.B / 64-bit mode)
+  // ---------------------------------------------------------------------------------------
+
+  /** Current stack pointer as an offset (masked to the stack size; signed-canonical in 64-bit mode). */
+  getSp(): number {
+    if (this.stackSize === 8) return this.getRegNum64(4);
+    return this.stackSize === 4 ? this.lo[4]! : this.lo[4]! & 0xffff;
+  }
+
+  setSp(v: number): void {
+    if (this.stackSize === 8) {
+      this.lo[4] = v >>> 0;
+      this.hi[4] = Math.floor(v / 0x100000000) >>> 0;
+    } else if (this.stackSize === 4) {
+      this.lo[4] = v >>> 0;
+      this.hi[4] = 0;
+    } else {
+      this.lo[4] = (this.lo[4]! & 0xffff0000) | (v & 0xffff);
+    }
+  }
+
+  private spAdd(sp: number, delta: number): number {
+    if (this.stackSize === 8) return sp + delta;
+    return this.stackSize === 4 ? (sp + delta) >>> 0 : (sp + delta) & 0xffff;
+  }
+
+  /** Push `size` (2 or 4) bytes. */
+  push(value: number, size: number): void {
+    const sp = this.spAdd(this.getSp(), -size);
+    this.write(Seg.SS, sp, size, value);
+    this.setSp(sp);
+  }
+
+  /** Pop `size` (2 or 4) bytes. */
+  pop(size: number): number {
+    const sp = this.getSp();
+    const v = this.read(Seg.SS, sp, size);
+    this.setSp(this.spAdd(sp, size));
+    return v;
+  }
+
+  push64(value: bigint): void {
+    const sp = this.spAdd(this.getSp(), -8);
+    this.write64(Seg.SS, sp, value);
+    this.setSp(sp);
+  }
+
+  pop64(): bigint {
+    const sp = this.getSp();
+    const v = this.read64(Seg.SS, sp);
+    this.setSp(this.spAdd(sp, 8));
+    return v;
+  }
+
+  /** Read at SS:(SP + offset) without changing SP (for multi-pop checks). */
+  peek(offset: number, size: number): number {
+    return this.read(Seg.SS, this.spAdd(this.getSp(), offset), size);
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Faults, exits, stopping
+  // ---------------------------------------------------------------------------------------
+
+  /** Raise an architectural exception for the current instruction. Never returns. */
+  raise(vector: number, errorCode?: number): never {
+    throw new GuestFault(vector, errorCode);
+  }
+
+  /** #GP(0) unless CPL 0 — the common privileged-instruction check. */
+  requireCpl0(): void {
+    if (this.cpl !== 0) this.raise(Vec.GP, 0);
+  }
+
+  /** IOPL of EFLAGS. */
+  get iopl(): number {
+    return (this.flags >>> 12) & 3;
+  }
+
+  /**
+   * Exit to the monitor. RIP stays at the exiting instruction unless the monitor advances it
+   * (Vcpu.advanceRip). A 'stop' outcome ends the run after this instruction.
+   */
+  exit(exit: VmExit): ExitOutcome {
+    const by = this.stats.exitsByReason;
+    by.set(exit.reason, (by.get(exit.reason) ?? 0) + 1);
+    this.nextIp = this.ip;
+    const outcome = this.monitor.handleExit(exit, this);
+    if (outcome.kind === 'stop') this.stopReason = outcome.reason;
+    return outcome;
+  }
+
+  requestStop(reason: StopReason): void {
+    this.stopReason = reason;
+  }
+
+  /** Count and raise #UD for an unsupported instruction. */
+  unsupported(mnemonicName: string): never {
+    const m = this.stats.udByMnemonic;
+    m.set(mnemonicName, (m.get(mnemonicName) ?? 0) + 1);
+    throw new GuestFault(Vec.UD);
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Run loop
+  // ---------------------------------------------------------------------------------------
+
+  /**
+   * Execute up to `budget` instructions. Returns the reason the run stopped, or
+   * `{ kind: 'max-insns' }` when the budget ran out. Never throws for guest behaviour.
+   */
+  run(budget: number): StopReason | null {
+    return runLoop(this, budget);
+  }
+
+  /** CR4 bits as a number (low 32). */
+  get cr4(): number {
+    return this.pagingRegs.cr4;
+  }
+
+  /** Is CR4 bit set? */
+  cr4Has(bit: number): boolean {
+    return (this.pagingRegs.cr4 & bit) !== 0;
+  }
+
+  /** Does CR0.NE etc. hold? */
+  cr0Has(bit: number): boolean {
+    return (this.pagingRegs.cr0 & bit) !== 0;
+  }
+}

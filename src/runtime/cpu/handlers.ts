@@ -1,0 +1,33 @@
+/**
+ * Handler selection at decode time. Precedence: system handlers by Code, core handlers by Code,
+ * system handlers by Mnemonic, core handlers by Mnemonic; anything else raises #UD (counted by
+ * mnemonic in cpu.stats.udByMnemonic).
+ */
+import { Mnemonic } from 'iced-x86';
+import type { Handler, HandlerTable } from './decoded.ts';
+import { systemHandlers } from './system/index.ts';
+import { coreHandlers } from './core/index.ts';
+
+const udCache = new Map<number, Handler>();
+
+function udHandler(mnemonic: number): Handler {
+  let h = udCache.get(mnemonic);
+  if (h === undefined) {
+    const name = (Mnemonic as unknown as Record<number, string>)[mnemonic] ?? `#${mnemonic}`;
+    h = (cpu) => cpu.unsupported(name);
+    udCache.set(mnemonic, h);
+  }
+  return h;
+}
+
+export function handlerFor(code: number, mnemonic: number): Handler {
+  const sys: HandlerTable = systemHandlers;
+  const core: HandlerTable = coreHandlers;
+  return (
+    sys.byCode.get(code) ??
+    core.byCode.get(code) ??
+    sys.byMnemonic.get(mnemonic) ??
+    core.byMnemonic.get(mnemonic) ??
+    udHandler(mnemonic)
+  );
+}

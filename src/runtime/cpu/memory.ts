@@ -1,0 +1,217 @@
+/**
+ * Guest memory access for the interpreter: segmentation (limit and rights checks, 64-bit
+ * canonical checks), translation through the hardware MMU when paging or nested paging is on,
+ * and a RAM fast path through a DataView over bus.ram. Writes to pages that hold decoded code
+ * invalidate the decode cache (self-modifying code).
+ *
+ * Linear addresses follow src/runtime/mmu/types.ts: < 2^32 outside long mode, signed canonical
+ * in long mode. No allocation on any path except BigInt results of the 64-bit helpers.
+ */
+import type { PhysicalBus } from '../machine/bus.ts';
+import { Access } from '../mmu/types.ts';
+import { GuestFault, Vec } from './fault.ts';
+import { Flag, Seg } from './state.ts';
+import type { Cpu } from './cpu.ts';
+
+const CANON_LIMIT = 0x800000000000; // 2^47
+
+export class Memory {
+  private readonly cpu: Cpu;
+  private readonly bus: PhysicalBus;
+  private readonly ram: Uint8Array;
+  private readonly view: DataView;
+  private readonly ramSize: number;
+  /** Per 4 KiB RAM page: non-zero when the decode cache holds instructions from it. */
+  readonly codePages: Uint8Array;
+  /** Linear addresses go through the MMU (paging on, or nested paging on). */
+  translating = false;
+  /** High dword of the last readLinPair. */
+  pairHi = 0;
+
+  constructor(cpu: Cpu) {
+    this.cpu = cpu;
+    this.bus = cpu.bus;
+    this.ram = cpu.bus.ram;
+    this.view = new DataView(this.ram.buffer, this.ram.byteOffset, this.ram.byteLength);
+    this.ramSize = Math.min(cpu.bus.ramSize, this.ram.byteLength);
+    this.codePages = new Uint8Array((this.ramSize >>> 12) + 1);
+  }
+
+  /** Re-read the paging state (called by Cpu.updateMode). */
+  refresh(): void {
+    this.translating = this.cpu.paging || this.cpu.hw.ncr3 !== null;
+  }
+
+  // ---- segmentation ---------------------------------------------------------------------
+
+  /**
+   * seg:offset → linear for an access of `size` bytes, with the segment checks of the current
+   * mode: 64-bit mode adds FS/GS base and checks canonicality (#SS(0) for SS, else #GP(0));
+   * other modes check usability, rights (protected mode) and the limit, then wrap to 32 bits.
+   */
+  linear(seg: number, offset: number, size: number, write: boolean): number {
+    const cpu = this.cpu;
+    const s = cpu.seg[seg]!;
+    if (cpu.mode64) {
+      const lin = seg >= Seg.FS ? s.base + offset : offset;
+      if (lin < -CANON_LIMIT || lin + size - 1 >= CANON_LIMIT) this.segFault(seg);
+      return lin;
+    }
+    if (cpu.protectedMode && (cpu.flags & Flag.VM) === 0) {
+      if (!s.usable) this.segFault(seg);
+      const t = s.type;
+      if (write) {
+        if ((t & 0xa) !== 2) this.segFault(seg); // code, or read-only data
+      } else if ((t & 0xa) === 8) {
+        this.segFault(seg); // execute-only code
+      }
+    }
+    const last = offset + size - 1;
+    if ((s.type & 0xc) === 4) {
+      // Expand-down data: valid offsets are limit+1 .. (B ? 4G-1 : 64K-1).
+      if (offset <= s.limit || last > (s.db ? 0xffffffff : 0xffff)) this.segFault(seg);
+    } else if (last > s.limit) {
+      this.segFault(seg);
+    }
+    return (s.base + offset) >>> 0;
+  }
+
+  private segFault(seg: number): never {
+    throw new GuestFault(seg === Seg.SS ? Vec.SS : Vec.GP, 0);
+  }
+
+  // ---- linear accesses --------------------------------------------------------------------
+
+  private ac(): boolean {
+    return (this.cpu.flags & Flag.AC) !== 0;
+  }
+
+  /** Translate one linear address (no page-crossing logic). */
+  translate(lin: number, access: Access, user: boolean): number {
+    return this.translating ? this.cpu.mmu.translate(lin, access, user, this.ac()) : lin;
+  }
+
+  /** Read 1, 2 or 4 bytes at a linear address. */
+  readLin(lin: number, size: number, user: boolean): number {
+    let pa = lin;
+    if (this.translating) {
+      if ((lin & 0xfff) + size > 0x1000) return this.readSplit(lin, size, user);
+      pa = this.cpu.mmu.translate(lin, Access.Read, user, this.ac());
+    }
+    if (pa + size <= this.ramSize) {
+      if (size === 4) return this.view.getUint32(pa, true);
+      if (size === 2) return this.view.getUint16(pa, true);
+      return this.ram[pa]!;
+    }
+    return this.readBus(pa, size);
+  }
+
+  private readBus(pa: number, size: number): number {
+    if (size === 4) return this.bus.read32(pa) >>> 0;
+    if (size === 2) return this.bus.read16(pa);
+    return this.bus.read8(pa);
+  }
+
+  private readSplit(lin: number, size: number, user: boolean): number {
+    let v = 0;
+    const ac = this.ac();
+    for (let i = size - 1; i >= 0; i--) {
+      const pa = this.cpu.mmu.translate(lin + i, Access.Read, user, ac);
+      v = v * 256 + (pa < this.ramSize ? this.ram[pa]! : this.bus.read8(pa));
+    }
+    return v >>> 0;
+  }
+
+  /** Write 1, 2 or 4 bytes at a linear address. */
+  writeLin(lin: number, size: number, value: number, user: boolean): void {
+    let pa = lin;
+    if (this.translating) {
+      if ((lin & 0xfff) + size > 0x1000) {
+        this.writeSplit(lin, size, value, user);
+        return;
+      }
+      pa = this.cpu.mmu.translate(lin, Access.Write, user, this.ac());
+    }
+    this.writePhys(pa, size, value);
+  }
+
+  /** Write to a physical address (RAM fast path, code invalidation, bus otherwise). */
+  writePhys(pa: number, size: number, value: number): void {
+    if (pa + size <= this.ramSize) {
+      const cp = this.codePages;
+      if (cp[pa >>> 12] !== 0 || cp[(pa + size - 1) >>> 12] !== 0) this.cpu.decoded.invalidate(pa, size);
+      if (size === 4) this.view.setUint32(pa, value, true);
+      else if (size === 2) this.view.setUint16(pa, value, true);
+      else this.ram[pa] = value;
+      return;
+    }
+    if (size === 4) this.bus.write32(pa, value >>> 0);
+    else if (size === 2) this.bus.write16(pa, value & 0xffff);
+    else this.bus.write8(pa, value & 0xff);
+  }
+
+  private writeSplit(lin: number, size: number, value: number, user: boolean): void {
+    const ac = this.ac();
+    const mmu = this.cpu.mmu;
+    // Probe both pages first so a fault on the second leaves memory untouched.
+    mmu.translate(lin, Access.Write, user, ac);
+    mmu.translate(lin + size - 1, Access.Write, user, ac);
+    for (let i = 0; i < size; i++) {
+      this.writePhys(mmu.translate(lin + i, Access.Write, user, ac), 1, (value >>> (8 * i)) & 0xff);
+    }
+  }
+
+  /** Read 8 bytes: returns the low dword, the high dword in `pairHi`. */
+  readLinPair(lin: number, user: boolean): number {
+    if (this.translating && (lin & 0xfff) > 0xff8) {
+      // Probe the high half first only for ordering of faults; both halves are read.
+      const lo = this.readLin(lin, 4, user);
+      this.pairHi = this.readLin(lin + 4, 4, user);
+      return lo;
+    }
+    const lo = this.readLin(lin, 4, user);
+    this.pairHi = this.readLin(lin + 4, 4, user);
+    return lo;
+  }
+
+  /** Write 8 bytes given as two dwords. */
+  writeLinPair(lin: number, lo: number, hi: number, user: boolean): void {
+    if (this.translating) {
+      const ac = this.ac();
+      this.cpu.mmu.translate(lin, Access.Write, user, ac);
+      this.cpu.mmu.translate(lin + 7, Access.Write, user, ac);
+    }
+    this.writeLin(lin, 4, lo, user);
+    this.writeLin(lin + 4, 4, hi, user);
+  }
+
+  readLin64(lin: number, user: boolean): bigint {
+    const lo = this.readLinPair(lin, user);
+    return (BigInt(this.pairHi) << 32n) | BigInt(lo);
+  }
+
+  writeLin64(lin: number, value: bigint, user: boolean): void {
+    this.writeLinPair(lin, Number(value & 0xffffffffn), Number((value >> 32n) & 0xffffffffn), user);
+  }
+
+  // ---- instruction fetch ------------------------------------------------------------------
+
+  /** Physical address of an instruction byte (fetch access). */
+  fetchPa(lin: number): number {
+    return this.translating ? this.cpu.mmu.translate(lin, Access.Fetch, this.cpu.cpl === 3, false) : lin;
+  }
+
+  /** Is `pa` inside RAM? */
+  inRam(pa: number, size: number): boolean {
+    return pa >= 0 && pa + size <= this.ramSize;
+  }
+
+  /** Physical byte read (fetch slow path). */
+  physByte(pa: number): number {
+    return pa < this.ramSize ? this.ram[pa]! : this.bus.read8(pa);
+  }
+
+  get ramBytes(): Uint8Array {
+    return this.ram;
+  }
+}

@@ -1,0 +1,113 @@
+/**
+ * The run loop: fetch (CS base + RIP, translated for fetch), look up or decode, execute, and
+ * turn GuestFaults into delivery or exception exits and NestedPageFaults into 'npf' exits.
+ * No JavaScript exception escapes for guest behaviour; a bug-level exception becomes a
+ * 'monitor-error' stop with detail.
+ */
+import { GuestFault, Vec } from './fault.ts';
+import { NestedPageFault } from '../mmu/nested-fault.ts';
+import type { StopReason } from '../vmm/monitor.ts';
+import { Seg } from './state.ts';
+import type { Cpu } from './cpu.ts';
+import type { DecodedInsn } from './decoded.ts';
+import { deliverException } from './system/index.ts';
+import { traceStep } from './trace.ts';
+
+const MAX_INSNS: StopReason = { kind: 'max-insns' };
+
+/** Fetch + decode the instruction at CS:ip (may throw GuestFault). */
+export function fetch(cpu: Cpu): DecodedInsn {
+  const ip = cpu.ip;
+  let lin: number;
+  if (cpu.mode64) {
+    lin = ip;
+  } else {
+    const cs = cpu.seg[Seg.CS]!;
+    if (ip > cs.limit) throw new GuestFault(Vec.GP, 0);
+    lin = (cs.base + ip) >>> 0;
+  }
+  const insn = cpu.decoded.get(lin, cpu.mem.fetchPa(lin));
+  if (!cpu.mode64 && ip + insn.length - 1 > cpu.seg[Seg.CS]!.limit) throw new GuestFault(Vec.GP, 0);
+  return insn;
+}
+
+/** Execute one already-fetched instruction (sets ip to nextIp on completion). */
+export function execute(cpu: Cpu, insn: DecodedInsn): void {
+  const ip = cpu.ip;
+  const next = ip + insn.length;
+  cpu.nextIp = cpu.mode64 ? next : cpu.bitness === 16 && next > 0xffff ? next & 0xffff : next >>> 0;
+  insn.handler(cpu, insn);
+  cpu.ip = cpu.nextIp;
+}
+
+function handleFault(cpu: Cpu, f: GuestFault): void {
+  const recent = cpu.recentFaults;
+  recent.push(f.vector);
+  if (recent.length > 8) recent.shift();
+  if ((cpu.intercepts.exceptionBitmap & (1 << f.vector)) !== 0) {
+    cpu.exit({ reason: 'exception', vector: f.vector, errorCode: f.errorCode, faultAddress: f.address });
+    return;
+  }
+  deliverException(cpu, f);
+}
+
+function deliverPending(cpu: Cpu): void {
+  const ev = cpu.pending!;
+  cpu.pending = null;
+  deliverException(cpu, new GuestFault(ev.vector, ev.errorCode, Number(BigInt.asIntN(64, cpu.cr2))));
+}
+
+function describe(e: unknown): string {
+  if (e instanceof Error) return `${e.name}: ${e.message}${e.stack ? `\n${e.stack.split('\n').slice(1, 6).join('\n')}` : ''}`;
+  return String(e);
+}
+
+export function runLoop(cpu: Cpu, budget: number): StopReason | null {
+  cpu.stopReason = null;
+  const stats = cpu.stats;
+  let done = 0;
+  try {
+    while (done < budget) {
+      try {
+        if (cpu.pending !== null) deliverPending(cpu);
+        if (cpu.stopReason !== null) break;
+        if (cpu.trace !== null) {
+          while (done < budget) {
+            done++;
+            traceStep(cpu);
+            if (cpu.stopReason !== null || cpu.pending !== null) break;
+          }
+        } else {
+          while (done < budget) {
+            done++;
+            const insn = fetch(cpu);
+            execute(cpu, insn);
+            if (cpu.stopReason !== null || cpu.pending !== null) break;
+          }
+        }
+      } catch (e) {
+        if (e instanceof GuestFault) {
+          try {
+            handleFault(cpu, e);
+          } catch (e2) {
+            // Delivery itself faulted and the system side did not resolve it: shut down.
+            if (!(e2 instanceof GuestFault)) throw e2;
+            cpu.stopReason = {
+              kind: 'triple-fault',
+              detail: `fault ${e2.vector} while delivering fault ${e.vector} at ${cpu.ip.toString(16)}`,
+            };
+          }
+        } else if (e instanceof NestedPageFault) {
+          cpu.exit({ reason: 'npf', guestPhysical: e.guestPhysical, errorCode: e.errorCode });
+        } else {
+          throw e;
+        }
+      }
+      if (cpu.stopReason !== null) break;
+    }
+  } catch (e) {
+    cpu.stopReason = { kind: 'monitor-error', detail: describe(e) };
+  }
+  stats.instructions += done;
+  return cpu.stopReason ?? MAX_INSNS;
+}
