@@ -92,6 +92,8 @@ class ExprCompiler {
         return `(${this.int(e.a)} ${e.op} ${this.int(e.b)})`;
       case 'cmp': {
         const op = e.op === '==' ? '===' : e.op === '!=' ? '!==' : e.op;
+        // CPL against a constant: compare numbers (no BigInt on the exit path).
+        if (e.a.k === 'cpl' && e.b.k === 'num') return `(cx.cpl ${op} ${e.b.v.toString()})`;
         if (isBoolExpr(e.a)) return `(${this.bool(e.a)} ${op} ${this.bool(e.b)})`;
         return `(${this.int(e.a)} ${op} ${this.int(e.b)})`;
       }

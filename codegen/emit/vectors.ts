@@ -18,6 +18,8 @@ export const VECTORS_DIR = 'src/generated/vectors';
 export const VECTORS_PATH = `${VECTORS_DIR}/vectors.json`;
 export const VECTORS_SCHEMA = 'trapspec-vectors/1';
 const MASK64 = (1n << 64n) - 1n;
+/** Operands tried per state at CPL 3 (the privilege guard fires first in every rule that has one). */
+const CPL3_OPERANDS = 8;
 
 /** Test modes: a name, the CPU mode the hardware reports, and a consistent guest state. */
 export type VectorMode = 'real' | 'protected' | 'paging32' | 'pae' | 'compat' | 'long64';
@@ -216,8 +218,46 @@ function referencedRanges(rule: RuleIR): { msb: number; lsb: number }[] {
   return [...out.values()].sort((a, b) => a.lsb - b.lsb);
 }
 
-/** Operand candidates for a rule in a state: the current value with fields and reserved bits flipped. */
-function operands(rule: RuleIR, facts: RegFacts, base: bigint, width: bigint): bigint[] {
+/**
+ * Operand candidates for a rule: XOR masks applied to the register's current value — each
+ * field's low and high bit, whole multi-bit fields set or cleared, each reserved/ignored/hint
+ * range's edge bits, and pairs of the fields the rule's conditions read. Computed once per rule.
+ */
+interface OperandPlan {
+  xors: bigint[];
+  sets: bigint[];
+  clears: bigint[];
+}
+
+function operandPlan(rule: RuleIR, facts: RegFacts): OperandPlan {
+  const plan: OperandPlan = { xors: [], sets: [], clears: [] };
+  const ranges = new Map<string, { msb: number; lsb: number }>();
+  for (const l of facts.layouts.values()) for (const f of l.fields.values()) ranges.set(`${f.msb}:${f.lsb}`, f);
+  const sorted = [...ranges.values()].sort((a, b) => a.lsb - b.lsb || a.msb - b.msb);
+  for (const f of sorted) {
+    plan.xors.push(1n << BigInt(f.lsb));
+    if (f.msb !== f.lsb) {
+      plan.xors.push(1n << BigInt(f.msb));
+      plan.sets.push(rangeMask(f.msb, f.lsb));
+      plan.clears.push(rangeMask(f.msb, f.lsb));
+    }
+  }
+  for (const l of facts.layouts.values()) {
+    for (const m of [l.reserved, l.ignored, l.hint]) {
+      for (let b = 0; b < 64; b++) {
+        const bit = 1n << BigInt(b);
+        if ((m & bit) !== 0n && ((m & (bit >> 1n)) === 0n || (m & (bit << 1n)) === 0n)) plan.sets.push(bit);
+      }
+    }
+  }
+  const refs = referencedRanges(rule);
+  for (let i = 0; i < refs.length; i++) {
+    for (let j = i + 1; j < refs.length; j++) plan.xors.push((1n << BigInt(refs[i]!.lsb)) ^ (1n << BigInt(refs[j]!.lsb)));
+  }
+  return plan;
+}
+
+function operands(plan: OperandPlan, base: bigint, width: bigint): bigint[] {
   const out: bigint[] = [];
   const seen = new Set<bigint>();
   const add = (v: bigint): void => {
@@ -228,35 +268,10 @@ function operands(rule: RuleIR, facts: RegFacts, base: bigint, width: bigint): b
     }
   };
   add(base);
-  const ranges = new Map<string, { msb: number; lsb: number }>();
-  for (const l of facts.layouts.values()) for (const f of l.fields.values()) ranges.set(`${f.msb}:${f.lsb}`, f);
-  const sorted = [...ranges.values()].sort((a, b) => a.lsb - b.lsb || a.msb - b.msb);
-  for (const f of sorted) {
-    add(base ^ (1n << BigInt(f.lsb)));
-    if (f.msb !== f.lsb) {
-      add(base ^ (1n << BigInt(f.msb)));
-      add(base | rangeMask(f.msb, f.lsb));
-      add(base & ~rangeMask(f.msb, f.lsb));
-    }
-  }
-  for (const l of facts.layouts.values()) {
-    for (const m of [l.reserved, l.ignored, l.hint]) {
-      for (let b = 0; b < 64; b++) {
-        const bit = 1n << BigInt(b);
-        if ((m & bit) !== 0n && ((m & (bit >> 1n)) === 0n || (m & (bit << 1n)) === 0n)) add(base | bit);
-      }
-    }
-  }
-  const refs = referencedRanges(rule);
-  for (let i = 0; i < refs.length; i++) {
-    for (let j = i + 1; j < refs.length; j++) add(base ^ (1n << BigInt(refs[i]!.lsb)) ^ (1n << BigInt(refs[j]!.lsb)));
-  }
-  for (let i = 0; i < refs.length; i++) {
-    for (let j = i + 1; j < refs.length; j++) {
-      for (let k = j + 1; k < refs.length; k++)
-        add(base ^ (1n << BigInt(refs[i]!.lsb)) ^ (1n << BigInt(refs[j]!.lsb)) ^ (1n << BigInt(refs[k]!.lsb)));
-    }
-  }
+  // Same order as the plan was built: single-field flips, whole fields, reserved bits, pairs.
+  for (const x of plan.xors.slice(0, plan.xors.length)) add(base ^ x);
+  for (const m of plan.sets) add(base | m);
+  for (const m of plan.clears) add(base & ~m);
   add(0n);
   return out;
 }
@@ -367,6 +382,7 @@ function describe(rule: RuleIR, target: string): string[] {
 }
 
 function vectorsForRule(rule: RuleIR, facts: RegFacts, spec: SpecIR, doc: VectorsDoc): void {
+  const plan = operandPlan(rule, facts);
   for (const m of MODES) {
     const wanted = new Set(allTargets(rule, facts, m));
     const seen = new Set<string>();
@@ -393,7 +409,9 @@ function vectorsForRule(rule: RuleIR, facts: RegFacts, spec: SpecIR, doc: Vector
             continue;
           }
           const width = operandWidth(rule, m);
-          for (const op of operands(rule, facts, baseOperand(rule, guest) & width, width)) {
+          // At CPL > 0 the privilege guard decides before any operand check: a few operands do.
+          const ops = operands(plan, baseOperand(rule, guest) & width, width);
+          for (const op of cpl === 0 ? ops : ops.slice(0, CPL3_OPERANDS)) {
             consider({ m, state: st, operand: op, index, out: interpretRule(rule, st, op) });
           }
         }

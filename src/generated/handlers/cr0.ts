@@ -11,7 +11,7 @@ export function writeCr0(cx: RuleEffects, operand: bigint): boolean {
   const start_cr4 = g.cr4;
   const start_efer = g.efer;
   // write-CR0/g1: fault #GP(0) when cpl != 0 (R3)
-  if (BigInt(cx.cpl) !== 0x0n) return cx.raise(13, 0);
+  if (cx.cpl !== 0) return cx.raise(13, 0);
   // write-CR0/g2: fault #GP(0) when new.reserved != 0 (R5)
   if ((operand & 0xffffffff00000000n) !== 0x0n) return cx.raise(13, 0);
   // write-CR0/g3: fault #GP(0) when new.PG and not new.PE (R6)
@@ -80,7 +80,7 @@ export function lmswCr0(cx: RuleEffects, operand: bigint): boolean {
   const g = cx.guest;
   const start_cr0 = g.cr0;
   // lmsw-CR0/g1: fault #GP(0) when cpl != 0 (R28)
-  if (BigInt(cx.cpl) !== 0x0n) return cx.raise(13, 0);
+  if (cx.cpl !== 0) return cx.raise(13, 0);
   const v_new =
     (start_cr0 & 0xfffffffffffffff0n) |
     ((start_cr0 & 0x1n) !== 0n || (operand & 0x1n) !== 0n ? 0x1n : 0n) |
@@ -103,7 +103,7 @@ export function cltsCr0(cx: RuleEffects, operand: bigint): boolean {
   const g = cx.guest;
   void operand;
   // clts-CR0/g1: fault #GP(0) when cpl != 0 (R37)
-  if (BigInt(cx.cpl) !== 0x0n) return cx.raise(13, 0);
+  if (cx.cpl !== 0) return cx.raise(13, 0);
   // guest CR0.TS = 0
   g.cr0 = g.cr0 & 0xfffffffffffffff7n;
   // hardware CR0 = guest CR0 except PG, WP
@@ -116,7 +116,7 @@ export function readCr0(cx: RuleEffects, operand: bigint): boolean {
   const g = cx.guest;
   void operand;
   // read-CR0/g1: fault #GP(0) when cpl != 0 (R3)
-  if (BigInt(cx.cpl) !== 0x0n) return cx.raise(13, 0);
+  if (cx.cpl !== 0) return cx.raise(13, 0);
   // result guest CR0
   cx.produce(g.cr0);
   return true;
@@ -128,7 +128,7 @@ export function smswCr0(cx: RuleEffects, operand: bigint): boolean {
   const start_cr4 = g.cr4;
   void operand;
   // smsw-CR0/g1: fault #GP(0) when cpl > 0 and CR4.UMIP (R35)
-  if (BigInt(cx.cpl) > 0x0n && (start_cr4 & 0x800n) !== 0n) return cx.raise(13, 0);
+  if (cx.cpl > 0 && (start_cr4 & 0x800n) !== 0n) return cx.raise(13, 0);
   // result guest CR0
   cx.produce(g.cr0);
   return true;

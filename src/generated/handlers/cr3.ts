@@ -9,7 +9,7 @@ export function writeCr3(cx: RuleEffects, operand: bigint): boolean {
   const start_cr4 = g.cr4;
   const start_efer = g.efer;
   // write-CR3/g1: fault #GP(0) when cpl != 0 (R3)
-  if (BigInt(cx.cpl) !== 0x0n) return cx.raise(13, 0);
+  if (cx.cpl !== 0) return cx.raise(13, 0);
   // write-CR3/g2: fault #GP(0) when EFER.LMA and not CR4.PCIDE and new.reserved(long) != 0 (R39)
   if (
     (start_efer & 0x400n) !== 0n &&
@@ -46,7 +46,7 @@ export function readCr3(cx: RuleEffects, operand: bigint): boolean {
   const g = cx.guest;
   void operand;
   // read-CR3/g1: fault #GP(0) when cpl != 0 (R3)
-  if (BigInt(cx.cpl) !== 0x0n) return cx.raise(13, 0);
+  if (cx.cpl !== 0) return cx.raise(13, 0);
   // result guest CR3
   cx.produce(g.cr3);
   return true;

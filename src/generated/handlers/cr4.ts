@@ -10,7 +10,7 @@ export function writeCr4(cx: RuleEffects, operand: bigint): boolean {
   const start_cr4 = g.cr4;
   const start_efer = g.efer;
   // write-CR4/g1: fault #GP(0) when cpl != 0 (R3)
-  if (BigInt(cx.cpl) !== 0x0n) return cx.raise(13, 0);
+  if (cx.cpl !== 0) return cx.raise(13, 0);
   // write-CR4/g2: fault #GP(0) when new.reserved != 0 (R47)
   if ((operand & 0xffffffffff88e000n) !== 0x0n) return cx.raise(13, 0);
   // write-CR4/g3: fault #GP(0) when EFER.LMA and not new.PAE (R48)
@@ -71,7 +71,7 @@ export function readCr4(cx: RuleEffects, operand: bigint): boolean {
   const g = cx.guest;
   void operand;
   // read-CR4/g1: fault #GP(0) when cpl != 0 (R3)
-  if (BigInt(cx.cpl) !== 0x0n) return cx.raise(13, 0);
+  if (cx.cpl !== 0) return cx.raise(13, 0);
   // result guest CR4
   cx.produce(g.cr4);
   return true;

@@ -9,7 +9,7 @@ export function writeCr8(cx: RuleEffects, operand: bigint): boolean {
   // Only in long64 (elsewhere #UD).
   if (!(mode === 'long64')) return cx.raise(6, undefined);
   // write-CR8/g1: fault #GP(0) when cpl != 0 (R74)
-  if (BigInt(cx.cpl) !== 0x0n) return cx.raise(13, 0);
+  if (cx.cpl !== 0) return cx.raise(13, 0);
   // write-CR8/g2: fault #GP(0) when new.reserved != 0 (R75)
   if ((operand & 0xfffffffffffffff0n) !== 0x0n) return cx.raise(13, 0);
   // guest CR8 = new
@@ -27,7 +27,7 @@ export function readCr8(cx: RuleEffects, operand: bigint): boolean {
   if (!(mode === 'long64')) return cx.raise(6, undefined);
   void operand;
   // read-CR8/g1: fault #GP(0) when cpl != 0 (R74)
-  if (BigInt(cx.cpl) !== 0x0n) return cx.raise(13, 0);
+  if (cx.cpl !== 0) return cx.raise(13, 0);
   // result guest CR8
   cx.produce(g.cr8);
   return true;

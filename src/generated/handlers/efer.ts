@@ -8,7 +8,7 @@ export function wrmsrEfer(cx: RuleEffects, operand: bigint): boolean {
   const start_cr0 = g.cr0;
   const start_efer = g.efer;
   // wrmsr-EFER/g1: fault #GP(0) when cpl != 0 (R62)
-  if (BigInt(cx.cpl) !== 0x0n) return cx.raise(13, 0);
+  if (cx.cpl !== 0) return cx.raise(13, 0);
   // wrmsr-EFER/g2: fault #GP(0) when new.reserved != 0 (R64)
   if ((operand & 0xffffffffffffe2fen) !== 0x0n) return cx.raise(13, 0);
   // wrmsr-EFER/g3: fault #GP(0) when CR0.PG and changed(LME) (R65)
@@ -32,7 +32,7 @@ export function rdmsrEfer(cx: RuleEffects, operand: bigint): boolean {
   const g = cx.guest;
   void operand;
   // rdmsr-EFER/g1: fault #GP(0) when cpl != 0 (R62)
-  if (BigInt(cx.cpl) !== 0x0n) return cx.raise(13, 0);
+  if (cx.cpl !== 0) return cx.raise(13, 0);
   // result guest EFER
   cx.produce(g.efer);
   return true;

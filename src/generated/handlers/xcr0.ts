@@ -9,7 +9,7 @@ export function xsetbvXcr0(cx: RuleEffects, operand: bigint): boolean {
   // xsetbv-XCR0/g1: fault #UD when not CR4.OSXSAVE
   if (!((start_cr4 & 0x40000n) !== 0n)) return cx.raise(6, undefined);
   // xsetbv-XCR0/g2: fault #GP(0) when cpl != 0
-  if (BigInt(cx.cpl) !== 0x0n) return cx.raise(13, 0);
+  if (cx.cpl !== 0) return cx.raise(13, 0);
   // xsetbv-XCR0/g3: fault #GP(0) when index != 0
   if (cx.index !== 0x0n) return cx.raise(13, 0);
   // xsetbv-XCR0/g4: fault #GP(0) when new.reserved != 0
