@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { GeneratedFile } from '../pipeline.ts';
 import { finishTs } from './format.ts';
 import type { VectorsDoc } from './vectors.ts';
@@ -19,13 +20,17 @@ export async function emitVectorTests(doc: VectorsDoc): Promise<GeneratedFile[]>
     const counts: Record<string, number> = {};
     for (const v of doc.vectors) if (v.source.startsWith(`${source}:`)) counts[v.rule] = (counts[v.rule] ?? 0) + 1;
     if (Object.keys(counts).length === 0) continue;
+    const mine = doc.vectors.filter((v) => v.source.startsWith(`${source}:`));
+    const digest = vectorsDigest(mine.map((v) => JSON.stringify(v)));
     const body = `
 import { describe, expect, it } from 'vitest';
-import { loadVectors, observe, expectedOf } from '../rules/support/run-vector.ts';
+import { loadVectors, observe, expectedOf, vectorsDigest } from '../rules/support/run-vector.ts';
 
 const SOURCE = ${JSON.stringify(source)};
 /** Vectors per rule, as generated from ${source}. */
 const COUNTS: Record<string, number> = ${JSON.stringify(counts)};
+/** SHA-256 (first 16 hex digits) of these vectors as generated: changes with every rule edit. */
+const DIGEST = ${JSON.stringify(digest)};
 
 const vectors = loadVectors(${JSON.stringify(VECTORS_PATH)}).filter((v) => v.source.startsWith(\`\${SOURCE}:\`));
 
@@ -34,6 +39,7 @@ describe(\`conformance vectors of \${SOURCE}\`, () => {
     const counts: Record<string, number> = {};
     for (const v of vectors) counts[v.rule] = (counts[v.rule] ?? 0) + 1;
     expect(counts).toEqual(COUNTS);
+    expect(vectorsDigest(vectors.map((v) => JSON.stringify(v)))).toBe(DIGEST);
   });
 
   it.each(vectors.map((v) => [v.id, v] as const))('%s', (_id, v) => {
@@ -44,4 +50,9 @@ describe(\`conformance vectors of \${SOURCE}\`, () => {
     files.push({ path: `${VECTOR_TESTS_DIR}/${base}.vectors.test.ts`, contents: await finishTs(source, body) });
   }
   return files;
+}
+
+/** The digest the generated tests pin (same function as test/rules/support/run-vector.ts). */
+export function vectorsDigest(lines: string[]): string {
+  return createHash('sha256').update(lines.join('\n')).digest('hex').slice(0, 16);
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { VectorJson, VectorsDoc } from '../../../codegen/emit/vectors.ts';
@@ -145,4 +146,9 @@ export function expectedOf(v: VectorJson): Observed {
     effects: e.effects as RecordedEffect[],
     ripAdvanced: e.ripAdvanced,
   };
+}
+
+/** SHA-256 (16 hex digits) over the vectors' JSON lines; codegen/emit/vector-tests.ts pins it. */
+export function vectorsDigest(lines: string[]): string {
+  return createHash('sha256').update(lines.join('\n')).digest('hex').slice(0, 16);
 }
