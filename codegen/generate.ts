@@ -23,15 +23,17 @@ export interface GenReport {
 export async function generateInMemory(
   root: string,
   emitters: readonly Emitter[] = EMITTERS,
-): Promise<{ files: GeneratedFile[]; owned: string[] } | { errorText: string }> {
+): Promise<{ files: GeneratedFile[]; owned: string[]; timings: Record<string, number> } | { errorText: string }> {
+  const t0 = performance.now();
   const loaded = loadSpec(root);
+  const loadMs = performance.now() - t0;
   if ('errors' in loaded) return { errorText: formatSpecErrors(loaded.errors, loaded.sources) };
   const r = await runEmitters({ root, spec: loaded.spec }, emitters);
   if ('errors' in r) {
     const sources = new Map([...loaded.sources, ...r.sources]);
     return { errorText: formatSpecErrors(r.errors, sources) };
   }
-  return r;
+  return { ...r, timings: { load: loadMs, ...r.timings } };
 }
 
 function listOwned(root: string, owned: string[]): string[] {
@@ -94,9 +96,12 @@ export async function runGen(
     written++;
   }
   const ms = performance.now() - t0;
+  const parts = Object.entries(r.timings)
+    .map(([k, v]) => `${k} ${v.toFixed(0)}`)
+    .join(', ');
   return {
     ok: true,
-    text: `gen: ${r.files.length} files (${written} written) in ${ms.toFixed(0)} ms`,
+    text: `gen: ${r.files.length} files (${written} written) in ${ms.toFixed(0)} ms (${parts})`,
     files: r.files,
     stale,
     ms,

@@ -41,15 +41,19 @@ export const EMITTERS: readonly Emitter[] = [
 ];
 
 export type PipelineResult =
-  { files: GeneratedFile[]; owned: string[] } | { errors: SpecError[]; sources: Map<string, string> };
+  | { files: GeneratedFile[]; owned: string[]; /** ms per emitter */ timings: Record<string, number> }
+  | { errors: SpecError[]; sources: Map<string, string> };
 
 /** Run every emitter; errors from all of them are collected. */
 export async function runEmitters(ctx: EmitContext, emitters: readonly Emitter[] = EMITTERS): Promise<PipelineResult> {
   const files: GeneratedFile[] = [];
   const errors: SpecError[] = [];
   const sources = new Map<string, string>();
+  const timings: Record<string, number> = {};
   for (const e of emitters) {
+    const t0 = performance.now();
     const r = await e.emit(ctx);
+    timings[e.name] = performance.now() - t0;
     if ('errors' in r) {
       errors.push(...r.errors);
       for (const [k, v] of r.sources ?? []) sources.set(k, v);
@@ -59,5 +63,6 @@ export async function runEmitters(ctx: EmitContext, emitters: readonly Emitter[]
   return {
     files: files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)),
     owned: emitters.flatMap((e) => e.owns),
+    timings,
   };
 }
