@@ -1,0 +1,405 @@
+/**
+ * Exception and interrupt delivery (SDM Vol. 3A ch. 6; INT n/INTO/INT3 "Operation"):
+ * - real mode and v86-less legacy: through the IVT (4-byte vectors at IDTR.base), FLAGS/CS/IP;
+ * - protected mode: 8-byte IDT gates (16/32-bit interrupt and trap gates), same-privilege frames
+ *   and inner-privilege frames on the TSS stack (SS:ESP for the gate's DPL), v86 → CPL 0 frames;
+ * - IA-32e mode: 16-byte 64-bit gates, IST, RSP aligned down to 16, SS := null on a CPL change,
+ *   five-qword frames.
+ * Error codes are pushed for the vectors that have one (exception-class.ts); faults detected
+ * while delivering a hardware exception carry EXT = 1. A fault during delivery is combined with
+ * the event being delivered per SDM Table 6-5: serially, as #DF, or as a triple fault, which
+ * stops the run with a report (StopReason 'triple-fault').
+ *
+ * Task gates (hardware task switching) are not modelled: such a gate raises #GP(vector·8+2+EXT)
+ * and is counted in the run's unsupported-instruction summary as "task-gate".
+ *
+ * Monitor interception: an exception whose vector is set in `intercepts.exceptionBitmap` exits
+ * (ExceptionExit) instead of being delivered, also when it arises while delivering another event.
+ * If that other event was injected by the monitor, it is queued again so it is delivered when the
+ * guest resumes (what VMX's IDT-vectoring information lets a VMM do).
+ */
+import type { Cpu } from './cpu.ts';
+import { GuestFault, Vec } from './fault.ts';
+import { fetchDescriptor, fillCache, loadCs, loadNull, RawDescriptor, selErr, setAccessed, withinLimit } from './segments.ts';
+import { Flag, Seg, SegmentCache } from './state.ts';
+import {
+  DescHi,
+  descDpl,
+  descIsSystem,
+  descLimit,
+  descPresent,
+  descType,
+  gateIst,
+  gateOffset,
+  gateSelector,
+  SegType,
+  selIsNull,
+  selRpl,
+  SysType,
+} from './system/descriptor.ts';
+import { hasErrorCode, nesting, Nesting } from './system/exception-class.ts';
+import { canonicalOf, hi32, isCanonical, linRead, linWrite } from './system/sysmem.ts';
+
+/** How an event arose: decides the gate-DPL check, EXT and the return address. */
+export const enum EventKind {
+  /** Raised by the hardware (fault or trap of an instruction, or injected by the monitor). */
+  Exception = 0,
+  /** INT n: gate DPL ≥ CPL required, never an error code, EXT = 0. */
+  SoftInt = 1,
+  /** INT3 / INTO: as INT n for the DPL check, but #BP/#OF for interception. */
+  SoftException = 2,
+}
+
+const TF_NT_RF_VM = Flag.TF | Flag.NT | Flag.RF | Flag.VM;
+const gateDesc = new RawDescriptor();
+const csDesc = new RawDescriptor();
+const ssDesc = new RawDescriptor();
+const tmpSs = new SegmentCache();
+
+/** Deliver a fault raised by the current instruction (the run loop's catch). RIP pushed = cpu.ip. */
+export function deliverException(cpu: Cpu, fault: GuestFault): void {
+  raiseEvent(cpu, fault.vector, fault.errorCode, EventKind.Exception, cpu.ip, fault.address, false);
+}
+
+/** Deliver an event the monitor injected (Vcpu.injectException), before the next instruction. */
+export function deliverInjected(cpu: Cpu, vector: number, errorCode: number | undefined): void {
+  raiseEvent(cpu, vector, errorCode, EventKind.Exception, cpu.ip, Number(BigInt.asIntN(64, cpu.cr2)), true);
+}
+
+/**
+ * INT n / INT3 / INTO / INT1 from their handlers: the pushed return address is the next
+ * instruction (cpu.nextIp). On return cpu.ip and cpu.nextIp hold the handler entry (or, after a
+ * fault during delivery, whatever handled that fault).
+ */
+export function softwareInterrupt(cpu: Cpu, vector: number, kind: EventKind): void {
+  raiseEvent(cpu, vector, undefined, kind, cpu.nextIp, 0, false);
+}
+
+function name(vector: number, errorCode: number | undefined): string {
+  const names = ['#DE', '#DB', 'NMI', '#BP', '#OF', '#BR', '#UD', '#NM', '#DF', 'CSO', '#TS', '#NP', '#SS', '#GP', '#PF', 'v15', '#MF', '#AC', '#MC', '#XM'];
+  const n = names[vector] ?? `vector 0x${vector.toString(16)}`;
+  return errorCode === undefined ? n : `${n}(0x${errorCode.toString(16)})`;
+}
+
+function raiseEvent(
+  cpu: Cpu,
+  vector: number,
+  errorCode: number | undefined,
+  kind: EventKind,
+  returnIp: number,
+  address: number,
+  injected: boolean,
+): void {
+  const firstVector = vector;
+  const firstError = errorCode;
+  const chain: string[] = [];
+  let nested = false;
+  for (;;) {
+    // The first event has been past the bitmap already (the run loop checks instruction faults;
+    // injected events and INT n are delivered as they are); faults during delivery are checked here.
+    if (nested && vector < 32 && ((cpu.intercepts.exceptionBitmap >>> vector) & 1) !== 0) {
+      cpu.exit({ reason: 'exception', vector, errorCode, faultAddress: address });
+      // The injected event this fault interrupted is still owed to the guest, unless the
+      // monitor queued another event (re-executing an instruction re-raises its own fault).
+      if (nested && injected && cpu.pending === null) cpu.pending = { vector: firstVector, errorCode: firstError };
+      return;
+    }
+    chain.push(name(vector, errorCode));
+    if (nested) {
+      const recent = cpu.recentFaults;
+      recent.push(vector);
+      if (recent.length > 8) recent.shift();
+    }
+    if (vector === Vec.PF) cpu.cr2 = BigInt.asUintN(64, BigInt(address));
+    try {
+      deliverOnce(cpu, vector, errorCode, kind, returnIp);
+      return;
+    } catch (e) {
+      if (!(e instanceof GuestFault)) throw e;
+      const how = kind === EventKind.SoftInt ? Nesting.Serial : nesting(vector, e.vector);
+      if (how === Nesting.Triple) {
+        chain.push(name(e.vector, e.errorCode));
+        tripleFault(cpu, chain);
+        return;
+      }
+      if (how === Nesting.Double) {
+        chain.push(name(e.vector, e.errorCode));
+        vector = Vec.DF;
+        errorCode = 0;
+        address = 0;
+      } else {
+        vector = e.vector;
+        errorCode = e.errorCode;
+        address = e.address;
+      }
+      kind = EventKind.Exception;
+      returnIp = cpu.ip;
+      nested = true;
+    }
+  }
+}
+
+function hex(v: bigint | number, width: number): string {
+  const n = typeof v === 'bigint' ? v : BigInt.asUintN(64, BigInt(v));
+  return n.toString(16).padStart(width, '0');
+}
+
+/** Shutdown: stop the run with the exception chain and the state that led there. */
+function tripleFault(cpu: Cpu, chain: string[]): void {
+  const hw = cpu.hw;
+  const cs = cpu.seg[Seg.CS]!;
+  const detail =
+    `triple fault: ${chain.join(' -> ')}; ` +
+    `CS:RIP=${hex(cs.selector, 4)}:${hex(cpu.ip, cpu.mode64 ? 16 : 8)} mode=${cpu.mode} CPL=${cpu.cpl} ` +
+    `CR0=${hex(hw.cr0, 8)} CR2=${hex(cpu.cr2, 8)} CR3=${hex(hw.cr3, 8)} CR4=${hex(hw.cr4, 8)} EFER=${hex(hw.efer, 8)} ` +
+    `IDTR=${hex(cpu.idtr.base, 8)}/${hex(cpu.idtr.limit, 4)} GDTR=${hex(cpu.gdtr.base, 8)}/${hex(cpu.gdtr.limit, 4)}`;
+  cpu.requestStop({ kind: 'triple-fault', detail });
+  cpu.nextIp = cpu.ip;
+}
+
+/** One delivery attempt; throws the GuestFault of a nested fault with all registers unchanged. */
+function deliverOnce(cpu: Cpu, vector: number, errorCode: number | undefined, kind: EventKind, returnIp: number): void {
+  if (!cpu.protectedMode) return deliverReal(cpu, vector, returnIp);
+  const err = kind === EventKind.Exception && hasErrorCode(vector) ? (errorCode ?? 0) : kind === EventKind.Exception ? errorCode : undefined;
+  if (cpu.longMode) return deliverLong(cpu, vector, err, kind, returnIp);
+  return deliverProtected(cpu, vector, err, kind, returnIp);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Real mode
+// ---------------------------------------------------------------------------------------------
+
+function deliverReal(cpu: Cpu, vector: number, returnIp: number): void {
+  const off = vector * 4;
+  if (off + 3 > cpu.idtr.limit) throw new GuestFault(Vec.GP, 0);
+  const entry = linRead(cpu, (cpu.idtr.base + off) >>> 0, 4, false);
+  const ss = cpu.seg[Seg.SS]!;
+  const sp = cpu.getSp();
+  const mask = cpu.stackSize === 2 ? 0xffff : 0xffff_ffff;
+  const s1 = (sp - 2) & mask;
+  const s2 = (sp - 4) & mask;
+  const s3 = (sp - 6) & mask;
+  for (const s of [s1, s2, s3]) if (!withinLimit(ss, s, 2)) throw new GuestFault(Vec.SS, 0);
+  linWrite(cpu, (ss.base + s1) >>> 0, 2, cpu.getFlags(), false);
+  linWrite(cpu, (ss.base + s2) >>> 0, 2, cpu.seg[Seg.CS]!.selector, false);
+  linWrite(cpu, (ss.base + s3) >>> 0, 2, returnIp, false);
+  cpu.setSp(s3);
+  cpu.setFlags(cpu.getFlags() & ~(Flag.IF | Flag.TF | Flag.AC | Flag.RF));
+  cpu.seg[Seg.CS]!.loadReal(entry >>> 16);
+  jumpTo(cpu, entry & 0xffff);
+}
+
+function jumpTo(cpu: Cpu, ip: number): void {
+  cpu.ip = ip;
+  cpu.nextIp = ip;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Protected mode (legacy)
+// ---------------------------------------------------------------------------------------------
+
+/** Read the IDT entry and check it (common to legacy and IA-32e). Returns the gate type. */
+function readGate(cpu: Cpu, vector: number, kind: EventKind, ext: number, wide: boolean): number {
+  const size = wide ? 16 : 8;
+  const idtErr = vector * 8 + 2 + ext;
+  if (vector * size + size - 1 > cpu.idtr.limit) throw new GuestFault(Vec.GP, idtErr);
+  const addr = cpu.longMode ? cpu.idtr.base + vector * size : (cpu.idtr.base + vector * size) >>> 0;
+  const g = gateDesc;
+  g.addr = addr;
+  g.lo = linRead(cpu, addr, 4, false);
+  g.hi = linRead(cpu, addr + 4, 4, false);
+  if (wide) {
+    g.lo2 = linRead(cpu, addr + 8, 4, false);
+    g.hi2 = linRead(cpu, addr + 12, 4, false);
+  }
+  const type = descType(g.hi);
+  const ok = descIsSystem(g.hi) &&
+    (wide
+      ? type === SysType.INT_GATE || type === SysType.TRAP_GATE
+      : type === SysType.TASK_GATE || type === SysType.INT_GATE16 || type === SysType.TRAP_GATE16 ||
+        type === SysType.INT_GATE || type === SysType.TRAP_GATE);
+  if (!ok) throw new GuestFault(Vec.GP, idtErr);
+  if (kind !== EventKind.Exception && descDpl(g.hi) < cpu.cpl) throw new GuestFault(Vec.GP, vector * 8 + 2);
+  if (!descPresent(g.hi)) throw new GuestFault(Vec.NP, idtErr);
+  if (type === SysType.TASK_GATE) {
+    const m = cpu.stats.udByMnemonic;
+    m.set('task-gate', (m.get('task-gate') ?? 0) + 1);
+    throw new GuestFault(Vec.GP, idtErr);
+  }
+  return type;
+}
+
+/** Fetch and check the gate's code segment. Returns the new CPL. */
+function readGateCode(cpu: Cpu, sel: number, ext: number): number {
+  if (selIsNull(sel)) throw new GuestFault(Vec.GP, ext);
+  fetchDescriptor(cpu, sel, csDesc, Vec.GP, ext);
+  const hi = csDesc.hi;
+  const dpl = descDpl(hi);
+  if (descIsSystem(hi) || (descType(hi) & SegType.CODE) === 0 || dpl > cpu.cpl) throw new GuestFault(Vec.GP, selErr(sel, ext));
+  if (!descPresent(hi)) throw new GuestFault(Vec.NP, selErr(sel, ext));
+  const conforming = (descType(hi) & SegType.CONFORMING) !== 0;
+  return conforming ? cpu.cpl : dpl;
+}
+
+/**
+ * Read SS:ESP for privilege `dpl` from the current (legacy) TSS and check the new SS
+ * (SDM §6.12.1.1, INT n "Operation" / CALL via call gate). Fills `tmpSs` and `ssDesc`.
+ * Returns ESP.
+ */
+export function readTssStack(cpu: Cpu, dpl: number, ext: number, out: SegmentCache, outDesc: RawDescriptor): number {
+  const tr = cpu.seg[Seg.TR]!;
+  const tss32 = (tr.type & 8) !== 0;
+  const espOff = tss32 ? 4 + 8 * dpl : 2 + 4 * dpl;
+  const ssOff = tss32 ? espOff + 4 : espOff + 2;
+  if (!tr.usable || ssOff + 1 > tr.limit) throw new GuestFault(Vec.TS, selErr(tr.selector, ext));
+  const esp = linRead(cpu, (tr.base + espOff) >>> 0, tss32 ? 4 : 2, false);
+  const ss = linRead(cpu, (tr.base + ssOff) >>> 0, 2, false);
+  if (selIsNull(ss)) throw new GuestFault(Vec.TS, ext);
+  if (selRpl(ss) !== dpl) throw new GuestFault(Vec.TS, selErr(ss, ext));
+  fetchDescriptor(cpu, ss, outDesc, Vec.TS, ext);
+  const hi = outDesc.hi;
+  const t = descType(hi);
+  if (descIsSystem(hi) || (t & SegType.CODE) !== 0 || (t & SegType.WRITABLE) === 0 || descDpl(hi) !== dpl) {
+    throw new GuestFault(Vec.TS, selErr(ss, ext));
+  }
+  if (!descPresent(hi)) throw new GuestFault(Vec.SS, selErr(ss, ext));
+  fillCache(out, ss, outDesc);
+  return esp;
+}
+
+function deliverProtected(cpu: Cpu, vector: number, err: number | undefined, kind: EventKind, returnIp: number): void {
+  const ext = kind === EventKind.Exception ? 1 : 0;
+  const type = readGate(cpu, vector, kind, ext, false);
+  const gate32 = type === SysType.INT_GATE || type === SysType.TRAP_GATE;
+  const sel = gateSelector(gateDesc.lo);
+  let target = gateOffset(gateDesc.lo, gateDesc.hi);
+  if (!gate32) target &= 0xffff;
+  const trap = type === SysType.TRAP_GATE || type === SysType.TRAP_GATE16;
+  const newCpl = readGateCode(cpu, sel, ext);
+  const v86 = (cpu.flags & Flag.VM) !== 0;
+  const w = gate32 ? 4 : 2;
+  const oldFlags = cpu.getFlags();
+  const oldCs = cpu.seg[Seg.CS]!.selector;
+  const oldSs = cpu.seg[Seg.SS]!;
+  const hasErr = err !== undefined;
+  if (target > descLimit(csDesc.lo, csDesc.hi)) throw new GuestFault(Vec.GP, 0);
+
+  if (newCpl < cpu.cpl) {
+    if (v86 && newCpl !== 0) throw new GuestFault(Vec.GP, selErr(sel, ext));
+    const esp = readTssStack(cpu, newCpl, ext, tmpSs, ssDesc);
+    const items = (v86 ? 9 : 5) + (hasErr ? 1 : 0);
+    const spMask = tmpSs.db ? 0xffff_ffff : 0xffff;
+    const top = esp & spMask;
+    const bottom = (top - items * w) & spMask;
+    if (!withinLimit(tmpSs, bottom, items * w)) throw new GuestFault(Vec.SS, selErr(tmpSs.selector, ext));
+    const user = newCpl === 3;
+    let p = top;
+    const put = (v: number): void => {
+      p = (p - w) & spMask;
+      linWrite(cpu, (tmpSs.base + p) >>> 0, w as 2 | 4, v, user);
+    };
+    if (v86) {
+      put(cpu.seg[Seg.GS]!.selector);
+      put(cpu.seg[Seg.FS]!.selector);
+      put(cpu.seg[Seg.DS]!.selector);
+      put(cpu.seg[Seg.ES]!.selector);
+    }
+    put(oldSs.selector);
+    put(cpu.lo[4]!);
+    put(oldFlags);
+    put(oldCs);
+    put(returnIp);
+    if (hasErr) put(err);
+    // Commit.
+    if (v86) for (const s of [Seg.GS, Seg.FS, Seg.DS, Seg.ES] as const) loadNull(cpu.seg[s]!, 0);
+    setAccessed(cpu, ssDesc);
+    cpu.seg[Seg.SS]!.copyFrom(tmpSs);
+    if (tmpSs.db) cpu.lo[4] = p >>> 0;
+    else cpu.lo[4] = ((esp & 0xffff_0000) | p) >>> 0;
+    cpu.hi[4] = 0;
+  } else {
+    if (v86) throw new GuestFault(Vec.GP, selErr(sel, ext));
+    const items = 3 + (hasErr ? 1 : 0);
+    const spMask = cpu.stackSize === 4 ? 0xffff_ffff : 0xffff;
+    const top = cpu.lo[4]! & spMask;
+    const bottom = (top - items * w) & spMask;
+    if (!oldSs.usable || !withinLimit(oldSs, bottom, items * w)) throw new GuestFault(Vec.SS, ext);
+    const user = newCpl === 3;
+    let p = top;
+    const put = (v: number): void => {
+      p = (p - w) & spMask;
+      linWrite(cpu, (oldSs.base + p) >>> 0, w as 2 | 4, v, user);
+    };
+    put(oldFlags);
+    put(oldCs);
+    put(returnIp);
+    if (hasErr) put(err);
+    if (spMask === 0xffff) cpu.lo[4] = ((cpu.lo[4]! & 0xffff_0000) | p) >>> 0;
+    else cpu.lo[4] = p >>> 0;
+  }
+  cpu.setFlags(oldFlags & ~(TF_NT_RF_VM | (trap ? 0 : Flag.IF)));
+  loadCs(cpu, sel, csDesc, newCpl);
+  jumpTo(cpu, target);
+}
+
+// ---------------------------------------------------------------------------------------------
+// IA-32e mode
+// ---------------------------------------------------------------------------------------------
+
+/** Read a 64-bit stack pointer from the 64-bit TSS at `offset` (RSPn or ISTn). */
+export function readTss64(cpu: Cpu, offset: number, ext: number): number {
+  const tr = cpu.seg[Seg.TR]!;
+  if (!tr.usable || offset + 7 > tr.limit) throw new GuestFault(Vec.TS, selErr(tr.selector, ext));
+  const lo = linRead(cpu, tr.base + offset, 4, false);
+  const hi = linRead(cpu, tr.base + offset + 4, 4, false);
+  const v = canonicalOf(lo, hi);
+  if (!isCanonical(v) || (hi | 0) !== Math.floor(v / 0x1_0000_0000)) throw new GuestFault(Vec.SS, ext);
+  return v;
+}
+
+function deliverLong(cpu: Cpu, vector: number, err: number | undefined, kind: EventKind, returnIp: number): void {
+  const ext = kind === EventKind.Exception ? 1 : 0;
+  const type = readGate(cpu, vector, kind, ext, true);
+  const g = gateDesc;
+  const sel = gateSelector(g.lo);
+  const ist = gateIst(g.hi);
+  const target = canonicalOf(gateOffset(g.lo, g.hi), g.lo2);
+  const newCpl = readGateCode(cpu, sel, ext);
+  // The handler must be 64-bit code (L = 1, D = 0).
+  if ((csDesc.hi & (DescHi.L | DescHi.DB)) !== DescHi.L) throw new GuestFault(Vec.GP, selErr(sel, ext));
+  if (!isCanonical(target)) throw new GuestFault(Vec.GP, ext);
+  let rsp: number;
+  if (ist !== 0) rsp = readTss64(cpu, 0x24 + 8 * (ist - 1), ext);
+  else if (newCpl < cpu.cpl) rsp = readTss64(cpu, 4 + 8 * newCpl, ext);
+  else rsp = cpu.getRegNum64(4);
+  rsp -= rsp % 16 === 0 ? 0 : ((rsp % 16) + 16) % 16; // align down to 16 (works for negative values)
+  const items = 5 + (err !== undefined ? 1 : 0);
+  const user = newCpl === 3;
+  if (!isCanonical(rsp - items * 8)) throw new GuestFault(Vec.SS, ext);
+  const oldSs = cpu.seg[Seg.SS]!.selector;
+  let p = rsp;
+  const put = (lo: number, hi: number): void => {
+    p -= 8;
+    linWrite(cpu, p, 4, lo, user);
+    linWrite(cpu, p + 4, 4, hi, user);
+  };
+  put(oldSs, 0);
+  put(cpu.lo[4]!, cpu.hi[4]!);
+  put(cpu.getFlags(), 0);
+  put(cpu.seg[Seg.CS]!.selector, 0);
+  put(returnIp >>> 0, cpu.mode64 ? hi32(returnIp) : 0);
+  if (err !== undefined) put(err, 0);
+  // Commit.
+  if (newCpl !== cpu.cpl) {
+    const ss = cpu.seg[Seg.SS]!;
+    loadNull(ss, newCpl);
+    ss.dpl = newCpl;
+  }
+  cpu.lo[4] = p >>> 0;
+  cpu.hi[4] = hi32(p);
+  const trap = type === SysType.TRAP_GATE;
+  cpu.setFlags(cpu.getFlags() & ~(TF_NT_RF_VM | (trap ? 0 : Flag.IF)));
+  loadCs(cpu, sel, csDesc, newCpl);
+  jumpTo(cpu, target);
+}
+

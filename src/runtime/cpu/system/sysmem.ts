@@ -1,0 +1,51 @@
+/**
+ * Linear-memory accesses made by the system side: descriptor-table and TSS reads (implicit
+ * supervisor accesses, R95), accessed/busy-bit updates, and the stack frames interrupt delivery
+ * and far transfers build (`user` = the frame is written at privilege 3). They go through the
+ * core's memory layer (cpu.mem) so page crossing, unbacked memory and decoded-code invalidation
+ * are handled in one place.
+ *
+ * Linear addresses follow src/runtime/mmu/types.ts: below 2^32 outside long mode, signed
+ * canonical in long mode.
+ */
+import type { Cpu } from '../cpu.ts';
+
+export function linRead(cpu: Cpu, linear: number, size: 1 | 2 | 4, user: boolean): number {
+  return cpu.mem.readLin(linear, size, user) >>> 0;
+}
+
+export function linWrite(cpu: Cpu, linear: number, size: 1 | 2 | 4, value: number, user: boolean): void {
+  cpu.mem.writeLin(linear, size, value, user);
+}
+
+/** Write 8 bytes (low dword first). */
+export function linWrite64(cpu: Cpu, linear: number, lo: number, hi: number, user: boolean): void {
+  cpu.mem.writeLin64(linear, (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0), user);
+}
+
+/** 64-bit value as a signed-canonical number from its two dwords (exact for canonical values). */
+export function canonicalOf(lo: number, hi: number): number {
+  return (hi | 0) * 0x1_0000_0000 + (lo >>> 0);
+}
+
+/** Is the 64-bit value hi:lo canonical for 48-bit linear addresses? */
+export function isCanonicalHiLo(lo: number, hi: number): boolean {
+  void lo;
+  const top = (hi | 0) >> 15; // bits 63:47, sign-extended
+  return top === 0 || top === -1;
+}
+
+/** Is the signed-canonical-convention number canonical (48-bit)? */
+export function isCanonical(linear: number): boolean {
+  return linear >= -0x8000_0000_0000 && linear < 0x8000_0000_0000;
+}
+
+/** Low dword of an integer number (ToUint32 is exact modulo 2^32 for any safe integer). */
+export function lo32(v: number): number {
+  return v >>> 0;
+}
+
+/** High dword of an integer number (two's complement for negative, signed-canonical values). */
+export function hi32(v: number): number {
+  return Math.floor(v / 0x1_0000_0000) >>> 0;
+}
