@@ -67,12 +67,15 @@ export async function runGen(
   const r = await generateInMemory(root, opts.emitters);
   if ('errorText' in r) return { ok: false, text: r.errorText, files: [], stale: [], ms: performance.now() - t0 };
   const stale = staleFiles(root, r.files, r.owned);
+  const parts = Object.entries(r.timings)
+    .map(([k, v]) => `${k} ${v.toFixed(0)}`)
+    .join(', ');
   if (opts.check) {
     const ms = performance.now() - t0;
     if (stale.length === 0)
       return {
         ok: true,
-        text: `gen --check: ${r.files.length} generated files are up to date`,
+        text: `gen --check: ${r.files.length} generated files are up to date (${ms.toFixed(0)} ms: ${parts})`,
         files: r.files,
         stale,
         ms,
@@ -96,9 +99,6 @@ export async function runGen(
     written++;
   }
   const ms = performance.now() - t0;
-  const parts = Object.entries(r.timings)
-    .map(([k, v]) => `${k} ${v.toFixed(0)}`)
-    .join(', ');
   return {
     ok: true,
     text: `gen: ${r.files.length} files (${written} written) in ${ms.toFixed(0)} ms (${parts})`,
