@@ -24,8 +24,12 @@ export class TestVcpu implements Vcpu {
     this.control = { cr0: 0x10n, cr3: 0n, cr4: 0n, efer: 0n, cr8: 0n, xcr0: 1n, ncr3: null, ...control };
   }
 
+  /** Memory for paging strategies that need it; handlers themselves never touch it. */
+  memory: PhysicalBus | undefined = undefined;
+
   get bus(): PhysicalBus {
-    throw new Error('TestVcpu has no memory: handlers must not touch guest memory');
+    if (!this.memory) throw new Error('TestVcpu has no memory: handlers must not touch guest memory');
+    return this.memory;
   }
 
   readGpr(n: number): bigint {

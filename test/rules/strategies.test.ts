@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { MONITOR_BASE } from '../../src/runtime/machine/bus.ts';
+import { PhysicalMemory } from '../../src/runtime/machine/memory.ts';
+import { createPagingStrategy, type PagingStrategyName } from '../../src/runtime/vmm/paging/index.ts';
+import { TrapMonitor } from '../../src/runtime/vmm/trap-monitor.ts';
+import type { HardwareControl } from '../../src/runtime/vmm/vcpu.ts';
+import { CR0, CR4, EFER } from './support/harness.ts';
+import { TestVcpu } from './support/test-vcpu.ts';
+
+/**
+ * The hardware/guest split with the real paging strategies: the generated handlers decide the
+ * guest view and the non-paging hardware bits, the strategy the paging bits.
+ */
+
+function setup(name: PagingStrategyName, control: Partial<HardwareControl>): { vcpu: TestVcpu; monitor: TrapMonitor } {
+  const memory = new PhysicalMemory({ memMiB: 2 });
+  const vcpu = new TestVcpu('protected32', 0, control);
+  vcpu.memory = memory;
+  const monitor = new TrapMonitor({ io: { in: () => 0, out: () => undefined }, paging: createPagingStrategy(name, { memory }) });
+  monitor.attach(vcpu);
+  return { vcpu, monitor };
+}
+
+function movToCr(vcpu: TestVcpu, monitor: TrapMonitor, cr: number, value: bigint): void {
+  vcpu.gprs[3] = value;
+  monitor.handleExit({ reason: 'cr-access', cr, access: 'mov-to-cr', operand: { kind: 'reg', gpr: 3, size: 4 }, lmswSource: 0, insnLength: 3 }, vcpu);
+  expect(vcpu.injected).toEqual([]);
+}
+
+describe('guest view vs hardware under each paging strategy', () => {
+  it('shadow: guest paging off runs on passthrough tables with hardware PG=1, WP=1', () => {
+    const { vcpu, monitor } = setup('shadow', { cr0: CR0.PE | CR0.ET });
+    expect(monitor.guest.cr0).toBe(CR0.PE | CR0.ET);
+    expect(vcpu.control.cr0 & (CR0.PG | CR0.WP)).toBe(CR0.PG | CR0.WP);
+    expect(vcpu.control.cr3 >= BigInt(MONITOR_BASE)).toBe(true);
+    movToCr(vcpu, monitor, 0, CR0.PE | CR0.TS | CR0.NE);
+    expect(monitor.guest.cr0).toBe(CR0.PE | CR0.ET | CR0.TS | CR0.NE);
+    expect(vcpu.control.cr0 & (CR0.TS | CR0.NE | CR0.PG)).toBe(CR0.TS | CR0.NE | CR0.PG); // TS, NE from the handler
+  });
+
+  it('shadow: guest CR3 is the guest’s; the hardware CR3 points at monitor tables', () => {
+    const { vcpu, monitor } = setup('shadow', { cr0: CR0.PE | CR0.ET });
+    movToCr(vcpu, monitor, 3, 0x1000n);
+    movToCr(vcpu, monitor, 0, CR0.PG | CR0.PE | CR0.WP);
+    expect(monitor.guest.cr3).toBe(0x1000n);
+    expect(monitor.guest.cr0).toBe(CR0.PG | CR0.PE | CR0.ET | CR0.WP);
+    expect(vcpu.control.cr3 >= BigInt(MONITOR_BASE)).toBe(true);
+    expect(vcpu.control.cr0 & CR0.PG).toBe(CR0.PG);
+  });
+
+  it('nested: a CR3 write passes through to the hardware', () => {
+    const { vcpu, monitor } = setup('nested', { cr0: CR0.PG | CR0.PE | CR0.ET, cr3: 0x1000n });
+    movToCr(vcpu, monitor, 3, 0x5000n);
+    expect(monitor.guest.cr3).toBe(0x5000n);
+    expect(vcpu.control.cr3).toBe(0x5000n);
+    expect(vcpu.control.ncr3).not.toBeNull();
+  });
+
+  it('direct: entering long mode puts PG and LMA in the hardware as in the guest', () => {
+    const { vcpu, monitor } = setup('direct', { cr0: CR0.PE | CR0.ET, cr4: CR4.PAE, efer: EFER.LME, cr3: 0x2000n });
+    movToCr(vcpu, monitor, 0, CR0.PG | CR0.PE);
+    expect(monitor.guest.efer).toBe(EFER.LME | EFER.LMA);
+    expect(vcpu.control.efer & (EFER.LME | EFER.LMA)).toBe(EFER.LME | EFER.LMA);
+    expect(vcpu.control.cr0).toBe(CR0.PG | CR0.PE | CR0.ET);
+  });
+});
