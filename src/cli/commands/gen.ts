@@ -6,7 +6,7 @@ import { projectRoot } from './root.ts';
 export function registerGen(program: Command): void {
   program
     .command('gen')
-    .description('regenerate src/generated/ from the spec (--check: fail if it is stale)')
+    .description('regenerate src/generated/ and docs/registers/ from the spec (--check: fail if stale)')
     .option('--check', 'regenerate in memory and list stale files instead of writing')
     .action(async (opts: { check?: boolean }) => {
       const report = await runGen(projectRoot(), { check: opts.check === true });
