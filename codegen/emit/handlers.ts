@@ -31,7 +31,7 @@ export function handlerName(rule: RuleIR): string {
 }
 
 function hex(v: bigint): string {
-  return `0x${v.toString(16)}n`;
+  return v === 0n ? '0n' : `0x${v.toString(16)}n`;
 }
 
 function bitMask(msb: number, lsb: number): bigint {
@@ -103,8 +103,13 @@ class ExprCompiler {
         return `(${this.bool(e.a)} && ${this.bool(e.b)})`;
       case 'or':
         return `(${this.bool(e.a)} || ${this.bool(e.b)})`;
-      case 'not':
+      case 'not': {
+        // Negate comparisons and bit tests directly: `(x & m) === 0n` rather than `!((x & m) !== 0n)`.
+        const x = e.e;
+        if (x.k === 'cmp' && (x.op === '!=' || x.op === '==')) return this.raw({ ...x, op: x.op === '!=' ? '==' : '!=' });
+        if (x.k === 'bits' && x.bool) return `((${this.int(x.e)} & ${hex(bitMask(x.msb, x.lsb))}) === 0n)`;
         return `!${this.bool(e.e)}`;
+      }
       case 'with': {
         let clear = 0n;
         const parts: string[] = [];

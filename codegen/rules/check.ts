@@ -372,7 +372,7 @@ export class RuleChecker {
     const facts = this.regs.get(base.ty.reg)!;
     const sets: { msb: number; lsb: number; value: Expr }[] = [];
     const out: Expr = { k: 'with', e: base.e, sets: [] };
-    const masked: Expr[] = [];
+    const masked: { k: 'num'; v: bigint }[] = [];
     for (const s of e.sets) {
       const v = this.expr(s.value, scope);
       if (!v) return undefined;
@@ -388,7 +388,7 @@ export class RuleChecker {
       sets.push({ msb: f.msb, lsb: f.lsb, value: this.asInt(v, f, s.value.pos) });
     }
     let inner: Expr = base.e;
-    for (const m of masked) inner = { k: 'bin', op: '&', a: inner, b: { k: 'inv', e: m, width: 64 } };
+    for (const m of masked) inner = { k: 'bin', op: '&', a: inner, b: { k: 'num', v: ~m.v & MASK64 } };
     if (sets.length === 0) return { e: inner, ty: base.ty };
     return { e: { ...out, e: inner, sets }, ty: base.ty };
   }
@@ -403,23 +403,25 @@ export class RuleChecker {
         if (e.args.length === 0 || (e.name !== 'changed' && e.args.length !== 1))
           return this.fail(e.pos, `${e.name}() takes ${e.name === 'changed' ? 'one or more field names' : 'one field name'}`);
         const facts = this.regs.get(scope.reg)!;
-        let acc: Expr | undefined;
+        const oldV: Expr = { k: 'reg', reg: scope.reg, at: 'start' };
+        const newV: Expr = { k: 'var', name: 'new' };
+        let m = 0n;
         for (const a of e.args) {
           if (a.t !== 'ident') return this.fail(a.pos, `${e.name}() takes field names of ${scope.reg}`);
           const f = this.field(facts, a.name, undefined, a.pos);
           if (!f) return undefined;
-          const bits = (x: Expr): Expr => ({ k: 'bits', e: x, msb: f.msb, lsb: f.lsb, bool: false });
-          const oldB = bits({ k: 'reg', reg: scope.reg, at: 'start' });
-          const newB = bits({ k: 'var', name: 'new' });
-          const one: Expr =
-            e.name === 'changed'
-              ? { k: 'cmp', op: '!=', a: oldB, b: newB }
-              : e.name === 'rising'
-                ? { k: 'and', a: { k: 'cmp', op: '==', a: oldB, b: { k: 'num', v: 0n } }, b: { k: 'cmp', op: '!=', a: newB, b: { k: 'num', v: 0n } } }
-                : { k: 'and', a: { k: 'cmp', op: '!=', a: oldB, b: { k: 'num', v: 0n } }, b: { k: 'cmp', op: '==', a: newB, b: { k: 'num', v: 0n } } };
-          acc = acc ? { k: 'or', a: acc, b: one } : one;
+          if (e.name !== 'changed' && f.msb !== f.lsb) return this.fail(a.pos, `${e.name}() needs a single-bit field; use changed(${a.name})`);
+          m |= rangeMask(f.msb, f.lsb);
         }
-        return { e: acc!, ty: BOOL };
+        const num = (v: bigint): Expr => ({ k: 'num', v });
+        if (e.name === 'changed') {
+          // changed(F, G, ...): old and new differ in any of the fields.
+          const diff: Expr = { k: 'bin', op: '&', a: { k: 'bin', op: '^', a: oldV, b: newV }, b: num(m) };
+          return { e: { k: 'cmp', op: '!=', a: diff, b: num(0n) }, ty: BOOL };
+        }
+        const bit = (x: Expr): Expr => ({ k: 'cmp', op: '!=', a: { k: 'bin', op: '&', a: x, b: num(m) }, b: num(0n) });
+        const [from, to] = e.name === 'rising' ? [oldV, newV] : [newV, oldV];
+        return { e: { k: 'and', a: { k: 'not', e: bit(from) }, b: bit(to) }, ty: BOOL };
       }
       case 'pdptes_ok': {
         if (e.args.length !== 1) return this.fail(e.pos, 'pdptes_ok() takes the CR3 value to load from');

@@ -13,23 +13,23 @@ export function writeCr0(cx: RuleEffects, operand: bigint): boolean {
   // write-CR0/g1: fault #GP(0) when cpl != 0 (R3)
   if (cx.cpl !== 0) return cx.raise(13, 0);
   // write-CR0/g2: fault #GP(0) when new.reserved != 0 (R5)
-  if ((operand & 0xffffffff00000000n) !== 0x0n) return cx.raise(13, 0);
+  if ((operand & 0xffffffff00000000n) !== 0n) return cx.raise(13, 0);
   // write-CR0/g3: fault #GP(0) when new.PG and not new.PE (R6)
-  if ((operand & 0x80000000n) !== 0n && !((operand & 0x1n) !== 0n)) return cx.raise(13, 0);
+  if ((operand & 0x80000000n) !== 0n && (operand & 0x1n) === 0n) return cx.raise(13, 0);
   // write-CR0/g4: fault #GP(0) when new.NW and not new.CD (R7)
-  if ((operand & 0x20000000n) !== 0n && !((operand & 0x40000000n) !== 0n)) return cx.raise(13, 0);
+  if ((operand & 0x20000000n) !== 0n && (operand & 0x40000000n) === 0n) return cx.raise(13, 0);
   // write-CR0/g5: fault #GP(0) when rising(PG) and EFER.LME and not CR4.PAE (R9)
   if (
-    ((start_cr0 >> 31n) & 0x1n) === 0x0n &&
-    ((operand >> 31n) & 0x1n) !== 0x0n &&
+    (start_cr0 & 0x80000000n) === 0n &&
+    (operand & 0x80000000n) !== 0n &&
     (start_efer & 0x100n) !== 0n &&
-    !((start_cr4 & 0x20n) !== 0n)
+    (start_cr4 & 0x20n) === 0n
   )
     return cx.raise(13, 0);
   // write-CR0/g6: fault #GP(0) when falling(PG) and (mode == long64 or CR4.PCIDE) (R13, R14)
   if (
-    ((start_cr0 >> 31n) & 0x1n) !== 0x0n &&
-    ((operand >> 31n) & 0x1n) === 0x0n &&
+    (operand & 0x80000000n) === 0n &&
+    (start_cr0 & 0x80000000n) !== 0n &&
     (mode === 'long64' || (start_cr4 & 0x20000n) !== 0n)
   )
     return cx.raise(13, 0);
@@ -37,41 +37,29 @@ export function writeCr0(cx: RuleEffects, operand: bigint): boolean {
   if (
     (operand & 0x80000000n) !== 0n &&
     (start_cr4 & 0x20n) !== 0n &&
-    !((start_efer & 0x100n) !== 0n) &&
-    (((start_cr0 >> 31n) & 0x1n) !== ((operand >> 31n) & 0x1n) ||
-      ((start_cr0 >> 30n) & 0x1n) !== ((operand >> 30n) & 0x1n) ||
-      ((start_cr0 >> 29n) & 0x1n) !== ((operand >> 29n) & 0x1n)) &&
+    (start_efer & 0x100n) === 0n &&
+    ((start_cr0 ^ operand) & 0xe0000000n) !== 0n &&
     !cx.loadPdptes(start_cr3)
   )
     return cx.raise(13, 0);
   // guest CR0 = new with ignored = 0, ET = 1
-  g.cr0 = (operand & (0x1ffaffc0n ^ 0xffffffffffffffffn) & 0xffffffffffffffefn) | 0x10n;
+  g.cr0 = (operand & 0xffffffffe005003fn & 0xffffffffffffffefn) | 0x10n;
   // when rising(PG) and EFER.LME: guest EFER.LMA = 1
   if (
-    ((start_cr0 >> 31n) & 0x1n) === 0x0n &&
-    ((operand >> 31n) & 0x1n) !== 0x0n &&
+    (start_cr0 & 0x80000000n) === 0n &&
+    (operand & 0x80000000n) !== 0n &&
     (start_efer & 0x100n) !== 0n
   )
     g.efer = (g.efer & 0xfffffffffffffbffn) | 0x400n;
   // when falling(PG): guest EFER.LMA = 0
-  if (((start_cr0 >> 31n) & 0x1n) !== 0x0n && ((operand >> 31n) & 0x1n) === 0x0n)
+  if ((operand & 0x80000000n) === 0n && (start_cr0 & 0x80000000n) !== 0n)
     g.efer = g.efer & 0xfffffffffffffbffn;
   // hardware CR0 = guest CR0 except PG, WP
   cx.setHardware('cr0', g.cr0, 0x80010000n);
   // when changed(PG, PE, WP): effect flush_tlb(all)
-  if (
-    ((start_cr0 >> 31n) & 0x1n) !== ((operand >> 31n) & 0x1n) ||
-    (start_cr0 & 0x1n) !== (operand & 0x1n) ||
-    ((start_cr0 >> 16n) & 0x1n) !== ((operand >> 16n) & 0x1n)
-  )
-    cx.flushTlb(FLUSH_ALL);
+  if (((start_cr0 ^ operand) & 0x80010001n) !== 0n) cx.flushTlb(FLUSH_ALL);
   // when changed(PG, PE, WP): effect paging_mode_changed
-  if (
-    ((start_cr0 >> 31n) & 0x1n) !== ((operand >> 31n) & 0x1n) ||
-    (start_cr0 & 0x1n) !== (operand & 0x1n) ||
-    ((start_cr0 >> 16n) & 0x1n) !== ((operand >> 16n) & 0x1n)
-  )
-    cx.pagingModeChanged();
+  if (((start_cr0 ^ operand) & 0x80010001n) !== 0n) cx.pagingModeChanged();
   return true;
 }
 
@@ -92,9 +80,9 @@ export function lmswCr0(cx: RuleEffects, operand: bigint): boolean {
   // hardware CR0 = guest CR0 except PG, WP
   cx.setHardware('cr0', g.cr0, 0x80010000n);
   // when changed(PE): effect flush_tlb(all)
-  if ((start_cr0 & 0x1n) !== (v_new & 0x1n)) cx.flushTlb(FLUSH_ALL);
+  if (((start_cr0 ^ v_new) & 0x1n) !== 0n) cx.flushTlb(FLUSH_ALL);
   // when changed(PE): effect paging_mode_changed
-  if ((start_cr0 & 0x1n) !== (v_new & 0x1n)) cx.pagingModeChanged();
+  if (((start_cr0 ^ v_new) & 0x1n) !== 0n) cx.pagingModeChanged();
   return true;
 }
 

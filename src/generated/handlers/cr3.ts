@@ -13,29 +13,29 @@ export function writeCr3(cx: RuleEffects, operand: bigint): boolean {
   // write-CR3/g2: fault #GP(0) when EFER.LMA and not CR4.PCIDE and new.reserved(long) != 0 (R39)
   if (
     (start_efer & 0x400n) !== 0n &&
-    !((start_cr4 & 0x20000n) !== 0n) &&
-    (operand & 0xffffff0000000000n) !== 0x0n
+    (start_cr4 & 0x20000n) === 0n &&
+    (operand & 0xffffff0000000000n) !== 0n
   )
     return cx.raise(13, 0);
   // write-CR3/g3: fault #GP(0) when EFER.LMA and CR4.PCIDE and new.reserved(long_pcid) != 0 (R39)
   if (
     (start_efer & 0x400n) !== 0n &&
     (start_cr4 & 0x20000n) !== 0n &&
-    (operand & 0x7fffff0000000000n) !== 0x0n
+    (operand & 0x7fffff0000000000n) !== 0n
   )
     return cx.raise(13, 0);
   // write-CR3/g4: fault #GP(0) when CR0.PG and CR4.PAE and not EFER.LMA and not pdptes_ok(new) (R41)
   if (
     (start_cr0 & 0x80000000n) !== 0n &&
     (start_cr4 & 0x20n) !== 0n &&
-    !((start_efer & 0x400n) !== 0n) &&
+    (start_efer & 0x400n) === 0n &&
     !cx.loadPdptes(operand)
   )
     return cx.raise(13, 0);
   // guest CR3 = new with NOFLUSH = 0
   g.cr3 = operand & 0x7fffffffffffffffn;
   // when not CR4.PCIDE: effect cr3_loaded(non_global)
-  if (!((start_cr4 & 0x20000n) !== 0n)) cx.cr3Loaded(FLUSH_NON_GLOBAL);
+  if ((start_cr4 & 0x20000n) === 0n) cx.cr3Loaded(FLUSH_NON_GLOBAL);
   // when CR4.PCIDE: effect cr3_loaded(pcid(new.PCID))
   if ((start_cr4 & 0x20000n) !== 0n) cx.cr3Loaded({ kind: 'pcid', pcid: Number(operand & 0xfffn) });
   return true;

@@ -12,30 +12,23 @@ export function writeCr4(cx: RuleEffects, operand: bigint): boolean {
   // write-CR4/g1: fault #GP(0) when cpl != 0 (R3)
   if (cx.cpl !== 0) return cx.raise(13, 0);
   // write-CR4/g2: fault #GP(0) when new.reserved != 0 (R47)
-  if ((operand & 0xffffffffff88e000n) !== 0x0n) return cx.raise(13, 0);
+  if ((operand & 0xffffffffff88e000n) !== 0n) return cx.raise(13, 0);
   // write-CR4/g3: fault #GP(0) when EFER.LMA and not new.PAE (R48)
-  if ((start_efer & 0x400n) !== 0n && !((operand & 0x20n) !== 0n)) return cx.raise(13, 0);
+  if ((start_efer & 0x400n) !== 0n && (operand & 0x20n) === 0n) return cx.raise(13, 0);
   // write-CR4/g4: fault #GP(0) when EFER.LMA and changed(LA57) (R49)
-  if ((start_efer & 0x400n) !== 0n && ((start_cr4 >> 12n) & 0x1n) !== ((operand >> 12n) & 0x1n))
+  if ((start_efer & 0x400n) !== 0n && ((start_cr4 ^ operand) & 0x1000n) !== 0n)
     return cx.raise(13, 0);
   // write-CR4/g5: fault #GP(0) when new.PCIDE and not EFER.LMA (R50)
-  if ((operand & 0x20000n) !== 0n && !((start_efer & 0x400n) !== 0n)) return cx.raise(13, 0);
+  if ((operand & 0x20000n) !== 0n && (start_efer & 0x400n) === 0n) return cx.raise(13, 0);
   // write-CR4/g6: fault #GP(0) when rising(PCIDE) and CR3[11:0] != 0 (R51)
-  if (
-    ((start_cr4 >> 17n) & 0x1n) === 0x0n &&
-    ((operand >> 17n) & 0x1n) !== 0x0n &&
-    (start_cr3 & 0xfffn) !== 0x0n
-  )
+  if ((start_cr4 & 0x20000n) === 0n && (operand & 0x20000n) !== 0n && (start_cr3 & 0xfffn) !== 0n)
     return cx.raise(13, 0);
   // write-CR4/g7: fault #GP(0) when CR0.PG and new.PAE and not EFER.LMA and changed(PAE, PGE, PSE, SMEP) and not pdptes_ok(CR3) (R55, R56)
   if (
     (start_cr0 & 0x80000000n) !== 0n &&
     (operand & 0x20n) !== 0n &&
-    !((start_efer & 0x400n) !== 0n) &&
-    (((start_cr4 >> 5n) & 0x1n) !== ((operand >> 5n) & 0x1n) ||
-      ((start_cr4 >> 7n) & 0x1n) !== ((operand >> 7n) & 0x1n) ||
-      ((start_cr4 >> 4n) & 0x1n) !== ((operand >> 4n) & 0x1n) ||
-      ((start_cr4 >> 20n) & 0x1n) !== ((operand >> 20n) & 0x1n)) &&
+    (start_efer & 0x400n) === 0n &&
+    ((start_cr4 ^ operand) & 0x1000b0n) !== 0n &&
     !cx.loadPdptes(start_cr3)
   )
     return cx.raise(13, 0);
@@ -45,24 +38,13 @@ export function writeCr4(cx: RuleEffects, operand: bigint): boolean {
   cx.setHardware('cr4', g.cr4, 0x7210b0n);
   // when changed(PGE, PAE) or falling(PCIDE) or rising(SMEP): effect flush_tlb(all)
   if (
-    ((start_cr4 >> 7n) & 0x1n) !== ((operand >> 7n) & 0x1n) ||
-    ((start_cr4 >> 5n) & 0x1n) !== ((operand >> 5n) & 0x1n) ||
-    (((start_cr4 >> 17n) & 0x1n) !== 0x0n && ((operand >> 17n) & 0x1n) === 0x0n) ||
-    (((start_cr4 >> 20n) & 0x1n) === 0x0n && ((operand >> 20n) & 0x1n) !== 0x0n)
+    ((start_cr4 ^ operand) & 0xa0n) !== 0n ||
+    ((operand & 0x20000n) === 0n && (start_cr4 & 0x20000n) !== 0n) ||
+    ((start_cr4 & 0x100000n) === 0n && (operand & 0x100000n) !== 0n)
   )
     cx.flushTlb(FLUSH_ALL);
   // when changed(PAE, PSE, PGE, PCIDE, SMEP, SMAP, PKE, LA57): effect paging_mode_changed
-  if (
-    ((start_cr4 >> 5n) & 0x1n) !== ((operand >> 5n) & 0x1n) ||
-    ((start_cr4 >> 4n) & 0x1n) !== ((operand >> 4n) & 0x1n) ||
-    ((start_cr4 >> 7n) & 0x1n) !== ((operand >> 7n) & 0x1n) ||
-    ((start_cr4 >> 17n) & 0x1n) !== ((operand >> 17n) & 0x1n) ||
-    ((start_cr4 >> 20n) & 0x1n) !== ((operand >> 20n) & 0x1n) ||
-    ((start_cr4 >> 21n) & 0x1n) !== ((operand >> 21n) & 0x1n) ||
-    ((start_cr4 >> 22n) & 0x1n) !== ((operand >> 22n) & 0x1n) ||
-    ((start_cr4 >> 12n) & 0x1n) !== ((operand >> 12n) & 0x1n)
-  )
-    cx.pagingModeChanged();
+  if (((start_cr4 ^ operand) & 0x7210b0n) !== 0n) cx.pagingModeChanged();
   return true;
 }
 

@@ -10,20 +10,16 @@ export function wrmsrEfer(cx: RuleEffects, operand: bigint): boolean {
   // wrmsr-EFER/g1: fault #GP(0) when cpl != 0 (R62)
   if (cx.cpl !== 0) return cx.raise(13, 0);
   // wrmsr-EFER/g2: fault #GP(0) when new.reserved != 0 (R64)
-  if ((operand & 0xffffffffffffe2fen) !== 0x0n) return cx.raise(13, 0);
+  if ((operand & 0xffffffffffffe2fen) !== 0n) return cx.raise(13, 0);
   // wrmsr-EFER/g3: fault #GP(0) when CR0.PG and changed(LME) (R65)
-  if ((start_cr0 & 0x80000000n) !== 0n && ((start_efer >> 8n) & 0x1n) !== ((operand >> 8n) & 0x1n))
+  if ((start_cr0 & 0x80000000n) !== 0n && ((start_efer ^ operand) & 0x100n) !== 0n)
     return cx.raise(13, 0);
   // guest EFER = new with LMA = EFER.LMA
   g.efer = (operand & 0xfffffffffffffbffn) | ((start_efer & 0x400n) !== 0n ? 0x400n : 0n);
   // hardware EFER = guest EFER except LME, LMA
   cx.setHardware('efer', g.efer, 0x500n);
   // when changed(LME, NXE): effect paging_mode_changed
-  if (
-    ((start_efer >> 8n) & 0x1n) !== ((operand >> 8n) & 0x1n) ||
-    ((start_efer >> 11n) & 0x1n) !== ((operand >> 11n) & 0x1n)
-  )
-    cx.pagingModeChanged();
+  if (((start_efer ^ operand) & 0x900n) !== 0n) cx.pagingModeChanged();
   return true;
 }
 

@@ -7,23 +7,23 @@ export function xsetbvXcr0(cx: RuleEffects, operand: bigint): boolean {
   const g = cx.guest;
   const start_cr4 = g.cr4;
   // xsetbv-XCR0/g1: fault #UD when not CR4.OSXSAVE
-  if (!((start_cr4 & 0x40000n) !== 0n)) return cx.raise(6, undefined);
+  if ((start_cr4 & 0x40000n) === 0n) return cx.raise(6, undefined);
   // xsetbv-XCR0/g2: fault #GP(0) when cpl != 0
   if (cx.cpl !== 0) return cx.raise(13, 0);
   // xsetbv-XCR0/g3: fault #GP(0) when index != 0
-  if (cx.index !== 0x0n) return cx.raise(13, 0);
+  if (cx.index !== 0n) return cx.raise(13, 0);
   // xsetbv-XCR0/g4: fault #GP(0) when new.reserved != 0
-  if ((operand & 0xfffffffffffffdf8n) !== 0x0n) return cx.raise(13, 0);
+  if ((operand & 0xfffffffffffffdf8n) !== 0n) return cx.raise(13, 0);
   // xsetbv-XCR0/g5: fault #GP(0) when not new.X87
-  if (!((operand & 0x1n) !== 0n)) return cx.raise(13, 0);
+  if ((operand & 0x1n) === 0n) return cx.raise(13, 0);
   // xsetbv-XCR0/g6: fault #GP(0) when new.AVX and not new.SSE
-  if ((operand & 0x4n) !== 0n && !((operand & 0x2n) !== 0n)) return cx.raise(13, 0);
+  if ((operand & 0x4n) !== 0n && (operand & 0x2n) === 0n) return cx.raise(13, 0);
   // xsetbv-XCR0/g7: fault #GP(0) when new.BNDREGS != new.BNDCSR
   if (((operand & 0x8n) !== 0n) !== ((operand & 0x10n) !== 0n)) return cx.raise(13, 0);
   // xsetbv-XCR0/g8: fault #GP(0) when new[7:5] != 0 and (new[7:5] != 7 or not new.AVX)
   if (
-    ((operand >> 5n) & 0x7n) !== 0x0n &&
-    (((operand >> 5n) & 0x7n) !== 0x7n || !((operand & 0x4n) !== 0n))
+    ((operand >> 5n) & 0x7n) !== 0n &&
+    (((operand >> 5n) & 0x7n) !== 0x7n || (operand & 0x4n) === 0n)
   )
     return cx.raise(13, 0);
   // xsetbv-XCR0/g9: fault #GP(0) when new.TILECFG != new.TILEDATA
@@ -31,6 +31,6 @@ export function xsetbvXcr0(cx: RuleEffects, operand: bigint): boolean {
   // guest XCR0 = new
   g.xcr0 = operand;
   // hardware XCR0 = guest XCR0
-  cx.setHardware('xcr0', g.xcr0, 0x0n);
+  cx.setHardware('xcr0', g.xcr0, 0n);
   return true;
 }
