@@ -331,7 +331,14 @@ interface Candidate {
   out: Outcome;
 }
 
-function targetsOf(rule: RuleIR, c: Candidate, facts: RegFacts): string[] {
+/** Fields of a register across its layouts, by name (first layout wins), with their masks. */
+function fieldMasks(facts: RegFacts): { name: string; mask: bigint }[] {
+  const out = new Map<string, bigint>();
+  for (const l of facts.layouts.values()) for (const [name, f] of l.fields) if (!out.has(name)) out.set(name, rangeMask(f.msb, f.lsb));
+  return [...out].map(([name, mask]) => ({ name, mask }));
+}
+
+function targetsOf(rule: RuleIR, c: Candidate, fields: { name: string; mask: bigint }[]): string[] {
   const t: string[] = [];
   for (const g of c.out.guards) t.push(`${g.id}/${g.fired ? 'violated' : 'satisfied'}`);
   if (c.out.exception?.guard.endsWith('/modes')) t.push(`${rule.id}/modes/violated`);
@@ -340,12 +347,11 @@ function targetsOf(rule: RuleIR, c: Candidate, facts: RegFacts): string[] {
     t.push(`cpl${c.state.cpl}/completed`);
     for (const i of c.out.actions) t.push(`action/${i}`);
     if (c.operand !== null) {
-      const before = c.state.guest[rule.reg];
+      const diff = c.operand ^ c.state.guest[rule.reg];
       const after = c.out.guest[rule.reg];
-      for (const l of facts.layouts.values())
-        for (const [name, f] of l.fields) {
-          const m = rangeMask(f.msb, f.lsb);
-          if (((c.operand ^ before) & m) !== 0n) t.push(`field/${name}/written${(after & m) === (c.operand & m) ? '' : '-not-stored'}`);
+      if (diff !== 0n)
+        for (const { name, mask } of fields) {
+          if ((diff & mask) !== 0n) t.push(`field/${name}/written${(after & mask) === (c.operand & mask) ? '' : '-not-stored'}`);
         }
     } else {
       t.push('read');
@@ -353,7 +359,7 @@ function targetsOf(rule: RuleIR, c: Candidate, facts: RegFacts): string[] {
   } else {
     t.push(`cpl${c.state.cpl}/faulted`);
   }
-  return [...new Set(t)];
+  return t;
 }
 
 function allTargets(rule: RuleIR, facts: RegFacts, m: ModeSpec): string[] {
@@ -383,12 +389,13 @@ function describe(rule: RuleIR, target: string): string[] {
 
 function vectorsForRule(rule: RuleIR, facts: RegFacts, spec: SpecIR, doc: VectorsDoc): void {
   const plan = operandPlan(rule, facts);
+  const fields = fieldMasks(facts);
   for (const m of MODES) {
     const wanted = new Set(allTargets(rule, facts, m));
     const seen = new Set<string>();
     const picked: { c: Candidate; covers: string[] }[] = [];
     const consider = (c: Candidate): void => {
-      const covers = targetsOf(rule, c, facts).filter((t) => !seen.has(t));
+      const covers = targetsOf(rule, c, fields).filter((t) => !seen.has(t));
       // Keep a candidate only if it reaches something new that matters.
       const useful = covers.filter((t) => wanted.has(t) || t.startsWith('field/') || t.startsWith('cpl') || t === 'read');
       if (useful.length === 0) return;
