@@ -63,4 +63,17 @@ describe('guest view vs hardware under each paging strategy', () => {
     expect(vcpu.control.efer & (EFER.LME | EFER.LMA)).toBe(EFER.LME | EFER.LMA);
     expect(vcpu.control.cr0).toBe(CR0.PG | CR0.PE | CR0.ET);
   });
+
+  it('shadow: bits the strategy owns survive a handler programming the rest (EFER.NXE)', () => {
+    const { vcpu, monitor } = setup('shadow', { cr0: CR0.PE | CR0.ET });
+    const nxe = vcpu.control.efer & EFER.NXE;
+    vcpu.gprs[1] = 0xc000_0080n;
+    vcpu.gprs[0] = EFER.SCE;
+    vcpu.gprs[2] = 0n;
+    monitor.handleExit({ reason: 'wrmsr', msr: 0xc000_0080, insnLength: 2 }, vcpu);
+    expect(vcpu.injected).toEqual([]);
+    expect(monitor.guest.efer).toBe(EFER.SCE);
+    expect(vcpu.control.efer & EFER.SCE).toBe(EFER.SCE);
+    expect(vcpu.control.efer & EFER.NXE).toBe(nxe);
+  });
 });

@@ -34,8 +34,8 @@ export function writeCr4(cx: RuleEffects, operand: bigint): boolean {
     return cx.raise(13, 0);
   // guest CR4 = new
   g.cr4 = operand;
-  // hardware CR4 = guest CR4 except PAE, PSE, PGE, PCIDE, SMEP, SMAP, PKE, LA57
-  cx.setHardware('cr4', g.cr4, 0x7210b0n);
+  // hardware CR4 = guest CR4 except PAE, PSE, PGE, PCIDE, SMEP, SMAP, LA57
+  cx.setHardware('cr4', g.cr4, 0x3210b0n);
   // when changed(PGE, PAE) or falling(PCIDE) or rising(SMEP): effect flush_tlb(all)
   if (
     ((start_cr4 ^ operand) & 0xa0n) !== 0n ||

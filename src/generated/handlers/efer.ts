@@ -16,8 +16,8 @@ export function wrmsrEfer(cx: RuleEffects, operand: bigint): boolean {
     return cx.raise(13, 0);
   // guest EFER = new with LMA = EFER.LMA
   g.efer = (operand & 0xfffffffffffffbffn) | ((start_efer & 0x400n) !== 0n ? 0x400n : 0n);
-  // hardware EFER = guest EFER except LME, LMA
-  cx.setHardware('efer', g.efer, 0x500n);
+  // hardware EFER = guest EFER except LME, LMA, NXE
+  cx.setHardware('efer', g.efer, 0xd00n);
   // when changed(LME, NXE): effect paging_mode_changed
   if (((start_efer ^ operand) & 0x900n) !== 0n) cx.pagingModeChanged();
   return true;

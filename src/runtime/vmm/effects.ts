@@ -33,7 +33,7 @@ export interface RuleEffects {
   readonly guest: GuestState;
   /**
    * Program a hardware register: bits in `strategyOwned` keep their hardware value (they
-   * belong to the paging strategy: CR0.PG/WP, CR4 paging bits, EFER.LME/LMA), the others take
+   * belong to the paging strategy: CR0.PG/WP, CR4 paging bits, EFER.LME/LMA/NXE — see vmm/paging/hardware-bits.ts), the others take
    * `value`.
    */
   setHardware(reg: HardwareReg, value: bigint, strategyOwned: bigint): void;
