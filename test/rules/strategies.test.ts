@@ -65,8 +65,9 @@ describe('guest view vs hardware under each paging strategy', () => {
   });
 
   it('shadow: bits the strategy owns survive a handler programming the rest (EFER.NXE)', () => {
-    const { vcpu, monitor } = setup('shadow', { cr0: CR0.PE | CR0.ET });
+    const { vcpu, monitor } = setup('shadow', { cr0: CR0.PG | CR0.PE | CR0.ET, cr3: 0x1000n });
     const nxe = vcpu.control.efer & EFER.NXE;
+    expect(nxe).toBe(EFER.NXE); // shadow tables use XD whatever the guest's NXE
     vcpu.gprs[1] = 0xc000_0080n;
     vcpu.gprs[0] = EFER.SCE;
     vcpu.gprs[2] = 0n;
