@@ -18,7 +18,7 @@ export class RuleContext implements RuleEffects {
   /** Set by produce(): the value a read-type rule returns. */
   result = 0n;
   private vcpu: Vcpu | undefined;
-  private readonly update: Partial<HardwareControl> = {};
+  private readonly updates = updateObjects();
 
   constructor(
     readonly guest: GuestState,
@@ -45,9 +45,8 @@ export class RuleContext implements RuleEffects {
     const vcpu = this.cpu();
     const merged = (vcpu.control[reg] & strategyOwned) | (value & ~strategyOwned);
     if (merged === vcpu.control[reg]) return;
-    for (const k of Object.keys(this.update)) delete this.update[k as keyof HardwareControl];
-    this.update[reg] = merged;
-    vcpu.setControl(this.update);
+    // One reusable update object per register: no allocation on the exit path.
+    vcpu.setControl(this.updates[reg](merged));
   }
 
   pagingModeChanged(): void {
@@ -75,4 +74,17 @@ export class RuleContext implements RuleEffects {
   produce(value: bigint): void {
     this.result = value;
   }
+}
+
+type UpdateFor = Record<HardwareReg, (value: bigint) => Partial<HardwareControl>>;
+
+function updateObjects(): UpdateFor {
+  const make = (reg: HardwareReg): ((value: bigint) => Partial<HardwareControl>) => {
+    const obj: Partial<HardwareControl> = { [reg]: 0n };
+    return (value) => {
+      obj[reg] = value;
+      return obj;
+    };
+  };
+  return { cr0: make('cr0'), cr4: make('cr4'), cr8: make('cr8'), efer: make('efer'), xcr0: make('xcr0') };
 }
