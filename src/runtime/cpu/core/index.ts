@@ -6,9 +6,17 @@ import { registerAlu } from './alu.ts';
 import { registerBranch } from './branch.ts';
 import { registerData } from './data.ts';
 import { registerStack } from './stack.ts';
+import { registerShift } from './shift.ts';
+import { registerMulDiv } from './muldiv.ts';
+import { registerBits } from './bits.ts';
+import { registerString } from './string.ts';
 
 export const coreHandlers: HandlerTable = { byCode: new Map(), byMnemonic: new Map() };
 registerAlu(coreHandlers);
 registerData(coreHandlers);
 registerStack(coreHandlers);
 registerBranch(coreHandlers);
+registerShift(coreHandlers);
+registerMulDiv(coreHandlers);
+registerBits(coreHandlers);
+registerString(coreHandlers);
