@@ -331,6 +331,60 @@ interface Candidate {
   out: Outcome;
 }
 
+/** The guest registers a rule reads (its own always: operands start from it) and whether it loads PDPTEs. */
+function ruleReads(rule: RuleIR): { regs: Set<RegName>; pdptes: boolean } {
+  const regs = new Set<RegName>([rule.reg]);
+  let pdptes = false;
+  const walk = (e: Expr | undefined): void => {
+    if (!e) return;
+    switch (e.k) {
+      case 'reg':
+        regs.add(e.reg);
+        return;
+      case 'pdptes':
+        pdptes = true;
+        walk(e.cr3);
+        return;
+      case 'bits':
+      case 'not':
+      case 'inv':
+        walk(e.e);
+        return;
+      case 'bin':
+      case 'cmp':
+      case 'and':
+      case 'or':
+        walk(e.a);
+        walk(e.b);
+        return;
+      case 'with':
+        walk(e.e);
+        for (const x of e.sets) walk(x.value);
+        return;
+      default:
+        return;
+    }
+  };
+  for (const st of rule.stmts) {
+    if (st.k === 'guard') walk(st.guard.cond);
+    else if (st.k === 'let') walk(st.e);
+    else {
+      walk(st.when);
+      const a = st.action;
+      if (a.k === 'guest') {
+        walk(a.e);
+        if (!a.whole) regs.add(a.reg);
+      } else if (a.k === 'hardware' || a.k === 'result') walk(a.e);
+      else if (a.effect.name !== 'paging_mode_changed') {
+        const sc = a.effect.scope;
+        if (sc.kind === 'pcid') walk(sc.pcid);
+        if (sc.kind === 'page') walk(sc.linear);
+      }
+    }
+  }
+  return { regs, pdptes };
+}
+
 /** Fields of a register across its layouts, by name (first layout wins), with their masks. */
 function fieldMasks(facts: RegFacts): { name: string; mask: bigint }[] {
   const out = new Map<string, bigint>();
@@ -390,6 +444,7 @@ function describe(rule: RuleIR, target: string): string[] {
 function vectorsForRule(rule: RuleIR, facts: RegFacts, spec: SpecIR, doc: VectorsDoc): void {
   const plan = operandPlan(rule, facts);
   const fields = fieldMasks(facts);
+  const reads = ruleReads(rule);
   for (const m of MODES) {
     const wanted = new Set(allTargets(rule, facts, m));
     const seen = new Set<string>();
@@ -403,8 +458,13 @@ function vectorsForRule(rule: RuleIR, facts: RegFacts, spec: SpecIR, doc: Vector
       picked.push({ c, covers: useful });
     };
     for (const cpl of m.cpls) {
+      // Variants that agree on everything the rule reads give the same outcomes: try one.
+      const tried = new Set<string>();
       for (const v of m.variants) {
         const guest = { ...m.guest, ...(v.guest ?? {}) };
+        const key = [...reads.regs].map((r) => guest[r].toString(16)).join(',') + (reads.pdptes ? `,${v.pdptesValid ?? true}` : '');
+        if (tried.has(key)) continue;
+        tried.add(key);
         const state: RuleState = { guest, cpl, mode: m.cls, index: 0n, pdptesValid: v.pdptesValid ?? true };
         const indices: bigint[] =
           rule.access === 'xsetbv' ? [0n, 1n] : rule.access === 'wrmsr' || rule.access === 'rdmsr' ? [BigInt(instructionFor(rule, m, spec).msr ?? 0)] : [-1n];
