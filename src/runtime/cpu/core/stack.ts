@@ -182,8 +182,7 @@ const enter: Handler = (cpu, d) => {
       }
       pushSized(cpu, size, frame >>> 0, Math.floor(frame / 0x100000000) >>> 0);
     }
-    const newSp = frame - alloc;
-    // Check the allocated area's lowest byte is addressable (#SS otherwise).
+    const newSp = cpu.getSp() - alloc;
     const spAfter = cpu.stackSize === 8 ? newSp : cpu.stackSize === 4 ? newSp >>> 0 : newSp & 0xffff;
     setBp(cpu, frame, size);
     cpu.setSp(spAfter);
