@@ -56,8 +56,8 @@ export function writeCr0(cx: RuleEffects, operand: bigint): boolean {
     g.efer = g.efer & 0xfffffffffffffbffn;
   // hardware CR0 = guest CR0 except PG, WP
   cx.setHardware('cr0', g.cr0, 0x80010000n);
-  // when changed(PG, PE, WP): effect flush_tlb(all)
-  if (((start_cr0 ^ operand) & 0x80010001n) !== 0n) cx.flushTlb(FLUSH_ALL);
+  // when changed(PG, PE, WP, CD): effect flush_tlb(all)
+  if (((start_cr0 ^ operand) & 0xc0010001n) !== 0n) cx.flushTlb(FLUSH_ALL);
   // when changed(PG, PE, WP): effect paging_mode_changed
   if (((start_cr0 ^ operand) & 0x80010001n) !== 0n) cx.pagingModeChanged();
   return true;
