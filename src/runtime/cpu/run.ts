@@ -10,7 +10,7 @@ import type { StopReason } from '../vmm/monitor.ts';
 import { Seg } from './state.ts';
 import type { Cpu } from './cpu.ts';
 import type { DecodedInsn } from './decoded.ts';
-import { deliverException } from './system/index.ts';
+import { deliverException, deliverInjected } from './system/index.ts';
 import { traceStep } from './trace.ts';
 
 const MAX_INSNS: StopReason = { kind: 'max-insns' };
@@ -54,7 +54,7 @@ function handleFault(cpu: Cpu, f: GuestFault): void {
 function deliverPending(cpu: Cpu): void {
   const ev = cpu.pending!;
   cpu.pending = null;
-  deliverException(cpu, new GuestFault(ev.vector, ev.errorCode, Number(BigInt.asIntN(64, cpu.cr2))));
+  deliverInjected(cpu, ev.vector, ev.errorCode);
 }
 
 function describe(e: unknown): string {
