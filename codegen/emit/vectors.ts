@@ -1,9 +1,14 @@
 import type { SpecIR } from '../ir.ts';
 import type { GeneratedFile } from '../pipeline.ts';
 import { regFacts } from '../rules/facts.ts';
-import { interpretRule, type EffectRecord, type GuestRegs, type Outcome, type RuleState } from '../rules/interp.ts';
-import { REG_NAMES, type Expr, type RegFacts, type RegName, type RuleIR, type RuleSetIR } from '../rules/ir.ts';
-import type { CpuMode } from '../../src/runtime/vmm/vcpu.ts';
+import { interpretRule, type GuestRegs, type Outcome, type RuleState } from '../rules/interp.ts';
+import type { RegFacts, RegName, RuleIR, RuleSetIR } from '../rules/ir.ts';
+import { visitRule } from '../rules/walk.ts';
+import { MODES, type ModeSpec } from './vector-modes.ts';
+import { effectJson, guestJson, hex, type VectorInstruction, type VectorJson, type VectorsDoc } from './vector-schema.ts';
+
+export type { VectorInstruction, VectorJson, VectorsDoc, EffectJson } from './vector-schema.ts';
+export { MODES, type VectorMode } from './vector-modes.ts';
 
 /**
  * Conformance vectors derived from the rules by the reference interpreter (rules/interp.ts).
@@ -21,200 +26,21 @@ const MASK64 = (1n << 64n) - 1n;
 /** Operands tried per state at CPL 3 (the privilege guard fires first in every rule that has one). */
 const CPL3_OPERANDS = 8;
 
-/** Test modes: a name, the CPU mode the hardware reports, and a consistent guest state. */
-export type VectorMode = 'real' | 'protected' | 'paging32' | 'pae' | 'compat' | 'long64';
-
-interface ModeSpec {
-  mode: VectorMode;
-  cpuMode: CpuMode;
-  cls: 'real' | 'protected' | 'compat' | 'long64';
-  guest: GuestRegs;
-  cpls: number[];
-  /** Variations that keep the mode consistent (guest register overrides, PDPTE validity). */
-  variants: { guest?: Partial<GuestRegs>; pdptesValid?: boolean }[];
-}
-
-const CR0_ET = 0x10n;
-const CR0_PE = 0x1n;
-const CR0_PG = 0x8000_0000n;
-const CR4_PSE = 0x10n;
-const CR4_PAE = 0x20n;
-const CR4_PGE = 0x80n;
-const CR4_UMIP = 0x800n;
-const CR4_LA57 = 0x1000n;
-const CR4_PCIDE = 0x2_0000n;
-const CR4_OSXSAVE = 0x4_0000n;
-const EFER_SCE = 0x1n;
-const EFER_LME = 0x100n;
-const EFER_LMA = 0x400n;
-const EFER_NXE = 0x800n;
-
-function regs(p: Partial<GuestRegs>): GuestRegs {
-  return { CR0: 0n, CR3: 0n, CR4: 0n, CR8: 0n, EFER: 0n, XCR0: 1n, ...p };
-}
-
-const LEGACY_VARIANTS = [
-  {},
-  { guest: { EFER: EFER_LME } },
-  { guest: { CR4: CR4_PAE } },
-  { guest: { CR4: CR4_PAE, EFER: EFER_LME | EFER_NXE } },
-  { guest: { CR4: CR4_OSXSAVE | CR4_UMIP, EFER: EFER_SCE } },
-  { guest: { CR4: CR4_PAE }, pdptesValid: false },
-];
-const LONG_VARIANTS = [
-  {},
-  { guest: { CR4: CR4_PAE | CR4_PCIDE | CR4_PGE } },
-  { guest: { CR3: 0x3005n } },
-  { guest: { CR4: CR4_PAE | CR4_PCIDE, CR3: 0x3005n } },
-  { guest: { CR4: CR4_PAE | CR4_LA57 | CR4_OSXSAVE | CR4_UMIP } },
-  { guest: { CR8: 0x5n, XCR0: 0x7n, EFER: EFER_LME | EFER_LMA | EFER_NXE | EFER_SCE } },
-];
-
-export const MODES: readonly ModeSpec[] = [
-  { mode: 'real', cpuMode: 'real', cls: 'real', guest: regs({ CR0: 0x6000_0000n | CR0_ET }), cpls: [0], variants: LEGACY_VARIANTS },
-  { mode: 'protected', cpuMode: 'protected32', cls: 'protected', guest: regs({ CR0: CR0_PE | CR0_ET }), cpls: [0, 3], variants: LEGACY_VARIANTS },
-  {
-    mode: 'paging32',
-    cpuMode: 'protected32',
-    cls: 'protected',
-    guest: regs({ CR0: CR0_PG | CR0_PE | CR0_ET, CR3: 0x1000n }),
-    cpls: [0, 3],
-    variants: [{}, { guest: { CR4: CR4_PGE | CR4_PSE } }, { guest: { CR4: CR4_OSXSAVE | CR4_UMIP } }, { pdptesValid: false }],
-  },
-  {
-    mode: 'pae',
-    cpuMode: 'protected32',
-    cls: 'protected',
-    guest: regs({ CR0: CR0_PG | CR0_PE | CR0_ET, CR3: 0x2000n, CR4: CR4_PAE }),
-    cpls: [0, 3],
-    variants: [{}, { pdptesValid: false }, { guest: { CR4: CR4_PAE | CR4_PGE } }, { guest: { CR4: CR4_PAE | CR4_PGE }, pdptesValid: false }, { guest: { CR4: CR4_PAE | CR4_OSXSAVE | CR4_UMIP } }],
-  },
-  {
-    mode: 'compat',
-    cpuMode: 'compat32',
-    cls: 'compat',
-    guest: regs({ CR0: CR0_PG | CR0_PE | CR0_ET, CR3: 0x3000n, CR4: CR4_PAE, EFER: EFER_LME | EFER_LMA }),
-    cpls: [0, 3],
-    variants: LONG_VARIANTS,
-  },
-  {
-    mode: 'long64',
-    cpuMode: 'long64',
-    cls: 'long64',
-    guest: regs({ CR0: CR0_PG | CR0_PE | CR0_ET, CR3: 0x3000n, CR4: CR4_PAE, EFER: EFER_LME | EFER_LMA }),
-    cpls: [0, 3],
-    variants: LONG_VARIANTS,
-  },
-];
-
-// ---- the document -------------------------------------------------------------------------
-
-export interface VectorInstruction {
-  kind: 'mov-to-cr' | 'mov-from-cr' | 'lmsw' | 'clts' | 'smsw' | 'wrmsr' | 'rdmsr' | 'xsetbv';
-  cr?: number;
-  msr?: string;
-  /** Operand size in bytes: 4 outside 64-bit mode, 8 in it (MOV CR, SMSW r); 2 for LMSW. */
-  size: number;
-}
-
-export type EffectJson =
-  | { effect: 'paging_mode_changed' }
-  | { effect: 'cr3_loaded' | 'flush_tlb'; scope: { kind: string; pcid?: number; linear?: string } }
-  | { effect: 'load_pdptes'; cr3: string };
-
-export interface VectorJson {
-  id: string;
-  rule: string;
-  source: string;
-  /** What this vector covers: guard ids with /violated or /satisfied, field/<name>, action/<n>. */
-  covers: string[];
-  cites: string[];
-  initial: { mode: VectorMode; cpuMode: CpuMode; cpl: number; guest: Record<RegName, string>; pdptesValid: boolean };
-  instruction: VectorInstruction;
-  operand: string | null;
-  /** ECX (RDMSR/WRMSR: the MSR index; XSETBV: the XCR number). */
-  index: string | null;
-  expected: {
-    exception: { vector: number; mnemonic: string; errorCode: number | null; guard: string } | null;
-    guest: Record<RegName, string>;
-    hardware: Partial<Record<RegName, { value: string; mask: string }>>;
-    result: string | null;
-    effects: EffectJson[];
-    ripAdvanced: boolean;
-  };
-}
-
-export interface VectorsDoc {
-  schema: string;
-  sources: string[];
-  cpu: { name: string; vendor: string; maxPhysAddr: number };
-  modes: { mode: VectorMode; cpuMode: CpuMode; cpls: number[] }[];
-  count: number;
-  /** Targets no candidate reached (with this CPU model some guards are dominated by others). */
-  uncovered: { rule: string; mode: VectorMode; target: string }[];
-  vectors: VectorJson[];
-}
-
-const hex = (v: bigint): string => `0x${v.toString(16)}`;
-
-function guestJson(g: GuestRegs): Record<RegName, string> {
-  const o = {} as Record<RegName, string>;
-  for (const n of REG_NAMES) o[n] = hex(g[n]);
-  return o;
-}
-
-function effectJson(e: EffectRecord): EffectJson {
-  if (e.name === 'paging_mode_changed') return { effect: e.name };
-  if (e.name === 'load_pdptes') return { effect: e.name, cr3: hex(e.cr3) };
-  const s = e.scope;
-  const scope =
-    s.kind === 'pcid' ? { kind: s.kind, pcid: Number(s.pcid) } : s.kind === 'page' ? { kind: s.kind, linear: hex(s.linear) } : { kind: s.kind };
-  return { effect: e.name, scope };
-}
-
 // ---- candidates ---------------------------------------------------------------------------
 
 function rangeMask(msb: number, lsb: number): bigint {
   return (((1n << BigInt(msb - lsb + 1)) - 1n) << BigInt(lsb)) & MASK64;
 }
 
-/** Field bit ranges of the rule's operand that its conditions look at. */
+/** Field bit ranges of the rule's operand (or its register) that the rule looks at. */
 function referencedRanges(rule: RuleIR): { msb: number; lsb: number }[] {
   const out = new Map<string, { msb: number; lsb: number }>();
-  const walk = (e: Expr | undefined): void => {
-    if (!e) return;
-    switch (e.k) {
-      case 'bits':
-        if (e.e.k === 'var' || (e.e.k === 'reg' && e.e.reg === rule.reg)) out.set(`${e.msb}:${e.lsb}`, { msb: e.msb, lsb: e.lsb });
-        walk(e.e);
-        return;
-      case 'bin':
-      case 'cmp':
-      case 'and':
-      case 'or':
-        walk(e.a);
-        walk(e.b);
-        return;
-      case 'not':
-      case 'inv':
-        walk(e.e);
-        return;
-      case 'with':
-        walk(e.e);
-        for (const s of e.sets) walk(s.value);
-        return;
-      case 'pdptes':
-        walk(e.cr3);
-        return;
-      default:
-        return;
-    }
-  };
-  for (const s of rule.stmts) {
-    if (s.k === 'guard') walk(s.guard.cond);
-    else if (s.k === 'let') walk(s.e);
-    else walk(s.when);
-  }
+  visitRule(rule, (e) => {
+    if (e.k === 'bits' && (e.e.k === 'var' || (e.e.k === 'reg' && e.e.reg === rule.reg))) out.set(`${e.msb}:${e.lsb}`, { msb: e.msb, lsb: e.lsb });
+    // changed()/rising()/falling() compare under a mask: each set bit is a field bit.
+    if (e.k === 'bin' && e.op === '&' && e.b.k === 'num' && e.a.k === 'bin' && e.a.op === '^')
+      for (let b = 0; b < 64; b++) if ((e.b.v >> BigInt(b)) & 1n) out.set(`${b}:${b}`, { msb: b, lsb: b });
+  });
   return [...out.values()].sort((a, b) => a.lsb - b.lsb);
 }
 
@@ -335,53 +161,11 @@ interface Candidate {
 function ruleReads(rule: RuleIR): { regs: Set<RegName>; pdptes: boolean } {
   const regs = new Set<RegName>([rule.reg]);
   let pdptes = false;
-  const walk = (e: Expr | undefined): void => {
-    if (!e) return;
-    switch (e.k) {
-      case 'reg':
-        regs.add(e.reg);
-        return;
-      case 'pdptes':
-        pdptes = true;
-        walk(e.cr3);
-        return;
-      case 'bits':
-      case 'not':
-      case 'inv':
-        walk(e.e);
-        return;
-      case 'bin':
-      case 'cmp':
-      case 'and':
-      case 'or':
-        walk(e.a);
-        walk(e.b);
-        return;
-      case 'with':
-        walk(e.e);
-        for (const x of e.sets) walk(x.value);
-        return;
-      default:
-        return;
-    }
-  };
-  for (const st of rule.stmts) {
-    if (st.k === 'guard') walk(st.guard.cond);
-    else if (st.k === 'let') walk(st.e);
-    else {
-      walk(st.when);
-      const a = st.action;
-      if (a.k === 'guest') {
-        walk(a.e);
-        if (!a.whole) regs.add(a.reg);
-      } else if (a.k === 'hardware' || a.k === 'result') walk(a.e);
-      else if (a.effect.name !== 'paging_mode_changed') {
-        const sc = a.effect.scope;
-        if (sc.kind === 'pcid') walk(sc.pcid);
-        if (sc.kind === 'page') walk(sc.linear);
-      }
-    }
-  }
+  visitRule(rule, (e) => {
+    if (e.k === 'reg') regs.add(e.reg);
+    if (e.k === 'pdptes') pdptes = true;
+  });
+  for (const st of rule.stmts) if (st.k === 'action' && st.action.k === 'guest' && !st.action.whole) regs.add(st.action.reg);
   return { regs, pdptes };
 }
 
