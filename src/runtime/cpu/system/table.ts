@@ -25,6 +25,7 @@ import {
 } from '../system.ts';
 import { swapgs, syscall, sysenter, sysexit, sysret } from './fast-syscall.ts';
 import { iret } from './iret.ts';
+import { SEGMENT_LOAD_ENTRIES } from './segment-loads.ts';
 import { lgdt, lidt, lldt, ltr, sgdt, sidt, sldt, str } from './tables.ts';
 
 const ENTRIES: ReadonlyArray<readonly [Handler, readonly number[]]> = [
@@ -68,5 +69,5 @@ const ENTRIES: ReadonlyArray<readonly [Handler, readonly number[]]> = [
 ];
 
 export function registerSystemHandlers(table: HandlerTable): void {
-  for (const [handler, codes] of ENTRIES) for (const code of codes) table.byCode.set(code, handler);
+  for (const [handler, codes] of [...ENTRIES, ...SEGMENT_LOAD_ENTRIES]) for (const code of codes) table.byCode.set(code, handler);
 }

@@ -1,0 +1,128 @@
+import { describe, expect, it } from 'vitest';
+import { Seg } from '../../../src/runtime/cpu/state.ts';
+import { CODE, gate, HANDLER, Sel, STACK0, STACK3, SysMachine } from './harness.ts';
+
+const CALL_GATE32 = 0xc;
+
+describe('far control transfers', () => {
+  it('CALL through a call gate from CPL 3 to CPL 0 switches stacks and copies parameters; RETF 8 returns', () => {
+    const m = new SysMachine();
+    m.protected32(CODE, 3);
+    m.gdtEntry(Sel.CALLGATE >> 3, gate(Sel.CODE32, HANDLER, CALL_GATE32, 3, { params: 2 }));
+    // push 0x11111111 ; push 0x22222222 ; call 0x68:0 ; mov ebx,7 ; hlt
+    m.code(CODE, '6811111111 6822222222 9a000000006800 bb07000000 f4');
+    m.code(HANDLER, '89e1 f4 ca0800'); // mov ecx,esp ; hlt ; retf 8
+    expect(m.run()).toEqual({ kind: 'halted' });
+    expect(m.cpu.cpl).toBe(0);
+    expect(m.cpu.seg[Seg.SS]!.selector).toBe(Sel.DATA32);
+    const sp = STACK0 - 24;
+    expect(m.cpu.lo[1]).toBe(sp);
+    expect(m.r32(sp)).toBe(CODE + 17); // return EIP
+    expect(m.r32(sp + 4)).toBe(Sel.CODE32_U); // return CS
+    expect(m.r32(sp + 8)).toBe(0x22222222); // parameters in their original order
+    expect(m.r32(sp + 12)).toBe(0x11111111);
+    expect(m.r32(sp + 16)).toBe(STACK3 - 8); // caller ESP
+    expect(m.r32(sp + 20)).toBe(Sel.DATA32_U); // caller SS
+    // RETF 8 back to CPL 3 (the HLT there faults: run only the MOV).
+    expect(m.run(2)).toEqual({ kind: 'max-insns' });
+    expect(m.cpu.cpl).toBe(3);
+    expect(m.cpu.lo[3]).toBe(7);
+    expect(m.cpu.lo[4]).toBe(STACK3); // both parameters released
+    expect(m.cpu.seg[Seg.SS]!.selector).toBe(Sel.DATA32_U);
+    expect(m.cpu.seg[Seg.DS]!.selector).toBe(Sel.DATA32_U); // DPL-3 data stays loaded
+  });
+
+  it('RETF to an outer level nulls data segment registers the new CPL may not use', () => {
+    const m = new SysMachine();
+    m.protected32(CODE, 3);
+    m.gdtEntry(Sel.CALLGATE >> 3, gate(Sel.CODE32, HANDLER, CALL_GATE32, 3));
+    m.code(CODE, '9a000000006800 90');
+    m.code(HANDLER, '6a10 1f cb'); // push 0x10 ; pop ds (DPL 0 data) ; retf
+    expect(m.run(4)).toEqual({ kind: 'max-insns' });
+    expect(m.cpu.cpl).toBe(3);
+    expect(m.cpu.ip).toBe(CODE + 7);
+    expect(m.cpu.seg[Seg.DS]!.usable).toBe(false);
+    expect(m.cpu.seg[Seg.DS]!.selector).toBe(0);
+  });
+
+  it('same-privilege far CALL and RETF', () => {
+    const m = new SysMachine();
+    m.protected32(CODE, 0);
+    m.code(CODE, '9a00000200 0800 f4'); // call 0x08:0x20000 ; hlt
+    m.code(HANDLER, 'b878563412 cb'); // mov eax,0x12345678 ; retf
+    expect(m.run()).toEqual({ kind: 'halted' });
+    expect(m.cpu.lo[0]).toBe(0x12345678);
+    expect(m.cpu.ip).toBe(CODE + 8);
+    expect(m.cpu.lo[4]).toBe(STACK0);
+  });
+
+  it('far JMP to a non-conforming DPL-0 segment from CPL 3 is #GP(selector)', () => {
+    const m = new SysMachine();
+    m.protected32(CODE, 3);
+    m.idtGate(13, gate(Sel.CODE32, HANDLER, 0xe, 0));
+    m.code(CODE, 'ea00000200 0800'); // jmp 0x08:0x20000
+    m.code(HANDLER, 'f4');
+    expect(m.run()).toEqual({ kind: 'halted' });
+    expect(m.r32(STACK0 - 24)).toBe(Sel.CODE32);
+    expect(m.r32(STACK0 - 20)).toBe(CODE);
+  });
+
+  it('far JMP to a conforming segment keeps CPL 3', () => {
+    const m = new SysMachine();
+    m.protected32(CODE, 3);
+    m.code(CODE, 'ea00000200 7000'); // jmp 0x70:0x20000 (conforming, DPL 0)
+    m.code(HANDLER, '90');
+    expect(m.run(2)).toEqual({ kind: 'max-insns' });
+    expect(m.cpu.cpl).toBe(3);
+    expect(m.cpu.seg[Seg.CS]!.selector).toBe(0x73);
+  });
+
+  it('SYSCALL to CPL 0 and SYSRET (64-bit) back to CPL 3', () => {
+    const m = new SysMachine();
+    m.long64(CODE, 3);
+    m.cpu.setControl({ efer: 0x501n }); // SCE | LME | LMA
+    m.cpu.msr.star = (0x30n << 48n) | (0x30n << 32n);
+    m.cpu.msr.lstar = BigInt(HANDLER);
+    m.cpu.msr.sfmask = 0x200n; // clear IF
+    m.cpu.setFlags(0x202);
+    m.code(CODE, 'b842000000 0f05'); // mov eax,0x42 ; syscall
+    // mov rdx,rcx ; mov ecx,0x11000 ; mov r11d,0x202 ; o64 sysret
+    m.code(HANDLER, '4889ca b900100100 41bb02020000 480f07');
+    expect(m.run(2)).toEqual({ kind: 'max-insns' });
+    expect(m.cpu.cpl).toBe(0);
+    expect(m.cpu.ip).toBe(HANDLER);
+    expect(m.cpu.seg[Seg.CS]!.selector).toBe(0x30);
+    expect(m.cpu.seg[Seg.SS]!.selector).toBe(0x38);
+    expect(m.cpu.lo[1]).toBe(CODE + 7); // RCX = return RIP
+    expect(m.cpu.lo[11]).toBe(0x202); // R11 = RFLAGS
+    expect(m.cpu.getFlags() & 0x200).toBe(0);
+    expect(m.run(4)).toEqual({ kind: 'max-insns' });
+    expect(m.cpu.cpl).toBe(3);
+    expect(m.cpu.ip).toBe(0x11000);
+    expect(m.cpu.seg[Seg.CS]!.selector).toBe(0x43);
+    expect(m.cpu.seg[Seg.SS]!.selector).toBe(0x3b);
+    expect(m.cpu.mode).toBe('long64');
+    expect(m.cpu.getFlags() & 0x200).toBe(0x200);
+  });
+
+  it('SYSCALL with EFER.SCE = 0 is #UD (R70)', () => {
+    const m = new SysMachine();
+    m.long64(CODE, 0);
+    m.idtGate64(6, Sel.CODE64, HANDLER, 0xe, 0);
+    m.code(CODE, '0f05');
+    m.code(HANDLER, 'f4');
+    expect(m.run()).toEqual({ kind: 'halted' });
+    expect(Number(m.r64(STACK0 - 40))).toBe(CODE);
+  });
+
+  it('SWAPGS exchanges GS.base and KERNEL_GS_BASE; WRMSR/RDMSR keep FS/GS bases', () => {
+    const m = new SysMachine();
+    m.long64(CODE, 0);
+    // mov ecx,0xc0000102 ; mov eax,0x5000 ; xor edx,edx ; wrmsr ; swapgs ; mov ecx,0xc0000101 ; rdmsr ; hlt
+    m.code(CODE, 'b9020100c0 b800500000 31d2 0f30 0f01f8 b9010100c0 0f32 f4');
+    expect(m.run()).toEqual({ kind: 'halted' });
+    expect(m.cpu.seg[Seg.GS]!.base).toBe(0x5000);
+    expect(m.cpu.lo[0]).toBe(0x5000);
+    expect(m.cpu.msr.kernelGsBase).toBe(0n);
+  });
+});
