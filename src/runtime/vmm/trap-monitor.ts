@@ -204,9 +204,8 @@ export class TrapMonitor implements Monitor {
     return stop === null ? RESUME : { kind: 'stop', reason: stop };
   }
 
+  /** The strategy's counters (exits are counted by the machine; `exitCounts` has them by reason). */
   stats(): Record<string, number> {
-    const out: Record<string, number> = {};
-    for (const [k, v] of [...this.exitCounts].sort()) out[`exit.${k}`] = v;
-    return { ...out, ...this.paging.stats() };
+    return this.paging.stats();
   }
 }
