@@ -112,11 +112,16 @@ export class Memory {
     return this.bus.read8(pa);
   }
 
+  /** Read an access that crosses a page: both pages translated (in address order) before any byte is used. */
   private readSplit(lin: number, size: number, user: boolean): number {
-    let v = 0;
     const ac = this.ac();
+    const mmu = this.cpu.mmu;
+    const split = 0x1000 - (lin & 0xfff);
+    const pa1 = mmu.translate(lin, Access.Read, user, ac);
+    const pa2 = mmu.translate(lin + split, Access.Read, user, ac);
+    let v = 0;
     for (let i = size - 1; i >= 0; i--) {
-      const pa = this.cpu.mmu.translate(lin + i, Access.Read, user, ac);
+      const pa = i < split ? pa1 + i : pa2 + (i - split);
       v = v * 256 + (pa < this.ramSize ? this.ram[pa]! : this.bus.read8(pa));
     }
     return v >>> 0;
@@ -153,21 +158,22 @@ export class Memory {
   private writeSplit(lin: number, size: number, value: number, user: boolean): void {
     const ac = this.ac();
     const mmu = this.cpu.mmu;
-    // Probe both pages first so a fault on the second leaves memory untouched.
-    mmu.translate(lin, Access.Write, user, ac);
-    mmu.translate(lin + size - 1, Access.Write, user, ac);
+    // Translate both pages first so a fault on the second leaves memory untouched; the fault
+    // address is the first byte on the faulting page.
+    const split = 0x1000 - (lin & 0xfff);
+    const pa1 = mmu.translate(lin, Access.Write, user, ac);
+    const pa2 = mmu.translate(lin + split, Access.Write, user, ac);
     for (let i = 0; i < size; i++) {
-      this.writePhys(mmu.translate(lin + i, Access.Write, user, ac), 1, (value >>> (8 * i)) & 0xff);
+      this.writePhys(i < split ? pa1 + i : pa2 + (i - split), 1, (value >>> (8 * i)) & 0xff);
     }
   }
 
   /** Read 8 bytes: returns the low dword, the high dword in `pairHi`. */
   readLinPair(lin: number, user: boolean): number {
     if (this.translating && (lin & 0xfff) > 0xff8) {
-      // Probe the high half first only for ordering of faults; both halves are read.
-      const lo = this.readLin(lin, 4, user);
-      this.pairHi = this.readLin(lin + 4, 4, user);
-      return lo;
+      // Crosses a page: translate both pages (in address order) before using either half.
+      this.cpu.mmu.translate(lin, Access.Read, user, this.ac());
+      this.cpu.mmu.translate(lin - (lin & 0xfff) + 0x1000, Access.Read, user, this.ac());
     }
     const lo = this.readLin(lin, 4, user);
     this.pairHi = this.readLin(lin + 4, 4, user);
@@ -176,10 +182,10 @@ export class Memory {
 
   /** Write 8 bytes given as two dwords. */
   writeLinPair(lin: number, lo: number, hi: number, user: boolean): void {
-    if (this.translating) {
+    if (this.translating && (lin & 0xfff) > 0xff8) {
       const ac = this.ac();
       this.cpu.mmu.translate(lin, Access.Write, user, ac);
-      this.cpu.mmu.translate(lin + 7, Access.Write, user, ac);
+      this.cpu.mmu.translate(lin - (lin & 0xfff) + 0x1000, Access.Write, user, ac);
     }
     this.writeLin(lin, 4, lo, user);
     this.writeLin(lin + 4, 4, hi, user);
