@@ -88,3 +88,14 @@ describe('guest paging off under nested and direct', () => {
     expect(e.vcpu.control.cr0 & (1n << 31n)).toBe(0n);
   });
 });
+
+describe('paging-off rights', () => {
+  it('R106: with guest paging off, CR4.SMEP/SMAP do not restrict nested translations', () => {
+    const e = env('nested', PagingMode.Off, { cr4: (1 << 20) | (1 << 21) });
+    expect(e.go(0x1234, Access.Fetch)).toEqual({ kind: 'ok', phys: 0x1234 });
+    expect(e.go(0x1238, Access.Read)).toEqual({ kind: 'ok', phys: 0x1238 });
+    const misses = e.vcpu.mmu.stats().misses;
+    e.go(0x1240, Access.Read);
+    expect(e.vcpu.mmu.stats().misses).toBe(misses);
+  });
+});

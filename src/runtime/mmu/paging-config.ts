@@ -95,4 +95,8 @@ export function configure(
   cfg.nxe = (efer & EFER_NXE) !== 0;
   cfg.smep = (cr4 & CR4_SMEP) !== 0;
   cfg.smap = (cr4 & CR4_SMAP) !== 0;
+  if (cfg.mode === PagingMode.Off) {
+    // R106: no paging, no rights (the nested dimension still applies).
+    cfg.wp = cfg.nxe = cfg.smep = cfg.smap = false;
+  }
 }
