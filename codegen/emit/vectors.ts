@@ -24,7 +24,7 @@ export const VECTORS_PATH = `${VECTORS_DIR}/vectors.json`;
 export const VECTORS_SCHEMA = 'trapspec-vectors/1';
 const MASK64 = (1n << 64n) - 1n;
 /** Operands tried per state at CPL 3 (the privilege guard fires first in every rule that has one). */
-const CPL3_OPERANDS = 8;
+const CPL3_OPERANDS = 2;
 
 // ---- candidates ---------------------------------------------------------------------------
 
