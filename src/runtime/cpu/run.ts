@@ -74,12 +74,14 @@ export function runLoop(cpu: Cpu, budget: number): StopReason | null {
         if (cpu.trace !== null) {
           while (done < budget) {
             done++;
+            stats.instructions++;
             traceStep(cpu);
             if (cpu.stopReason !== null || cpu.pending !== null) break;
           }
         } else {
           while (done < budget) {
             done++;
+            stats.instructions++;
             const insn = fetch(cpu);
             execute(cpu, insn);
             if (cpu.stopReason !== null || cpu.pending !== null) break;
@@ -108,6 +110,5 @@ export function runLoop(cpu: Cpu, budget: number): StopReason | null {
   } catch (e) {
     cpu.stopReason = { kind: 'monitor-error', detail: describe(e) };
   }
-  stats.instructions += done;
   return cpu.stopReason ?? MAX_INSNS;
 }

@@ -161,3 +161,26 @@ describe('decode cache, #UD accounting, trace, budget', () => {
     expect(stop?.kind === 'monitor-error' && stop.detail).toMatch(/boom/);
   });
 });
+
+describe('decimal adjust', () => {
+  it('daa after packed-BCD add: 0x19 + 0x28 = 0x47; 0x99 + 0x01 = 0x00 carry', () => {
+    const m = machine(32);
+    m.run('b0 19 04 28 27'); // mov al,0x19 ; add al,0x28 ; daa
+    expect(m.cpu.lo[0]! & 0xff).toBe(0x47);
+    expect(status(m.cpu) & (F.CF | F.AF)).toBe(F.AF);
+    m.run('b0 99 04 01 27');
+    expect(m.cpu.lo[0]! & 0xff).toBe(0x00);
+    expect(status(m.cpu) & (F.CF | F.ZF)).toBe(F.CF | F.ZF);
+  });
+  it('das, aaa, aam, aad', () => {
+    const m = machine(32);
+    m.run('b0 47 2c 28 2f'); // 0x47 - 0x28 = 0x19 after das
+    expect(m.cpu.lo[0]! & 0xff).toBe(0x19);
+    m.run('66 b8 0800 04 05 37'); // ax=8 ; add al,5 ; aaa -> ax=0x0103
+    expect(m.cpu.lo[0]! & 0xffff).toBe(0x0103);
+    m.run('b0 3f d4 0a'); // al=63 ; aam -> ah=6 al=3
+    expect(m.cpu.lo[0]! & 0xffff).toBe(0x0603);
+    m.run('d5 0a'); // aad -> al=63, ah=0
+    expect(m.cpu.lo[0]! & 0xffff).toBe(63);
+  });
+});

@@ -10,6 +10,7 @@ import { registerShift } from './shift.ts';
 import { registerMulDiv } from './muldiv.ts';
 import { registerBits } from './bits.ts';
 import { registerString } from './string.ts';
+import { registerBcd } from './bcd.ts';
 
 export const coreHandlers: HandlerTable = { byCode: new Map(), byMnemonic: new Map() };
 registerAlu(coreHandlers);
@@ -20,3 +21,4 @@ registerShift(coreHandlers);
 registerMulDiv(coreHandlers);
 registerBits(coreHandlers);
 registerString(coreHandlers);
+registerBcd(coreHandlers);
