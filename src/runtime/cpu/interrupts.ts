@@ -72,6 +72,10 @@ export function deliverInjected(cpu: Cpu, vector: number, errorCode: number | un
  * fault during delivery, whatever handled that fault).
  */
 export function softwareInterrupt(cpu: Cpu, vector: number, kind: EventKind): void {
+  // INT n (not INT3/INTO/INT1) is IOPL-sensitive in v86 mode (no CR4.VME support).
+  if (kind === EventKind.SoftInt && cpu.protectedMode && (cpu.flags & Flag.VM) !== 0 && ((cpu.flags >>> 12) & 3) < 3) {
+    throw new GuestFault(Vec.GP, 0);
+  }
   raiseEvent(cpu, vector, undefined, kind, cpu.nextIp, 0, false);
 }
 
@@ -176,9 +180,9 @@ function deliverReal(cpu: Cpu, vector: number, returnIp: number): void {
   const ss = cpu.seg[Seg.SS]!;
   const sp = cpu.getSp();
   const mask = cpu.stackSize === 2 ? 0xffff : 0xffff_ffff;
-  const s1 = (sp - 2) & mask;
-  const s2 = (sp - 4) & mask;
-  const s3 = (sp - 6) & mask;
+  const s1 = ((sp - 2) & mask) >>> 0;
+  const s2 = ((sp - 4) & mask) >>> 0;
+  const s3 = ((sp - 6) & mask) >>> 0;
   for (const s of [s1, s2, s3]) if (!withinLimit(ss, s, 2)) throw new GuestFault(Vec.SS, 0);
   linWrite(cpu, (ss.base + s1) >>> 0, 2, cpu.getFlags(), false);
   linWrite(cpu, (ss.base + s2) >>> 0, 2, cpu.seg[Seg.CS]!.selector, false);
@@ -289,13 +293,13 @@ function deliverProtected(cpu: Cpu, vector: number, err: number | undefined, kin
     const esp = readTssStack(cpu, newCpl, ext, tmpSs, ssDesc);
     const items = (v86 ? 9 : 5) + (hasErr ? 1 : 0);
     const spMask = tmpSs.db ? 0xffff_ffff : 0xffff;
-    const top = esp & spMask;
-    const bottom = (top - items * w) & spMask;
+    const top = (esp & spMask) >>> 0;
+    const bottom = ((top - items * w) & spMask) >>> 0;
     if (!withinLimit(tmpSs, bottom, items * w)) throw new GuestFault(Vec.SS, selErr(tmpSs.selector, ext));
     const user = newCpl === 3;
     let p = top;
     const put = (v: number): void => {
-      p = (p - w) & spMask;
+      p = ((p - w) & spMask) >>> 0;
       linWrite(cpu, (tmpSs.base + p) >>> 0, w as 2 | 4, v, user);
     };
     if (v86) {
@@ -321,13 +325,13 @@ function deliverProtected(cpu: Cpu, vector: number, err: number | undefined, kin
     if (v86) throw new GuestFault(Vec.GP, selErr(sel, ext));
     const items = 3 + (hasErr ? 1 : 0);
     const spMask = cpu.stackSize === 4 ? 0xffff_ffff : 0xffff;
-    const top = cpu.lo[4]! & spMask;
-    const bottom = (top - items * w) & spMask;
+    const top = (cpu.lo[4]! & spMask) >>> 0;
+    const bottom = ((top - items * w) & spMask) >>> 0;
     if (!oldSs.usable || !withinLimit(oldSs, bottom, items * w)) throw new GuestFault(Vec.SS, ext);
     const user = newCpl === 3;
     let p = top;
     const put = (v: number): void => {
-      p = (p - w) & spMask;
+      p = ((p - w) & spMask) >>> 0;
       linWrite(cpu, (oldSs.base + p) >>> 0, w as 2 | 4, v, user);
     };
     put(oldFlags);

@@ -23,6 +23,8 @@ export class RecordingMonitor implements Monitor {
   private readonly bare = new BareMonitor({ io: createStandardDevices(this.output).io });
   /** When set, exits of these reasons stop the run without being handled (RIP stays). */
   stopOn = new Set<VmExit['reason']>();
+  /** Called first for every exit; a non-null outcome replaces the bare monitor's handling. */
+  hook: ((exit: VmExit, vcpu: Vcpu) => ExitOutcome | null) | null = null;
 
   attach(vcpu: Vcpu): void {
     this.bare.attach(vcpu);
@@ -31,6 +33,8 @@ export class RecordingMonitor implements Monitor {
   handleExit(exit: VmExit, vcpu: Vcpu): ExitOutcome {
     this.exits.push(exit);
     if (this.stopOn.has(exit.reason)) return { kind: 'stop', reason: { kind: 'monitor-error', detail: `stopped on ${exit.reason}` } };
+    const hooked = this.hook?.(exit, vcpu) ?? null;
+    if (hooked !== null) return hooked;
     return this.bare.handleExit(exit, vcpu);
   }
 }

@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import { GuestFault } from '../../../src/runtime/cpu/fault.ts';
+import { deliverInjected } from '../../../src/runtime/cpu/interrupts.ts';
+import type { Translator } from '../../../src/runtime/mmu/types.ts';
+import { CODE, gate, HANDLER, Sel, STACK0, SysMachine } from './harness.ts';
+
+/** Identity translation except for pages the test marks missing (#PF until "filled"). */
+class HoleyTranslator implements Translator {
+  readonly missing = new Set<number>();
+  translate(linear: number, access: number, user: boolean): number {
+    if (this.missing.has(Math.floor(linear / 4096))) throw new GuestFault(14, (access === 1 ? 2 : 0) | (user ? 4 : 0), linear);
+    return linear;
+  }
+  flush(): void {}
+}
+
+/** Protected mode with paging on over a HoleyTranslator, #PF intercepted; the monitor fills on a #PF exit. */
+function shadowLike(): { m: SysMachine; t: HoleyTranslator } {
+  const m = new SysMachine();
+  m.protected32(CODE, 0);
+  const t = new HoleyTranslator();
+  m.cpu.mmu = t;
+  m.cpu.setControl({ cr0: 0x8000_0011n });
+  m.cpu.intercepts.exceptionBitmap = 1 << 14;
+  m.monitor.hook = (exit) => {
+    if (exit.reason !== 'exception' || exit.vector !== 14) return null;
+    t.missing.delete(Math.floor(exit.faultAddress / 4096));
+    return { kind: 'resume' };
+  };
+  return { m, t };
+}
+
+describe('exceptions the monitor intercepts', () => {
+  it('a #PF while delivering INT n exits; after the fill the INT is re-executed and delivered', () => {
+    const { m, t } = shadowLike();
+    t.missing.add((STACK0 - 4) >> 12);
+    m.idtGate(0x30, gate(Sel.CODE32, HANDLER, 0xe, 0));
+    m.code(CODE, 'cd30');
+    m.code(HANDLER, 'f4');
+    expect(m.run()).toEqual({ kind: 'halted' });
+    expect(m.monitor.exits.map((e) => e.reason)).toEqual(['exception', 'hlt']);
+    expect(m.monitor.exits[0]).toMatchObject({ vector: 14, errorCode: 2, faultAddress: STACK0 - 4 });
+    expect(m.r32(STACK0 - 12)).toBe(CODE + 2);
+    expect(m.cpu.cr2).toBe(0n); // an intercepted #PF is not delivered: CR2 untouched
+  });
+
+  it('an injected event whose delivery hits an intercepted #PF is queued again', () => {
+    const { m, t } = shadowLike();
+    t.missing.add((STACK0 - 4) >> 12);
+    m.idtGate(13, gate(Sel.CODE32, HANDLER, 0xe, 0));
+    deliverInjected(m.cpu, 13, 0);
+    expect(m.monitor.exits.map((e) => e.reason)).toEqual(['exception']);
+    expect(m.cpu.pending).toEqual({ vector: 13, errorCode: 0 });
+    expect(m.cpu.ip).toBe(CODE);
+  });
+
+  it('an intercepted #PF that is not nested in anything leaves no event pending', () => {
+    const { m, t } = shadowLike();
+    t.missing.add(0x5000 >> 12);
+    m.code(CODE, 'a100500000 f4'); // mov eax,[0x5000] ; hlt
+    expect(m.run()).toEqual({ kind: 'halted' });
+    expect(m.monitor.exits.map((e) => e.reason)).toEqual(['exception', 'hlt']);
+    expect(m.cpu.pending).toBeNull();
+  });
+});
