@@ -35,6 +35,8 @@ export interface VectorJson {
     guest: Record<RegName, string>;
     hardware: Partial<Record<RegName, { value: string; mask: string }>>;
     result: string | null;
+    /** Write-type rules: what MOV from CRn / RDMSR returns right after (null after a fault, for XCR0). */
+    readBack: string | null;
     effects: EffectJson[];
     ripAdvanced: boolean;
   };

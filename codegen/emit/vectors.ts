@@ -225,7 +225,14 @@ function describe(rule: RuleIR, target: string): string[] {
   return [];
 }
 
-function vectorsForRule(rule: RuleIR, facts: RegFacts, spec: SpecIR, doc: VectorsDoc): void {
+/** The rule a guest uses to read back what a write-type rule stored (none for XCR0: XGETBV does not exit). */
+function readBackRule(rule: RuleIR, all: RuleIR[]): RuleIR | undefined {
+  const access = rule.access === 'wrmsr' ? 'rdmsr' : ['write', 'lmsw', 'clts'].includes(rule.access) ? 'read' : undefined;
+  return access ? all.find((r) => r.access === access && r.reg === rule.reg) : undefined;
+}
+
+function vectorsForRule(rule: RuleIR, facts: RegFacts, spec: SpecIR, doc: VectorsDoc, all: RuleIR[]): void {
+  const reader = readBackRule(rule, all);
   const plan = operandPlan(rule, facts);
   const fields = fieldMasks(facts);
   const reads = ruleReads(rule);
@@ -296,12 +303,20 @@ function vectorsForRule(rule: RuleIR, facts: RegFacts, spec: SpecIR, doc: Vector
             Object.entries(c.out.hardware).map(([k, v]) => [k, { value: hex(v.value), mask: hex(v.mask) }]),
           ) as VectorJson['expected']['hardware'],
           result: c.out.result === undefined ? null : hex(c.out.result),
+          readBack: readBack(reader, c),
           effects: c.out.effects.map(effectJson),
           ripAdvanced: ex === undefined,
         },
       });
     });
   }
+}
+
+/** What the read-back instruction returns right after the vector's instruction completed. */
+function readBack(reader: RuleIR | undefined, c: Candidate): string | null {
+  if (!reader || c.out.exception) return null;
+  const out = interpretRule(reader, { ...c.state, guest: c.out.guest }, 0n);
+  return out.exception || out.result === undefined ? null : hex(out.result);
 }
 
 export function buildVectors(set: RuleSetIR, spec: SpecIR): VectorsDoc {
@@ -315,7 +330,7 @@ export function buildVectors(set: RuleSetIR, spec: SpecIR): VectorsDoc {
     uncovered: [],
     vectors: [],
   };
-  for (const rule of set.rules) vectorsForRule(rule, facts.get(rule.reg)!, spec, doc);
+  for (const rule of set.rules) vectorsForRule(rule, facts.get(rule.reg)!, spec, doc, set.rules);
   doc.count = doc.vectors.length;
   return doc;
 }

@@ -30,6 +30,7 @@ export interface Observed {
   guest: Record<RegName, string>;
   hardware: Record<string, string>;
   result: string | null;
+  readBack: string | null;
   effects: RecordedEffect[];
   ripAdvanced: boolean;
 }
@@ -123,12 +124,32 @@ export function observe(v: VectorJson): Observed {
     if (ins.kind === 'rdmsr') result = hex(((vcpu.gprs[2]! & 0xffff_ffffn) << 32n) | (vcpu.gprs[0]! & 0xffff_ffffn));
   }
   const ex = vcpu.injected[0];
+  const effects = [...strategy.log];
+  // Read back what a completed write stored, with the instruction the guest would use.
+  let readBack: string | null = null;
+  const readable = ins.kind === 'mov-to-cr' || ins.kind === 'lmsw' || ins.kind === 'clts' || ins.kind === 'wrmsr';
+  if (readable && !ex) {
+    const readSize = v.initial.cpuMode === 'long64' ? 8 : 4;
+    if (ins.kind === 'wrmsr') {
+      monitor.handleExit({ reason: 'rdmsr', msr: Number(BigInt(ins.msr ?? '0')), insnLength: INSN_LENGTH }, vcpu);
+      if (vcpu.injected.length === 0) readBack = hex(((vcpu.gprs[2]! & 0xffff_ffffn) << 32n) | (vcpu.gprs[0]! & 0xffff_ffffn));
+    } else {
+      vcpu.gprs[RBX] = UPPER_GARBAGE;
+      const crn = ins.kind === 'mov-to-cr' ? (ins.cr ?? 0) : 0;
+      monitor.handleExit(
+        { reason: 'cr-access', cr: crn, access: 'mov-from-cr', operand: { kind: 'reg', gpr: RBX, size: readSize }, lmswSource: 0, insnLength: INSN_LENGTH },
+        vcpu,
+      );
+      if (vcpu.injected.length === 0) readBack = hex(vcpu.gprs[RBX]! & sizeMask(readSize));
+    }
+  }
   return {
     exception: ex ? { vector: ex.vector, errorCode: ex.errorCode ?? null } : null,
     guest,
     hardware,
     result,
-    effects: strategy.log,
+    readBack,
+    effects,
     ripAdvanced: vcpu.rip !== rip0,
   };
 }
@@ -143,6 +164,8 @@ export function expectedOf(v: VectorJson): Observed {
     guest: e.guest,
     hardware,
     result: e.result === null ? null : hex(BigInt(e.result) & sizeMask(size)),
+    readBack:
+      e.readBack === null ? null : hex(BigInt(e.readBack) & sizeMask(v.instruction.kind === 'wrmsr' || v.initial.cpuMode === 'long64' ? 8 : 4)),
     effects: e.effects as RecordedEffect[],
     ripAdvanced: e.ripAdvanced,
   };
