@@ -2,13 +2,18 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as ohm from 'ohm-js';
 import type { Node } from 'ohm-js';
+import type { RulesGrammar } from './rules.ohm-bundle.js';
 import type { SourcePos, SpecError } from '../ir.ts';
 import { LineIndex } from '../diagnostics.ts';
 import type { Access } from './ir.ts';
 import type { SAction, SExpr, SRule, SStmt } from './ast.ts';
 
-/** The rules grammar, loaded once from its own file (codegen/rules/rules.ohm). */
-const grammar = ohm.grammar(readFileSync(fileURLToPath(new URL('./rules.ohm', import.meta.url)), 'utf8'));
+/**
+ * The rules grammar, loaded once from its own file (codegen/rules/rules.ohm). After editing the
+ * grammar run `npx ohm generateBundles --withTypes codegen/rules/rules.ohm` and delete the `.js`
+ * bundle: the `.d.ts` types the semantic actions below.
+ */
+const grammar = ohm.grammar(readFileSync(fileURLToPath(new URL('./rules.ohm', import.meta.url)), 'utf8')) as RulesGrammar;
 
 /** Rule numbers cited in a line's `# ...` comment (R6, R37a, P1). */
 export function citesOf(line: string): string[] {
