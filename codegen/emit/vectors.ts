@@ -176,26 +176,51 @@ function fieldMasks(facts: RegFacts): { name: string; mask: bigint }[] {
   return [...out].map(([name, mask]) => ({ name, mask }));
 }
 
-function targetsOf(rule: RuleIR, c: Candidate, fields: { name: string; mask: bigint }[]): string[] {
+/** Target names, built once per rule (the selection loop only pushes existing strings). */
+interface TargetNames {
+  guard: Map<string, [satisfied: string, violated: string]>;
+  action: string[];
+  fields: { mask: bigint; written: string; notStored: string }[];
+  modesViolated: string;
+  modesSatisfied: string;
+  completed: string[];
+  faulted: string[];
+}
+
+function targetNames(rule: RuleIR, facts: RegFacts): TargetNames {
+  const guard = new Map<string, [string, string]>();
+  for (const s of rule.stmts) if (s.k === 'guard') guard.set(s.guard.id, [`${s.guard.id}/satisfied`, `${s.guard.id}/violated`]);
+  return {
+    guard,
+    action: rule.stmts.map((_, i) => `action/${i}`),
+    fields: fieldMasks(facts).map(({ name, mask }) => ({ mask, written: `field/${name}/written`, notStored: `field/${name}/written-not-stored` })),
+    modesViolated: `${rule.id}/modes/violated`,
+    modesSatisfied: `${rule.id}/modes/satisfied`,
+    completed: ['cpl0/completed', 'cpl1/completed', 'cpl2/completed', 'cpl3/completed'],
+    faulted: ['cpl0/faulted', 'cpl1/faulted', 'cpl2/faulted', 'cpl3/faulted'],
+  };
+}
+
+function targetsOf(rule: RuleIR, c: Candidate, names: TargetNames): string[] {
   const t: string[] = [];
-  for (const g of c.out.guards) t.push(`${g.id}/${g.fired ? 'violated' : 'satisfied'}`);
-  if (c.out.exception?.guard.endsWith('/modes')) t.push(`${rule.id}/modes/violated`);
+  for (const g of c.out.guards) t.push(names.guard.get(g.id)![g.fired ? 1 : 0]);
+  if (c.out.exception?.guard.endsWith('/modes')) t.push(names.modesViolated);
   if (c.out.exception === undefined) {
-    if (rule.modes) t.push(`${rule.id}/modes/satisfied`);
-    t.push(`cpl${c.state.cpl}/completed`);
-    for (const i of c.out.actions) t.push(`action/${i}`);
+    if (rule.modes) t.push(names.modesSatisfied);
+    t.push(names.completed[c.state.cpl]!);
+    for (const i of c.out.actions) t.push(names.action[i]!);
     if (c.operand !== null) {
       const diff = c.operand ^ c.state.guest[rule.reg];
       const after = c.out.guest[rule.reg];
       if (diff !== 0n)
-        for (const { name, mask } of fields) {
-          if ((diff & mask) !== 0n) t.push(`field/${name}/written${(after & mask) === (c.operand & mask) ? '' : '-not-stored'}`);
+        for (const f of names.fields) {
+          if ((diff & f.mask) !== 0n) t.push((after & f.mask) === (c.operand & f.mask) ? f.written : f.notStored);
         }
     } else {
       t.push('read');
     }
   } else {
-    t.push(`cpl${c.state.cpl}/faulted`);
+    t.push(names.faulted[c.state.cpl]!);
   }
   return t;
 }
@@ -234,14 +259,14 @@ function readBackRule(rule: RuleIR, all: RuleIR[]): RuleIR | undefined {
 function vectorsForRule(rule: RuleIR, facts: RegFacts, spec: SpecIR, doc: VectorsDoc, all: RuleIR[]): void {
   const reader = readBackRule(rule, all);
   const plan = operandPlan(rule, facts);
-  const fields = fieldMasks(facts);
+  const names = targetNames(rule, facts);
   const reads = ruleReads(rule);
   for (const m of MODES) {
     const wanted = new Set(allTargets(rule, facts, m));
     const seen = new Set<string>();
     const picked: { c: Candidate; covers: string[] }[] = [];
     const consider = (c: Candidate): void => {
-      const covers = targetsOf(rule, c, fields).filter((t) => !seen.has(t));
+      const covers = targetsOf(rule, c, names).filter((t) => !seen.has(t));
       // Keep a candidate only if it reaches something new that matters.
       const useful = covers.filter((t) => wanted.has(t) || t.startsWith('field/') || t.startsWith('cpl') || t === 'read');
       if (useful.length === 0) return;

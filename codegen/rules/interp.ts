@@ -185,8 +185,9 @@ class Eval {
 
 /** Run one rule on a state; `operand` is the rule parameter (ignored by rules without one). */
 export function interpretRule(rule: RuleIR, state: RuleState, operand: bigint): Outcome {
-  const start = { ...state.guest };
-  const ev = new Eval(start, { ...state.guest }, state);
+  // state.guest is never written: it serves as the start values; assignments go to a copy.
+  const start = state.guest;
+  const ev = new Eval(start, { ...start }, state);
   const out: Outcome = {
     exception: undefined,
     guest: ev.guest,
@@ -210,7 +211,7 @@ export function interpretRule(rule: RuleIR, state: RuleState, operand: bigint): 
       out.guards.push({ id: st.guard.id, fired });
       if (fired) {
         out.exception = { vector: st.guard.vector, errorCode: st.guard.errorCode, guard: st.guard.id };
-        out.guest = { ...start };
+        out.guest = start;
         return out;
       }
     } else {
