@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Mnemonic } from 'iced-x86';
-import { CODE, F, machine, status } from './harness.ts';
+import { CODE, F, machine, setMode, status } from './harness.ts';
 
 describe('data movement and misc', () => {
   it('movzx/movsx/movsxd and cbw/cwde/cdq/cdqe/cqo', () => {
@@ -109,6 +109,19 @@ describe('decode cache, #UD accounting, trace, budget', () => {
     const le = l1.match(/../g)!.reverse().join('');
     m.run(`b9 02000000 b8 01000000 c6 05 ${le} 02 49 75 f1`);
     expect(m.cpu.lo[0]).toBe(2);
+  });
+  it('the same bytes decode per mode: cached 32-bit code is not reused in 16-bit mode', () => {
+    const m = machine(32);
+    const code = 'b8 34120000'; // 32-bit: mov eax,0x1234 ; 16-bit: mov ax,0x1234 ; add [bx+si],al
+    m.run(code);
+    expect(m.cpu.lo[0]).toBe(0x1234);
+    expect(m.cpu.ip).toBe(CODE + 5);
+    setMode(m.cpu, 16);
+    m.cpu.lo[0] = 0xffff0000;
+    m.cpu.ip = CODE;
+    m.cpu.run(1);
+    expect(m.cpu.ip).toBe(CODE + 3);
+    expect(m.cpu.lo[0]).toBe(0xffff1234);
   });
   it('a warm loop decodes each instruction once', () => {
     const m = machine(32);
