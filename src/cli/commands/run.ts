@@ -75,7 +75,7 @@ export async function runCommand(imagePath: string, options: RunOptions, io: Run
     }
     const result = machine.run(options.maxInsns ?? Infinity);
     output.flush();
-    const report = formatStop(result.stop, machine.vcpu, result.instructions);
+    const report = formatStop(result.stop, machine.vcpu, result.instructions, machine.guestControl());
     if (report !== '') io.stderr(report);
     if (options.stats === true) io.stderr(formatStats(machine.stats(), options.paging));
     return exitStatusFor(result.stop);

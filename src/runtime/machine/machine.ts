@@ -1,4 +1,5 @@
 import type { Monitor, StopReason } from '../vmm/monitor.ts';
+import type { GuestControl } from '../vmm/paging.ts';
 import type { Vcpu } from '../vmm/vcpu.ts';
 import { applyBootState } from './boot-cpu.ts';
 import { createStandardDevices, type StandardDevices } from './devices/standard.ts';
@@ -118,14 +119,22 @@ export class Machine {
     return { stop, instructions: this.instructions - before, seconds };
   }
 
+  /** The guest's control registers as the monitor keeps them, if it keeps its own copy. */
+  guestControl(): GuestControl | undefined {
+    return (this.monitor.inner as Partial<{ guest: GuestControl }>).guest;
+  }
+
   stats(): RunStats {
     const extra: Record<string, number> = {
       'memory.unbackedReads': this.memory.counters.unbackedReads,
       'memory.unbackedWrites': this.memory.counters.unbackedWrites,
       'memory.monitorPages': this.memory.monitorPagesInUse,
     };
-    const inner = this.monitor.inner as Partial<{ stats(): Record<string, number> }>;
-    if (typeof inner.stats === 'function') Object.assign(extra, inner.stats());
+    // The real monitor's paging strategy has its own counters (shadow fills, injected #PF, ...).
+    const inner = this.monitor.inner as Partial<{ paging: { stats(): Record<string, number> } }>;
+    if (inner.paging !== undefined) {
+      for (const [k, v] of Object.entries(inner.paging.stats())) extra[`paging.${k}`] = v;
+    }
     return {
       instructions: this.instructions,
       seconds: this.seconds,

@@ -1,5 +1,7 @@
 import { BareMonitor } from '../vmm/bare-monitor.ts';
 import type { Monitor } from '../vmm/monitor.ts';
+import { createPagingStrategy } from '../vmm/paging/index.ts';
+import { TrapMonitor } from '../vmm/trap-monitor.ts';
 import type { MonitorContext } from './machine.ts';
 
 export type PagingModeName = 'shadow' | 'nested' | 'direct';
@@ -7,10 +9,20 @@ export type PagingModeName = 'shadow' | 'nested' | 'direct';
 export const PAGING_MODES: readonly PagingModeName[] = ['shadow', 'nested', 'direct'];
 
 /**
- * The monitor `trapspec run` uses. Until the generated handlers and paging strategies land, every
- * paging mode runs on the bare pass-through monitor (guest control registers = hardware ones);
- * swapping in the real monitor is this one function.
+ * The real monitor: exits go to the handlers generated from spec/rules, paging is virtualized by
+ * the strategy named by --paging (shadow, nested or direct).
  */
-export function defaultMonitorFactory(context: MonitorContext): Monitor {
+export function trapMonitorFactory(context: MonitorContext): Monitor {
+  return new TrapMonitor({ io: context.io, paging: createPagingStrategy(context.paging, { memory: context.memory }) });
+}
+
+/**
+ * The plain pass-through monitor (guest control registers = hardware ones, checks of its own):
+ * a reference to compare the real monitor with, and the fallback while it is being built.
+ */
+export function bareMonitorFactory(context: MonitorContext): Monitor {
   return new BareMonitor({ io: context.io });
 }
+
+/** The monitor `trapspec run` uses. Swapping monitors is this one line. */
+export const defaultMonitorFactory = trapMonitorFactory;

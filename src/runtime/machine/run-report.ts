@@ -1,4 +1,5 @@
 import type { StopReason } from '../vmm/monitor.ts';
+import type { GuestControl } from '../vmm/paging.ts';
 import type { Vcpu } from '../vmm/vcpu.ts';
 import type { RunStats } from './machine.ts';
 import { describeVcpu } from './vcpu-report.ts';
@@ -14,6 +15,9 @@ export const ExitStatus = {
   MAX_INSNS: 6,
   MONITOR_ERROR: 8,
 } as const;
+
+/** Width of the name column in --stats. */
+const W = 32;
 
 export function exitStatusFor(stop: StopReason): number {
   switch (stop.kind) {
@@ -31,18 +35,18 @@ export function exitStatusFor(stop: StopReason): number {
 }
 
 /** The report on stderr when a run ends; empty for a debug exit (the guest chose to stop). */
-export function formatStop(stop: StopReason, vcpu: Vcpu, instructions: number): string {
+export function formatStop(stop: StopReason, vcpu: Vcpu, instructions: number, guest?: GuestControl): string {
   switch (stop.kind) {
     case 'debug-exit':
       return '';
     case 'halted':
       return `trapspec: guest halted (HLT with nothing to wake it) after ${instructions} instructions\n`;
     case 'triple-fault':
-      return `trapspec: triple fault after ${instructions} instructions\n${indent(stop.detail)}\n${describeVcpu(vcpu)}\n`;
+      return `trapspec: triple fault after ${instructions} instructions\n${indent(stop.detail)}\n${describeVcpu(vcpu, guest)}\n`;
     case 'max-insns':
-      return `trapspec: stopped at the instruction limit (--max-insns ${instructions})\n${describeVcpu(vcpu)}\n`;
+      return `trapspec: stopped at the instruction limit (--max-insns ${instructions})\n${describeVcpu(vcpu, guest)}\n`;
     case 'monitor-error':
-      return `trapspec: monitor error after ${instructions} instructions: ${stop.detail}\n${describeVcpu(vcpu)}\n`;
+      return `trapspec: monitor error after ${instructions} instructions: ${stop.detail}\n${describeVcpu(vcpu, guest)}\n`;
   }
 }
 
@@ -50,25 +54,25 @@ export function formatStop(stop: StopReason, vcpu: Vcpu, instructions: number): 
 export function formatStats(stats: RunStats, paging: string): string {
   const lines: string[] = ['trapspec: run statistics'];
   const ips = stats.seconds > 0 ? Math.round(stats.instructions / stats.seconds) : 0;
-  lines.push(`  instructions        ${stats.instructions}`);
-  lines.push(`  time                ${stats.seconds.toFixed(3)} s (${ips} instructions/s)`);
-  lines.push(`  paging              ${paging}`);
+  lines.push(`  ${'instructions'.padEnd(W)}${stats.instructions}`);
+  lines.push(`  ${'time'.padEnd(W)}${stats.seconds.toFixed(3)} s (${ips} instructions/s)`);
+  lines.push(`  ${'paging'.padEnd(W)}${paging}`);
   const exits = sorted(stats.exits);
   const totalExits = exits.reduce((n, [, c]) => n + c, 0);
-  lines.push(`  exits               ${totalExits}`);
-  for (const [name, count] of exits) lines.push(`    ${name.padEnd(18)}${count}`);
+  lines.push(`  ${'exits'.padEnd(W)}${totalExits}`);
+  for (const [name, count] of exits) lines.push(`    ${name.padEnd(W - 2)}${count}`);
   const ud = sorted(stats.cpu.udByMnemonic);
   if (ud.length > 0) {
-    lines.push(`  #UD by mnemonic     ${ud.reduce((n, [, c]) => n + c, 0)}`);
-    for (const [name, count] of ud) lines.push(`    ${name.padEnd(18)}${count}`);
+    lines.push(`  ${'#UD by mnemonic'.padEnd(W)}${ud.reduce((n, [, c]) => n + c, 0)}`);
+    for (const [name, count] of ud) lines.push(`    ${name.padEnd(W - 2)}${count}`);
   }
   const ports = [...stats.unknownPorts.entries()].sort((a, b) => a[0] - b[0]);
   if (ports.length > 0) {
-    lines.push(`  unknown ports       ${ports.reduce((n, [, c]) => n + c, 0)}`);
-    for (const [port, count] of ports) lines.push(`    0x${port.toString(16).padStart(4, '0').padEnd(16)}${count}`);
+    lines.push(`  ${'unknown ports'.padEnd(W)}${ports.reduce((n, [, c]) => n + c, 0)}`);
+    for (const [port, count] of ports) lines.push(`    0x${port.toString(16).padStart(4, '0').padEnd(W - 4)}${count}`);
   }
-  for (const [name, value] of Object.entries(stats.cpu.extra)) lines.push(`  ${name.padEnd(20)}${value}`);
-  for (const [name, value] of Object.entries(stats.extra)) lines.push(`  ${name.padEnd(20)}${value}`);
+  for (const [name, value] of Object.entries(stats.cpu.extra)) lines.push(`  ${name.padEnd(W)}${value}`);
+  for (const [name, value] of Object.entries(stats.extra)) lines.push(`  ${name.padEnd(W)}${value}`);
   return `${lines.join('\n')}\n`;
 }
 
