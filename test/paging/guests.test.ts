@@ -19,9 +19,9 @@ const images: Array<{ name: string; img: string; expected: string }> = [
       img: join('guests', d.name, `${d.name}.img`),
       expected: join('guests', d.name, 'expected-output.txt'),
     })),
-  // 32-bit and PAE paging seen from the guest: A/D bits, #PF codes and CR2, WP=0, INVLPG, CR3
-  // reload, 4 MiB / 2 MiB pages, NX, reserved bits, self-reference, past-RAM mappings. Under
-  // QEMU 7.2 TCG it prints the same except "past RAM: 00000000" (QEMU's unassigned memory reads
+  // 32-bit, PAE and 4-level paging seen from the guest: A/D bits, #PF codes and CR2, WP=0,
+  // INVLPG, CR3 reload, 4 MiB / 2 MiB / 1 GiB pages, high-half addresses, NX, reserved bits,
+  // self-reference, past-RAM mappings. Under QEMU 7.2 TCG it prints the same except "past RAM: 00000000" (QEMU's unassigned memory reads
   // 0; the guest contract says all ones) and "#PF error=00000008" for the reserved-bit fault
   // (QEMU leaves P clear; the SDM and cr-rules.md R92/R104 say P=1).
   {
@@ -70,7 +70,7 @@ describe('the paging guest exercises every strategy', () => {
     const shadow = runGuest('paging-stress', 'shadow');
     const nested = runGuest('paging-stress', 'nested');
     const direct = runGuest('paging-stress', 'direct');
-    expect(shadow.stats['paging.shadow.pfInjected']).toBe(5);
+    expect(shadow.stats['paging.shadow.pfInjected']).toBe(7);
     expect(shadow.stats['paging.shadow.dirtyFaults']).toBeGreaterThan(0);
     expect(shadow.stats['paging.shadow.wpEmulated']).toBe(1);
     expect(shadow.stats['paging.tlbFlush.invlpg']).toBe(1);
