@@ -137,6 +137,21 @@ describe('decode cache, #UD accounting, trace, budget', () => {
     expect(m.cpu.stats.udByMnemonic.get('Addps')).toBe(1);
     expect(Mnemonic.Addps).toBeGreaterThan(0);
   });
+  it('bound raises #BR outside the bounds; wait raises #NM with CR0.MP and TS', () => {
+    const m = machine(32);
+    m.mem.write32(0x2000, 10);
+    m.mem.write32(0x2004, 20);
+    m.cpu.intercepts.exceptionBitmap = (1 << 5) | (1 << 7);
+    m.run('b8 0f000000 62 05 00200000 9b'); // eax=15 ; bound eax,[0x2000] ; wait
+    expect(m.monitor.exits).toEqual([]);
+    m.run('b8 15000000 62 05 00200000'); // eax=21
+    expect(m.monitor.exits[0]).toMatchObject({ reason: 'exception', vector: 5 });
+    const m2 = machine(32);
+    m2.cpu.intercepts.exceptionBitmap = 1 << 7;
+    m2.cpu.setControl({ cr0: 0x1bn });
+    m2.run('9b');
+    expect(m2.monitor.exits[0]).toMatchObject({ reason: 'exception', vector: 7 });
+  });
   it('ud2 raises #UD', () => {
     const m = machine(32);
     m.cpu.intercepts.exceptionBitmap = 1 << 6;

@@ -258,6 +258,21 @@ const sti: Handler = (cpu) => {
 };
 
 const nop: Handler = () => undefined;
+
+/** WAIT/FWAIT: #NM when CR0.MP and CR0.TS are both set; otherwise nothing (no x87 state). */
+const wait: Handler = (cpu) => {
+  if ((cpu.pagingRegs.cr0 & 0xa) === 0xa) cpu.raise(Vec.NM);
+};
+
+/** BOUND r, m: #BR unless lower <= index <= upper (signed, operand size 2 or 4). */
+const bound: Handler = (cpu, d) => {
+  const s = d.s0;
+  const addr = ea(cpu, d);
+  const idx = sext(cpu.getReg(d.r0, s), s);
+  const lower = sext(cpu.read(d.seg, addr, s), s);
+  const upper = sext(cpu.read(d.seg, d.addrSize === 2 ? (addr + s) & 0xffff : (addr + s) >>> 0, s), s);
+  if (idx < lower || idx > upper) cpu.raise(Vec.BR);
+};
 const ud: Handler = (cpu) => cpu.raise(Vec.UD);
 
 export function registerData(t: HandlerTable): void {
@@ -298,6 +313,9 @@ export function registerData(t: HandlerTable): void {
   for (const mn of [Mnemonic.Nop, Mnemonic.Pause, Mnemonic.Endbr32, Mnemonic.Endbr64, Mnemonic.Lfence, Mnemonic.Mfence, Mnemonic.Sfence, Mnemonic.Prefetchnta, Mnemonic.Prefetcht0, Mnemonic.Prefetcht1, Mnemonic.Prefetcht2, Mnemonic.Prefetchw]) {
     m.set(mn, nop);
   }
+  for (const mn of [Mnemonic.Clflush, Mnemonic.Clflushopt, Mnemonic.Clwb]) m.set(mn, nop);
+  m.set(Mnemonic.Wait, wait);
+  m.set(Mnemonic.Bound, bound);
   m.set(Mnemonic.Ud2, ud);
   m.set(Mnemonic.Ud0, ud);
   m.set(Mnemonic.Ud1, ud);
