@@ -1,0 +1,54 @@
+import type { PhaseTiming } from './phase-clock.ts';
+import type { PhaseName } from './phases.ts';
+
+/** What one peer measured for one phase. */
+export interface PhaseResult {
+  name: PhaseName;
+  unit: 'insns' | 'faults';
+  count: number;
+  seconds: number;
+  /** count / seconds. */
+  rate: number;
+  extra: string;
+  /** trapspec only: VM exits handled by the monitor during the phase, and per second. */
+  exits?: number;
+  exitsPerSecond?: number;
+  /** trapspec only: page faults that reached the paging strategy (shadow: shadow faults). */
+  pagingFaults?: number;
+  pagingFaultsPerSecond?: number;
+  /** trapspec only: instructions the interpreter executed between the two lines. */
+  hostInstructions?: number;
+  /** trapspec only: every counter's change over the phase (exits by name, paging, MMU). */
+  counters?: Record<string, number>;
+}
+
+export interface PeerResult {
+  /** "trapspec-shadow", "trapspec-nested", "v86", "qemu". */
+  peer: string;
+  status: 'ok' | 'unavailable' | 'failed';
+  /** Why the peer is unavailable or failed. */
+  reason?: string;
+  version?: string;
+  phases: PhaseResult[];
+  /** Seconds from start to the "bench done" line (or the failure). */
+  wallSeconds: number;
+  /** The guest's output (for comparing peers and diagnosing failures). */
+  output: string;
+}
+
+/** Rates from the host-side timestamps of the phase lines. */
+export function phaseResult(t: PhaseTiming): PhaseResult {
+  const seconds = (t.endMs - t.startMs) / 1000;
+  return {
+    name: t.name,
+    unit: t.unit,
+    count: t.count,
+    seconds,
+    rate: seconds > 0 ? t.count / seconds : 0,
+    extra: t.extra,
+  };
+}
+
+export function unavailable(peer: string, reason: string): PeerResult {
+  return { peer, status: 'unavailable', reason, phases: [], wallSeconds: 0, output: '' };
+}
