@@ -75,6 +75,22 @@ export function fetchDescriptor(cpu: Cpu, sel: number, out: RawDescriptor, vecto
   }
 }
 
+/**
+ * Read the descriptor `sel` names if it lies inside its table (LAR/LSL/VERR/VERW, which report
+ * failure in ZF instead of faulting). Returns false for a null selector or an entry outside the
+ * GDT/LDT; memory faults of the read itself still throw.
+ */
+export function peekDescriptor(cpu: Cpu, sel: number, out: RawDescriptor, wide = false): boolean {
+  if (selIsNull(sel)) return false;
+  const ldt = (sel & 4) !== 0;
+  const l = cpu.seg[Seg.LDTR]!;
+  if (ldt && (!l.usable || selIsNull(l.selector))) return false;
+  const limit = ldt ? l.limit : cpu.gdtr.limit;
+  if ((sel & 0xfff8) + (wide ? 15 : 7) > limit) return false;
+  fetchDescriptor(cpu, sel, out, Vec.GP, 0, wide);
+  return true;
+}
+
 /** Set the accessed bit of a code/data descriptor in memory if it is clear. */
 export function setAccessed(cpu: Cpu, d: RawDescriptor): void {
   if ((d.hi & DescHi.ACCESSED) === 0) {
