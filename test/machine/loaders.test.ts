@@ -127,7 +127,7 @@ describe('multiboot information structure', () => {
     expect(flags & 0x200).toBe(0x200); // boot_loader_name
     expect(u32(ram, info + 4)).toBe(639);
     expect(u32(ram, info + 8)).toBe(15 * 1024);
-    expect(cstr(ram, u32(ram, info + 16))).toBe('console=ttyS0 verbose');
+    expect(cstr(ram, u32(ram, info + 16))).toBe('guest.img console=ttyS0 verbose'); // as QEMU: path first
     expect(cstr(ram, u32(ram, info + 64))).toBe('trapspec');
     const mmapLength = u32(ram, info + 44);
     const mmapAddr = u32(ram, info + 48);
@@ -142,10 +142,19 @@ describe('multiboot information structure', () => {
     expect(entry(2)).toEqual({ base: 0x100000n, length: 15n * 0x100000n, type: 1 });
   });
 
-  it('leaves the cmdline flag clear without --cmdline', () => {
+  it('passes the image path and a space as the cmdline without --cmdline, as QEMU does', () => {
     const ram = new Uint8Array(4 * MiB);
     const loaded = mustLoad(ram, new Uint8Array(readFileSync('guests/default/default.img')));
-    expect(u32(ram, loaded.infoAddress!) & 4).toBe(0);
+    expect(u32(ram, loaded.infoAddress!) & 4).toBe(4);
+    expect(cstr(ram, u32(ram, loaded.infoAddress! + 16))).toBe('guest.img ');
+  });
+
+  it('rejects a command line that does not fit in the information area', () => {
+    const r = loadImage(new Uint8Array(4 * MiB), new Uint8Array(readFileSync('guests/default/default.img')), {
+      file: 'guest.img',
+      cmdline: 'x'.repeat(5000),
+    });
+    expect(r.ok ? '' : `${r.error.location}: ${r.error.message}`).toMatch(/^--cmdline: command line longer than \d+ bytes$/);
   });
 
   it('enters in flat 32-bit protected mode with the contract control registers', () => {

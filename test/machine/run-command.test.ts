@@ -88,6 +88,27 @@ describe('trapspec run: guests', () => {
     expect(r.status).toBe(0x55);
   });
 
+  it('an ELF32 multiboot kernel gets its command line (after the image path, as under QEMU)', async () => {
+    const r = await run('guests/elf-hello/elf-hello.img', { cmdline: 'hello world' });
+    expect(r.stdout).toBe('elf-hello: cmdline=guests/elf-hello/elf-hello.img hello world\nelf-hello: zeroed segment ok\n');
+    expect(r.status).toBe(0x21);
+  });
+
+  it('the bare monitor runs the default guest to the same output', async () => {
+    const { Machine } = await import('../../src/runtime/machine/machine.ts');
+    const { bareMonitorFactory } = await import('../../src/runtime/machine/monitor-factory.ts');
+    const { CapturedOutput } = await import('../../src/runtime/machine/output.ts');
+    const out = new CapturedOutput();
+    const m = new Machine({ memMiB: 128, paging: 'direct', output: out, monitorFactory: bareMonitorFactory });
+    const loaded = m.load(new Uint8Array(readFileSync('guests/default/default.img')), { file: 'guests/default/default.img' });
+    expect(loaded.ok).toBe(true);
+    const result = m.run(1_000_000);
+    expect(result.stop).toEqual({ kind: 'debug-exit', status: 1 });
+    expect(out.text()).toBe(DEFAULT_OUTPUT);
+    expect(result.instructions).toBe(m.stats().instructions);
+    expect(m.stats().exits.get('mov-to-cr3')).toBe(3);
+  });
+
   it('--trace-file writes one line per instruction', async () => {
     const file = join(mkdtempSync(join(tmpdir(), 'trapspec-trace-')), 'trace.txt');
     const r = await run('guests/spin/spin.img', { maxInsns: 200, traceFile: file });

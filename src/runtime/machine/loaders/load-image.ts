@@ -13,10 +13,11 @@ import { placeSegments, segmentOutsideRam, segmentOverlapping, type LoadSegment 
 export type ImageFormat = 'auto' | 'flat';
 
 export interface LoadImageOptions {
-  /** Name used in error locations (the path the user gave). */
+  /** The path the user gave: used in error locations and as the start of the multiboot cmdline. */
   file: string;
   /** 'flat' forces a real-mode flat image; 'auto' uses multiboot when a header is found. */
   format?: ImageFormat;
+  /** Multiboot command line arguments (after the image path, as QEMU passes them). */
   cmdline?: string;
 }
 
@@ -43,7 +44,10 @@ export function loadImage(ram: Uint8Array, image: Uint8Array, options: LoadImage
     if (isElf(image)) return loadFailure(file, 'no multiboot header in the first 8 KiB (magic 0x1BADB002)');
     return loadFlat(ram, image, file);
   }
-  if (options.cmdline !== undefined && Buffer.byteLength(options.cmdline) > MULTIBOOT_CMDLINE_MAX) {
+  // QEMU's -kernel passes "IMAGE ARGS" (with a trailing space when there are no -append
+  // arguments); doing the same keeps guests that print their command line byte-identical.
+  const cmdline = `${file} ${options.cmdline ?? ''}`;
+  if (Buffer.byteLength(cmdline) > MULTIBOOT_CMDLINE_MAX) {
     return loadFailure('--cmdline', `command line longer than ${MULTIBOOT_CMDLINE_MAX} bytes`);
   }
   let kind: LoadedImage['kind'];
@@ -70,7 +74,7 @@ export function loadImage(ram: Uint8Array, image: Uint8Array, options: LoadImage
     return failSegment(file, clash, `overlaps the multiboot information area ${hex(MULTIBOOT_INFO_ADDRESS)}-${hex(MULTIBOOT_INFO_END - 1)}`);
   }
   placeSegments(ram, image, segments);
-  const infoAddress = writeMultibootInfo(ram, { ramSize: ram.length, cmdline: options.cmdline });
+  const infoAddress = writeMultibootInfo(ram, { ramSize: ram.length, cmdline });
   return { ok: true, value: { kind, boot: multibootEntryState(entry, infoAddress), segments, infoAddress } };
 }
 
