@@ -126,3 +126,64 @@ describe('far control transfers', () => {
     expect(m.cpu.msr.kernelGsBase).toBe(0n);
   });
 });
+
+describe('more privilege transitions', () => {
+  it('a 64-bit call gate from CPL 3 to CPL 0: RSP0, SS := null, four-qword frame; RETFQ returns', () => {
+    const m = new SysMachine();
+    m.long64(CODE, 3);
+    // 16-byte call gate at 0x68 -> 0x30:HANDLER, DPL 3
+    m.gdtEntry(13, gate(Sel.CODE64, HANDLER, CALL_GATE32, 3));
+    m.gdtEntry(14, [0, 0]);
+    m.w32(0x5000, 0); // m16:64 far pointer: offset (ignored for gates), selector
+    m.w32(0x5004, 0);
+    m.w16(0x5008, Sel.CALLGATE | 3);
+    m.code(CODE, 'b800500000 48ff18 90'); // mov eax,0x5000 ; call far qword [rax] ; nop
+    m.code(HANDLER, '4889e1 f4 48cb'); // mov rcx,rsp ; hlt ; retfq
+    expect(m.run()).toEqual({ kind: 'halted' });
+    expect(m.cpu.cpl).toBe(0);
+    expect(m.cpu.seg[Seg.SS]!.selector).toBe(0);
+    expect(m.cpu.lo[1]).toBe(STACK0 - 32);
+    expect(Number(m.r64(STACK0 - 32))).toBe(CODE + 8); // RIP
+    expect(Number(m.r64(STACK0 - 24))).toBe(Sel.CODE64_U); // CS
+    expect(Number(m.r64(STACK0 - 16))).toBe(STACK3); // RSP
+    expect(Number(m.r64(STACK0 - 8))).toBe(Sel.DATA64_U); // SS
+    expect(m.run(1)).toEqual({ kind: 'max-insns' }); // retfq
+    expect(m.cpu.cpl).toBe(3);
+    expect(m.cpu.ip).toBe(CODE + 8);
+    expect(m.cpu.lo[4]).toBe(STACK3);
+    expect(m.cpu.seg[Seg.SS]!.selector).toBe(Sel.DATA64_U);
+    expect(m.cpu.mode).toBe('long64');
+  });
+
+  it('RETF from 64-bit CPL 0 to 32-bit CPL 3 code enters compatibility mode', () => {
+    const m = new SysMachine();
+    m.long64(CODE, 0);
+    m.cpu.lo[4] = 0x7000;
+    [0x0001_1000, Sel.CODE32_U, 0x7800, Sel.DATA32_U].forEach((v, i) => m.w32(0x7000 + 4 * i, v));
+    m.code(CODE, 'cb'); // retf (32-bit operand size)
+    m.code(0x11000, '90');
+    expect(m.run(1)).toEqual({ kind: 'max-insns' });
+    expect(m.cpu.mode).toBe('compat32');
+    expect(m.cpu.cpl).toBe(3);
+    expect(m.cpu.ip).toBe(0x11000);
+    expect(m.cpu.lo[4]).toBe(0x7800);
+  });
+
+  it('SYSENTER to CPL 0 and SYSEXIT back to CPL 3 (32-bit)', () => {
+    const m = new SysMachine();
+    m.protected32(CODE, 3);
+    m.cpu.msr.sysenterCs = BigInt(Sel.CODE32);
+    m.cpu.msr.sysenterEsp = BigInt(STACK0);
+    m.cpu.msr.sysenterEip = BigInt(HANDLER);
+    m.cpu.setFlags(0x202);
+    m.code(CODE, '0f34'); // sysenter
+    m.code(HANDLER, 'b900700000 ba20000100 0f35'); // mov ecx,0x7000 ; mov edx,0x10020 ; sysexit
+    expect(m.run(1)).toEqual({ kind: 'max-insns' });
+    expect([m.cpu.cpl, m.cpu.ip, m.cpu.lo[4]]).toEqual([0, HANDLER, STACK0]);
+    expect([m.cpu.seg[Seg.CS]!.selector, m.cpu.seg[Seg.SS]!.selector]).toEqual([Sel.CODE32, Sel.DATA32]);
+    expect(m.cpu.getFlags() & 0x200).toBe(0);
+    expect(m.run(3)).toEqual({ kind: 'max-insns' });
+    expect([m.cpu.cpl, m.cpu.ip, m.cpu.lo[4]]).toEqual([3, 0x10020, 0x7000]);
+    expect([m.cpu.seg[Seg.CS]!.selector, m.cpu.seg[Seg.SS]!.selector]).toEqual([Sel.CODE32_U, Sel.DATA32_U]);
+  });
+});
