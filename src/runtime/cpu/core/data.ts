@@ -90,14 +90,18 @@ const xadd: Handler = (cpu, d) => {
     const a = rd64(cpu, d, d.k0, d.r0, addr);
     const b = rd64(cpu, d, d.k1, d.r1, addr);
     const r = addFlags64(a, b, 0);
-    wr64(cpu, d, d.k0, d.r0, addr, r);
+    // SRC <- DEST then DEST <- SUM (so XADD r,r with one register keeps the sum); a memory
+    // destination is written first so a faulting store changes nothing.
+    if (d.k0 === OpK.Mem) wr64(cpu, d, d.k0, d.r0, addr, r);
     cpu.setReg64(d.r1, a);
+    if (d.k0 !== OpK.Mem) wr64(cpu, d, d.k0, d.r0, addr, r);
   } else {
     const a = rd(cpu, d, d.k0, d.r0, s, addr);
     const b = rd(cpu, d, d.k1, d.r1, s, addr);
     const r = addFlags(a, b, 0, s);
-    wr(cpu, d, d.k0, d.r0, s, addr, r);
+    if (d.k0 === OpK.Mem) wr(cpu, d, d.k0, d.r0, s, addr, r);
     cpu.setReg(d.r1, s, a);
+    if (d.k0 !== OpK.Mem) wr(cpu, d, d.k0, d.r0, s, addr, r);
   }
   commitFlags(cpu);
 };

@@ -54,7 +54,7 @@ export function memAddr(cpu: Cpu, d: DecodedInsn): number {
 export function rd(cpu: Cpu, d: DecodedInsn, k: OpK, r: number, s: number, addr: number): number {
   if (k === OpK.Gpr) return cpu.getReg(r, s);
   if (k === OpK.Mem) return cpu.read(d.seg, addr, s);
-  return d.imm & MASK[s]!;
+  return s === 4 ? d.imm : d.imm & MASK[s]!;
 }
 
 /** Write a register-or-memory operand of size 1/2/4. */
