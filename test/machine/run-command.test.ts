@@ -119,6 +119,30 @@ describe('trapspec run: guests', () => {
   });
 });
 
+describe('trapspec run: small flat images', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'trapspec-flat-'));
+  const image = (name: string, bytes: number[]) => {
+    const file = join(dir, name);
+    writeFileSync(file, Uint8Array.from(bytes));
+    return file;
+  };
+
+  it('HLT with IF=0 ends the run as halted, status 0', async () => {
+    const r = await run(image('hlt.img', [0xfa, 0xf4])); // cli; hlt
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe('trapspec: guest halted (HLT with nothing to wake it) after 2 instructions\n');
+  });
+
+  it('unknown ports read all ones and are counted in --stats', async () => {
+    // in al, 0x60; out 0xE9, al; mov dx, 0xCF8; in eax, dx; out 0x80, al; cli; hlt
+    const r = await run(image('ports.img', [0xe4, 0x60, 0xe6, 0xe9, 0xba, 0xf8, 0x0c, 0xed, 0xe6, 0x80, 0xfa, 0xf4]), { stats: true });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe('\xff');
+    expect(r.stderr).toMatch(/unknown ports\s+3\n\s+0x0060\s+1\n\s+0x0080\s+1\n\s+0x0cf8\s+1\n/);
+  });
+});
+
 describe('trapspec run: bad images (status 2, a message, no stack trace)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'trapspec-bad-'));
 

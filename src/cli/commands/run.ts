@@ -30,6 +30,8 @@ const processIo: RunIo = {
 
 /** Exit status for bad arguments or a bad image. */
 export const EXIT_USAGE = 2;
+/** Exit status for an internal error (EX_SOFTWARE). */
+export const EXIT_INTERNAL = 70;
 const MAX_MEM_MIB = 3072;
 
 /**
@@ -79,6 +81,11 @@ export async function runCommand(imagePath: string, options: RunOptions, io: Run
     if (report !== '') io.stderr(report);
     if (options.stats === true) io.stderr(formatStats(machine.stats(), options.paging));
     return exitStatusFor(result.stop);
+  } catch (error) {
+    // Only a bug in trapspec gets here (guest behaviour never throws): say so, with the stack.
+    output.flush();
+    io.stderr(`trapspec run: internal error (a bug in trapspec, not in the guest):\n${(error as Error).stack ?? String(error)}\n`);
+    return EXIT_INTERNAL;
   } finally {
     output.flush();
     if (traceFd !== undefined) closeSync(traceFd);
