@@ -61,6 +61,8 @@ describe('PhysicalMemory', () => {
     expect(m.allocMonitorPage()).toBe(a);
     expect(m.read64(a + 8)).toBe(0n); // zeroed again
     expect(() => m.freeMonitorPage(a + 1)).toThrow(RangeError);
+    m.freeMonitorPage(b);
+    expect(() => m.freeMonitorPage(b)).toThrow(/not an allocated monitor page/); // double free
     expect(() => m.freeMonitorPage(0x1000)).toThrow(RangeError);
   });
 

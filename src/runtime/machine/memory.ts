@@ -28,6 +28,8 @@ export class PhysicalMemory implements PhysicalBus {
   /** Monitor pages, indexed by (pa - MONITOR_BASE) / 4096. */
   private readonly pages: DataView[] = [];
   private readonly freePages: number[] = [];
+  /** isFree[i]: page i is on the free list (double-free check without a search). */
+  private readonly isFree: boolean[] = [];
   /** Counters for --stats. */
   readonly counters = { unbackedReads: 0, unbackedWrites: 0 };
 
@@ -47,6 +49,7 @@ export class PhysicalMemory implements PhysicalBus {
   allocMonitorPage(): number {
     const reused = this.freePages.pop();
     if (reused !== undefined) {
+      this.isFree[reused] = false;
       const page = this.pages[reused]!;
       new Uint8Array(page.buffer, page.byteOffset, MONITOR_PAGE_SIZE).fill(0);
       return MONITOR_BASE + reused * MONITOR_PAGE_SIZE;
@@ -56,15 +59,17 @@ export class PhysicalMemory implements PhysicalBus {
       throw new RangeError('monitor memory exhausted');
     }
     this.pages.push(new DataView(new ArrayBuffer(MONITOR_PAGE_SIZE)));
+    this.isFree.push(false);
     return MONITOR_BASE + index * MONITOR_PAGE_SIZE;
   }
 
   /** Return a page to the pool (it is zeroed again when reallocated). */
   freeMonitorPage(pa: number): void {
     const index = this.monitorIndex(pa);
-    if (index < 0 || pa % MONITOR_PAGE_SIZE !== 0 || this.freePages.includes(index)) {
+    if (index < 0 || pa % MONITOR_PAGE_SIZE !== 0 || this.isFree[index] === true) {
       throw new RangeError(`not an allocated monitor page: 0x${pa.toString(16)}`);
     }
+    this.isFree[index] = true;
     this.freePages.push(index);
   }
 
