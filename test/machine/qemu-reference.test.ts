@@ -23,3 +23,26 @@ describe('QEMU reference output', () => {
     }
   });
 });
+
+describe('same image, same bytes as QEMU (when QEMU is installed)', () => {
+  it('elf-hello with a command line', async () => {
+    const { runCommand } = await import('../../src/cli/commands/run.ts');
+    const chunks: Buffer[] = [];
+    const status = await runCommand(
+      'guests/elf-hello/elf-hello.img',
+      { mem: 128, paging: 'nested', cmdline: 'a b  c', maxInsns: 1_000_000 },
+      { stdout: (c) => chunks.push(Buffer.from(c)), stderr: () => undefined },
+    );
+    const ours = Buffer.concat(chunks).toString('latin1');
+    expect(ours).toBe('elf-hello: cmdline=guests/elf-hello/elf-hello.img a b  c\nelf-hello: zeroed segment ok\n');
+    expect(status).toBe(0x21);
+    if (hasQemu) {
+      const r = spawnSync('qemu-system-x86_64', [...QEMU, '-kernel', 'guests/elf-hello/elf-hello.img', '-append', 'a b  c'], {
+        encoding: 'latin1',
+        timeout: 30_000,
+      });
+      expect(r.stdout).toBe(ours);
+      expect(r.status).toBe(status);
+    }
+  });
+});
