@@ -60,8 +60,11 @@ export function op(code: Code): Instruction {
   return Instruction.create(code);
 }
 
-export function movSreg(sreg: Register, reg16: Register): Instruction {
-  return Instruction.createRegReg(Code.Mov_Sreg_rm16, sreg, reg16);
+/** mov sreg, ax/eax without an operand-size prefix in either code size. */
+export function movSreg(sreg: Register, bits: Bits = 32): Instruction {
+  return bits === 16
+    ? Instruction.createRegReg(Code.Mov_Sreg_rm16, sreg, Register.AX)
+    : Instruction.createRegReg(Code.Mov_Sreg_r32m16, sreg, Register.EAX);
 }
 
 export function jmpFar(bits: Bits, selector: number, offset: number): Instruction {

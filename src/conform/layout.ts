@@ -15,7 +15,7 @@ export const V_RES_EC = VARS + 0x04; // dword: error code, 0xFFFFFFFF = none pus
 export const V_SAVED_SP = VARS + 0x08; // qword: stack pointer to restore in handlers
 export const V_RESUME_FAR = VARS + 0x10; // m16:32 where handlers resume (protected/long)
 export const V_RESUME16 = VARS + 0x18; // m16:16 where handlers resume (real mode)
-export const V_FARTMP = VARS + 0x1c; // m16:32 scratch for mode-switching far jumps
+export const V_FARTMP = VARS + 0x30; // m16:32 scratch for mode-switching far jumps
 export const V_RES_RAX = VARS + 0x20; // qword
 export const V_RES_RDX = VARS + 0x28; // qword
 export const V_OBS = VARS + 0x40; // qwords: cr0, cr3, cr4, efer, xcr0, cr8

@@ -98,7 +98,7 @@ export function emitFinish(s: Section): void {
 
 export function reloadData32(s: Section): void {
   s.ins(() => Instruction.createRegU32(Code.Mov_r16_imm16, R.AX, SEL.data32));
-  for (const sr of [R.DS, R.ES, R.SS, R.FS, R.GS]) s.ins(() => movSreg(sr, R.AX));
+  for (const sr of [R.DS, R.ES, R.SS, R.FS, R.GS]) s.ins(() => movSreg(sr));
 }
 
 /** 32-bit protected-mode handlers (labels h32_<n>) and their common tail. */
@@ -161,7 +161,7 @@ export function emitHandlers16(s: Section): void {
   s.ins(() => storeImm8(16, V_RES_VEC, 0xee, R.SS));
   s.label('rh_common');
   s.ins(() => Instruction.createRegU32(Code.Mov_r16_imm16, R.AX, 0));
-  for (const sr of [R.DS, R.ES, R.SS]) s.ins(() => movSreg(sr, R.AX));
+  for (const sr of [R.DS, R.ES, R.SS]) s.ins(() => movSreg(sr, 16));
   s.ins(() => Instruction.createRegMem(Code.Mov_r8_rm8, R.AL, abs(16, V_PHASE)));
   s.ins(() => Instruction.createMemReg(Code.Mov_rm8_r8, abs(16, V_RES_PHASE), R.AL));
   s.ins(() => movImm32(R.ESP, REAL_STACK_TOP));

@@ -108,7 +108,7 @@ export function emitVector(g: GuestSections, v: ConformVector, i: number, copies
       emitRun(l, g, 64, v, i, copies);
       l.label(t('after64'));
       l.ins(() => Instruction.createRegU32(Code.Mov_r16_imm16, R.AX, SEL.data32));
-      l.ins(() => movSreg(R.SS, R.AX));
+      l.ins(() => movSreg(R.SS));
       l.ins(() => movImm32(R.ESP, KSTACK_TOP));
       emitObserve(l, 64, t('o64'));
       l.ins((L) => storeImm32(64, V_FARTMP_ADDR, L(t('done'))));
@@ -271,13 +271,13 @@ function emitReal(l: Section, v: ConformVector, i: number, copies: readonly Tabl
   const off = (L: (n: string) => number, n: string): number => L(n) - LOW_CODE;
   l.label(t('to16'));
   l.ins(() => Instruction.createRegU32(Code.Mov_r16_imm16, R.AX, SEL.data16));
-  for (const sr of [R.DS, R.ES, R.SS, R.FS, R.GS]) l.ins(() => movSreg(sr, R.AX));
+  for (const sr of [R.DS, R.ES, R.SS, R.FS, R.GS]) l.ins(() => movSreg(sr, 16));
   l.ins(() => movImm32(R.EAX, 0x10));
   l.ins(() => movToCr(R.CR0, R.EAX));
   l.ins((L) => jmpFar(16, LOW_CODE >>> 4, off(L, t('rm'))));
   l.label(t('rm'));
   l.ins(() => Instruction.createRegU32(Code.Mov_r16_imm16, R.AX, 0));
-  for (const sr of [R.DS, R.ES, R.SS, R.FS, R.GS]) l.ins(() => movSreg(sr, R.AX));
+  for (const sr of [R.DS, R.ES, R.SS, R.FS, R.GS]) l.ins(() => movSreg(sr, 16));
   l.ins(() => movImm32(R.ESP, REAL_STACK_TOP));
   l.ins(() => Instruction.createMem(Code.Lidt_m1632_16, abs(16, V_IVT_DESC_ADDR)));
   l.ins((L) => storeImm16(16, V_RESUME16, off(L, t('after16'))));
@@ -289,9 +289,9 @@ function emitReal(l: Section, v: ConformVector, i: number, copies: readonly Tabl
   l.ins(() => storeImm8(16, V_PHASE, 2));
   emitInstruction(l, 16, v);
   storeResult(l, 16);
+  // No segment reloads here: LMSW/MOV CR0 may have set PE (R27), and the cached real-mode
+  // segments stay usable until reloaded (R21); the real-mode handlers reload their own.
   l.label(t('after16'));
-  l.ins(() => Instruction.createRegU32(Code.Mov_r16_imm16, R.AX, 0));
-  for (const sr of [R.DS, R.ES, R.SS]) l.ins(() => movSreg(sr, R.AX));
   l.ins(() => movImm32(R.ESP, REAL_STACK_TOP));
   emitObserve(l, 16, t('o16'));
   l.ins(() => movImm32(R.EAX, 0x11));
