@@ -3,6 +3,7 @@ import { registerGen } from './commands/gen.ts';
 import { registerDoc } from './commands/doc.ts';
 import { registerRun } from './commands/run.ts';
 import { registerVectors } from './commands/vectors.ts';
+import { registerConform } from './commands/conform.ts';
 
 const program = new Command()
   .name('trapspec')
@@ -12,5 +13,6 @@ registerGen(program);
 registerDoc(program);
 registerRun(program);
 registerVectors(program);
+registerConform(program);
 
 await program.parseAsync(process.argv);
