@@ -20,6 +20,7 @@ import { CpuState, Cr0, Efer, Flag, Seg } from './state.ts';
 import { Memory } from './memory.ts';
 import { DecodeCache } from './decode-cache.ts';
 import { runLoop } from './run.ts';
+import { CodeWatchBus } from './watch-bus.ts';
 import { deriveMode } from './system/mode.ts';
 
 export interface CpuOptions {
@@ -50,6 +51,7 @@ interface PendingEvent {
 const HIGH8 = 16;
 
 export class Cpu extends CpuState implements Vcpu {
+  /** The machine's bus behind a write watcher (see watch-bus.ts); RAM is the same array. */
   readonly bus: PhysicalBus;
   readonly monitor: Monitor;
   /** The hardware MMU. Replace with the real one (src/runtime/mmu/hardware-mmu.ts reading cpu.pagingRegs). */
@@ -76,7 +78,8 @@ export class Cpu extends CpuState implements Vcpu {
 
   constructor(options: CpuOptions) {
     super();
-    this.bus = options.bus;
+    // Writes through cpu.bus (system side, monitor) invalidate decoded code like CPU stores do.
+    this.bus = new CodeWatchBus(options.bus, { noteWrite: (pa, size) => this.mem.noteWrite(pa, size) });
     this.monitor = options.monitor;
     this.mem = new Memory(this);
     this.decoded = new DecodeCache(this);

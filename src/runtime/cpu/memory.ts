@@ -140,6 +140,13 @@ export class Memory {
     this.writePhys(pa, size, value);
   }
 
+  /** A write that did not come through this class (cpu.bus): drop overlapping decoded code. */
+  noteWrite(pa: number, size: number): void {
+    const cp = this.codePages;
+    const end = Math.min(pa + size, this.ramSize) - 1;
+    if (cp[pa >>> 12] !== 0 || cp[end >>> 12] !== 0) this.cpu.decoded.invalidate(pa, end - pa + 1);
+  }
+
   /** Write to a physical address (RAM fast path, code invalidation, bus otherwise). */
   writePhys(pa: number, size: number, value: number): void {
     if (pa + size <= this.ramSize) {

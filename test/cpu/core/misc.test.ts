@@ -123,6 +123,15 @@ describe('decode cache, #UD accounting, trace, budget', () => {
     expect(m.cpu.ip).toBe(CODE + 3);
     expect(m.cpu.lo[0]).toBe(0xffff1234);
   });
+  it('a write through cpu.bus (system side, monitor) also drops stale decoded code', () => {
+    const m = machine(32);
+    m.run('b8 01000000'); // mov eax,1
+    expect(m.cpu.lo[0]).toBe(1);
+    m.cpu.bus.write32(CODE + 1, 7);
+    m.cpu.ip = CODE;
+    m.cpu.run(1);
+    expect(m.cpu.lo[0]).toBe(7);
+  });
   it('a warm loop decodes each instruction once', () => {
     const m = machine(32);
     m.run('b9 10270000 49 75 fd', 30_000); // mov ecx,10000 ; L: dec ecx ; jnz L
