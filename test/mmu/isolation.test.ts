@@ -106,3 +106,14 @@ describe.each([...MODES, ['5-level', PagingMode.Level5] as [string, PagingMode]]
     });
   },
 );
+
+describe('non-canonical linear addresses', () => {
+  it('4-level: a non-canonical address (the CPU raises #GP first) still walks without a JS error', () => {
+    const { tables, mmu } = rig(PagingMode.Level4);
+    tables.map(-(2 ** 47), 0x7000);
+    // 2^47 has the same bits 47:12 as -(2^47): the walk uses bits 47:0 only.
+    expect(tr(mmu, 2 ** 47 + 4)).toBe(0x7004);
+    expect(tr(mmu, 2 ** 60)).toMatchObject({ fault: 0 });
+    expect(tr(mmu, -(2 ** 62))).toMatchObject({ fault: 0 });
+  });
+});
