@@ -145,6 +145,7 @@ export class Cpu extends CpuState implements Vcpu {
     this.stackSize = this.mode64 ? 8 : this.protectedMode && !v86 && this.seg[Seg.SS]!.db ? 4 : 2;
     this.cachedMode = deriveMode(this);
     this.mem.refresh();
+    this.decoded.selectBitness(this.bitness);
   }
 
   // ---------------------------------------------------------------------------------------

@@ -23,9 +23,13 @@ export class DecodeCache {
   private readonly cpu: Cpu;
   private readonly tables: Page[][] = [[], [], []];
   private readonly buf = new Uint8Array(15);
+  private current: Page[];
+  private readonly ramSize: number;
 
   constructor(cpu: Cpu) {
     this.cpu = cpu;
+    this.current = this.tables[0]!;
+    this.ramSize = cpu.bus.ramSize;
   }
 
   /**
@@ -34,18 +38,21 @@ export class DecodeCache {
    * page-crossing instruction, #UD for an undecodable one.
    */
   get(lin: number, pa: number): DecodedInsn {
-    const cpu = this.cpu;
-    const mem = cpu.mem;
-    const table = this.tables[bitIndex(cpu.bitness)]!;
-    const inRam = mem.inRam(pa, 1);
-    if (inRam) {
+    const table = this.current;
+    if (pa < this.ramSize) {
       const page = table[pa >>> 12];
       if (page !== undefined) {
         const hit = page[pa & 0xfff];
         if (hit !== undefined) return hit;
       }
+      return this.miss(lin, pa, table, true);
     }
-    return this.miss(lin, pa, table, inRam);
+    return this.miss(lin, pa, table, false);
+  }
+
+  /** Select the table for the current bitness (Cpu.updateMode). */
+  selectBitness(bitness: number): void {
+    this.current = this.tables[bitIndex(bitness)]!;
   }
 
   private miss(lin: number, pa: number, table: Page[], inRam: boolean): DecodedInsn {
