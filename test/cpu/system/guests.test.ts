@@ -1,8 +1,11 @@
 /**
- * End to end: the rings guest (test/cpu/system/guests/rings.asm) exercises privilege changes,
- * gates, exception frames and SYSCALL/SYSRET through the loader, the CPU and the trap monitor.
- * Its expected output was recorded under QEMU (qemu-system-x86_64 -cpu max -kernel rings.img);
- * trapspec must print the same bytes and end through the debug-exit port, in every paging mode.
+ * End to end: the system-side test guests (test/cpu/system/guests/*.asm) run through the loader,
+ * the CPU and the trap monitor. Their expected output was recorded under QEMU
+ * (qemu-system-x86_64 -accel tcg -cpu max -kernel NAME.img, COM1 on stdout); trapspec must print
+ * the same bytes and end through the debug-exit port, in every paging mode.
+ * - rings: CPL 0/3 transitions, a call gate, #GP/#UD/#PF frames, IST, SYSCALL/SYSRET;
+ * - segments: faulting segment loads, LAR/LSL/VERR/VERW, SGDT/SIDT/SLDT/STR, an LDT,
+ *   DS nulled by IRET to CPL 3, virtual-8086 mode entry, INT from v86 and #GP in v86.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -13,30 +16,33 @@ import { Machine, type PagingModeName } from '../../../src/runtime/machine/machi
 import { CapturedOutput } from '../../../src/runtime/machine/output.ts';
 
 const DIR = join('test', 'cpu', 'system', 'guests');
-const image = new Uint8Array(readFileSync(join(DIR, 'rings.img')));
-const expected = readFileSync(join(DIR, 'expected-output.txt'), 'latin1');
+const GUESTS = ['rings', 'segments'] as const;
+const hasNasm = spawnSync('nasm', ['-v']).status === 0;
 
-function run(paging: PagingModeName): { output: string; stop: string } {
+function run(name: string, paging: PagingModeName): { output: string; stop: string } {
   const out = new CapturedOutput();
   const m = new Machine({ memMiB: 16, paging, output: out });
-  const loaded = m.load(image, { file: 'rings.img' });
+  const loaded = m.load(new Uint8Array(readFileSync(join(DIR, `${name}.img`))), { file: `${name}.img` });
   if (!loaded.ok) throw new Error(`load: ${JSON.stringify(loaded)}`);
   const r = m.run(200_000);
   const stop = r.stop.kind === 'debug-exit' ? `debug-exit ${r.stop.status}` : JSON.stringify(r.stop);
   return { output: out.text(), stop };
 }
 
-describe('rings guest', () => {
+describe.each(GUESTS)('%s guest', (name) => {
+  const expected = readFileSync(join(DIR, `expected-${name}.txt`), 'latin1');
+
   it.each(['direct', 'shadow', 'nested'] as const)('prints what QEMU printed under %s paging', (paging) => {
-    const r = run(paging);
+    const r = run(name, paging);
     expect(r.output).toBe(expected);
     expect(r.stop).toBe('debug-exit 1');
   });
 
   it('the checked-in image is what its source assembles to (when nasm is installed)', () => {
-    if (spawnSync('nasm', ['-v']).status !== 0) return;
-    const out = join(mkdtempSync(join(tmpdir(), 'trapspec-rings-')), 'rings.img');
-    execFileSync('nasm', ['-f', 'bin', '-o', out, join(DIR, 'rings.asm')]);
-    expect(Buffer.from(readFileSync(out)).equals(Buffer.from(image)), 'rings.img is stale: nasm -f bin -o rings.img rings.asm').toBe(true);
+    if (!hasNasm) return;
+    const out = join(mkdtempSync(join(tmpdir(), 'trapspec-guest-')), `${name}.img`);
+    execFileSync('nasm', ['-f', 'bin', '-o', out, join(DIR, `${name}.asm`)]);
+    const built = readFileSync(out);
+    expect(built.equals(readFileSync(join(DIR, `${name}.img`))), `${name}.img is stale: nasm -f bin -o ${name}.img ${name}.asm`).toBe(true);
   });
 });
