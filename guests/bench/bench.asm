@@ -20,7 +20,9 @@
 ;   cr364  cr3 in long mode                                                19 insns / iteration
 ;
 ; Command line (multiboot cmdline; unknown words are ignored, so QEMU's leading image path is
-; harmless): `alu=N mem=N cr3=N pf=N crmix=N mem64=N cr364=N phases=alu,mem,...`.
+; harmless): `alu=N mem=N cr3=N pf=N crmix=N mem64=N cr364=N repeat=R phases=alu,mem,...`.
+; repeat=R runs each phase R times in a row, each with its own start and end lines (the host
+; can then time a phase with the peer's JIT compilers already warm).
 ; The run ends with the line "bench done" and a write of 0 to the debug-exit port 0xF4
 ; (exit status 1); an unexpected exception prints "bench exception NN" and writes 3 (status 7).
 ;
@@ -113,6 +115,8 @@ start:
 ; ---- alu: paging off ------------------------------------------------------------------------
     test byte [phase_mask], P_ALU
     jz .after_alu
+    call repeat_begin
+.alu_again:
     mov edi, k_alu
     call phase_start
     mov ecx, [n_alu]
@@ -144,6 +148,8 @@ start:
     mov eax, [alu_check]
     call hex32
     call newline
+    dec dword [rep_left]
+    jnz .alu_again
 .after_alu:
 
 ; ---- 32-bit paging: identity 0..32 MiB with 4 KiB pages --------------------------------------
@@ -178,6 +184,8 @@ start:
 ; ---- mem ------------------------------------------------------------------------------------
     test byte [phase_mask], P_MEM
     jz .after_mem
+    call repeat_begin
+.mem_again:
     mov edi, k_mem
     call phase_start
     mov ebp, [n_mem]
@@ -200,11 +208,15 @@ start:
     mul ecx
     call phase_end_insns
     call newline
+    dec dword [rep_left]
+    jnz .mem_again
 .after_mem:
 
 ; ---- cr3 ------------------------------------------------------------------------------------
     test byte [phase_mask], P_CR3
     jz .after_cr3
+    call repeat_begin
+.cr3_again:
     mov edi, k_cr3
     call phase_start
     mov ecx, [n_cr3]
@@ -228,11 +240,16 @@ start:
     mul ecx
     call phase_end_insns
     call newline
+    dec dword [rep_left]
+    jnz .cr3_again
 .after_cr3:
 
 ; ---- pf -------------------------------------------------------------------------------------
     test byte [phase_mask], P_PF
     jz .after_pf
+    call repeat_begin
+.pf_again:
+    call pf_reset                       ; fresh demand region for every repetition
     mov edi, k_pf
     call phase_start
     mov dword [pf_count], 0
@@ -263,11 +280,15 @@ start:
     xor edx, edx
     call print_u64
     call newline
+    dec dword [rep_left]
+    jnz .pf_again
 .after_pf:
 
 ; ---- crmix ----------------------------------------------------------------------------------
     test byte [phase_mask], P_CRMIX
     jz .after_crmix
+    call repeat_begin
+.crmix_again:
     mov edi, k_crmix
     call phase_start
     mov ebx, cr0
@@ -294,6 +315,8 @@ start:
     mul ecx
     call phase_end_insns
     call newline
+    dec dword [rep_left]
+    jnz .crmix_again
 .after_crmix:
 
     mov eax, cr0
@@ -472,6 +495,16 @@ setup_idt:
     lidt [idt_desc]
     ret
 
+; rep_left = repeat count (0 counts as 1). Clobbers eax.
+repeat_begin:
+    mov eax, [n_repeat]
+    test eax, eax
+    jnz .set
+    inc eax
+.set:
+    mov [rep_left], eax
+    ret
+
 ; ---- command line ---------------------------------------------------------------------------
 ; esi -> NUL-terminated command line
 parse_cmdline:
@@ -493,6 +526,16 @@ parse_cmdline:
     call parse_phases
     jmp .token
 .keys:
+    mov edi, k_repeat
+    call match_prefix
+    jc .table_keys
+    cmp byte [eax], '='
+    jne .table_keys
+    lea esi, [eax + 1]
+    call parse_decimal
+    mov [n_repeat], eax
+    jmp .token
+.table_keys:
     mov ebx, phase_table
 .key:
     mov edi, [ebx]
@@ -628,6 +671,11 @@ print_params:
     add ebx, 12
     jmp .param
 .phases:
+    mov esi, s_repeat
+    call puts
+    mov eax, [n_repeat]
+    xor edx, edx
+    call print_u64
     mov esi, s_phases
     call puts
     mov ebx, phase_table
@@ -775,6 +823,8 @@ long64:
 ; ---- mem64 ----------------------------------------------------------------------------------
     test byte [phase_mask], P_MEM64
     jz .after_mem64
+    call repeat_begin64
+.mem64_again:
     mov rdi, k_mem64
     call phase_start64
     mov ebp, [n_mem64]
@@ -795,11 +845,15 @@ long64:
     mov eax, [n_mem64]
     imul rax, rax, MEM_PASS_INSNS
     call phase_end64
+    dec dword [rep_left]
+    jnz .mem64_again
 .after_mem64:
 
 ; ---- cr364 ----------------------------------------------------------------------------------
     test byte [phase_mask], P_CR364
     jz .after_cr364
+    call repeat_begin64
+.cr364_again:
     mov rdi, k_cr364
     call phase_start64
     mov ecx, [n_cr364]
@@ -821,6 +875,8 @@ long64:
     mov eax, [n_cr364]
     imul rax, rax, CR3_ITER_INSNS
     call phase_end64
+    dec dword [rep_left]
+    jnz .cr364_again
 .after_cr364:
 
     mov rsi, s_done
@@ -832,6 +888,16 @@ long64:
     cli
     hlt
     jmp .hang
+
+; rep_left = repeat count (0 counts as 1). Clobbers eax.
+repeat_begin64:
+    mov eax, [n_repeat]
+    test eax, eax
+    jnz .set
+    inc eax
+.set:
+    mov [rep_left], eax
+    ret
 
 ; rdi -> phase name
 phase_start64:
@@ -933,6 +999,8 @@ n_pf:       dd 5000
 n_crmix:    dd 10000
 n_mem64:    dd 4
 n_cr364:    dd 10000
+n_repeat:   dd 1
+rep_left:   dd 0
 phase_mask: dd P_ALL
 pf_pt_next: dd PF_PTPOOL
 pf_count:   dd 0
@@ -947,10 +1015,12 @@ k_crmix:    db "crmix", 0
 k_mem64:    db "mem64", 0
 k_cr364:    db "cr364", 0
 k_phases:   db "phases", 0
+k_repeat:   db "repeat", 0
 
 hex_digits:   db "0123456789ABCDEF"
 s_bench:      db "bench", 0
 s_phases:     db " phases=", 0
+s_repeat:     db " repeat=", 0
 s_phase:      db "phase ", 0
 s_start:      db " start", 10, 0
 s_end_insns:  db " end insns=", 0

@@ -50,24 +50,45 @@ export function expectedCount(name: PhaseName, iterations: number): number {
   return info.unit === 'faults' ? iterations : iterations * info.insnsPerIteration;
 }
 
-/** The multiboot command line that selects `phases` with `counts`. */
-export function guestCmdline(counts: IterationCounts, phases: readonly PhaseName[]): string {
+/** The multiboot command line that selects `phases` with `counts`, each run `repeat` times. */
+export function guestCmdline(counts: IterationCounts, phases: readonly PhaseName[], repeat = 1): string {
   const words = PHASE_NAMES.map((name) => `${name}=${counts[name]}`);
-  words.push(`phases=${phases.join(',')}`);
+  words.push(`repeat=${repeat}`, `phases=${phases.join(',')}`);
   return words.join(' ');
 }
 
-/**
- * The exact lines the guest prints for this command line, excluding the alu check value (a
- * property of the computation, compared between peers instead).
- */
-export function expectedLines(counts: IterationCounts, phases: readonly PhaseName[]): string[] {
+/** The exact lines the guest prints for this command line (the alu end line with its check value). */
+export function expectedLines(counts: IterationCounts, phases: readonly PhaseName[], repeat = 1): string[] {
   const selected = PHASE_NAMES.filter((name) => phases.includes(name));
-  const lines = [`bench ${PHASE_NAMES.map((name) => `${name}=${counts[name]}`).join(' ')} phases=${selected.join(',')}`];
+  const params = PHASE_NAMES.map((name) => `${name}=${counts[name]}`).join(' ');
+  const lines = [`bench ${params} repeat=${repeat} phases=${selected.join(',')}`];
   for (const name of selected) {
-    lines.push(`phase ${name} start`);
-    lines.push(`phase ${name} end ${PHASES[name].unit}=${expectedCount(name, counts[name])}`);
+    for (let i = 0; i < Math.max(1, repeat); i++) {
+      lines.push(`phase ${name} start`);
+      const check = name === 'alu' ? ` check=${aluCheck(counts.alu)}` : '';
+      lines.push(`phase ${name} end ${PHASES[name].unit}=${expectedCount(name, counts[name])}${check}`);
+    }
   }
   lines.push('bench done');
   return lines;
+}
+
+/**
+ * The alu phase's check value (final EAX xor EDI of its loop, bench.asm), computed here so that
+ * every peer's arithmetic is checked, not only its speed.
+ */
+export function aluCheck(iterations: number): string {
+  let eax = 1;
+  let ebx = 0x9e3779b9;
+  let edx = 0;
+  let edi = 0;
+  for (let i = 0; i < iterations; i++) {
+    eax = (eax + ebx) >>> 0;
+    edx = (edx ^ eax) >>> 0;
+    edx = ((edx << 5) | (edx >>> 27)) >>> 0;
+    ebx = (ebx - edx) >>> 0;
+    eax = (eax + edx * 2 + 7) >>> 0;
+    edi = (edi + eax) >>> 0;
+  }
+  return ((edi ^ eax) >>> 0).toString(16).toUpperCase().padStart(8, '0');
 }

@@ -10,6 +10,10 @@ export interface PhaseResult {
   /** count / seconds. */
   rate: number;
   extra: string;
+  /** How many times the phase ran (repeat=N); the figures above are from the last run. */
+  repetitions: number;
+  /** Rate of the first run (cold: JIT compilers and caches not yet warm). */
+  coldRate: number;
   /** trapspec only: VM exits handled by the monitor during the phase, and per second. */
   exits?: number;
   exitsPerSecond?: number;
@@ -36,17 +40,34 @@ export interface PeerResult {
   output: string;
 }
 
-/** Rates from the host-side timestamps of the phase lines. */
-export function phaseResult(t: PhaseTiming): PhaseResult {
+function rateOf(t: PhaseTiming): number {
   const seconds = (t.endMs - t.startMs) / 1000;
-  return {
-    name: t.name,
-    unit: t.unit,
-    count: t.count,
-    seconds,
-    rate: seconds > 0 ? t.count / seconds : 0,
-    extra: t.extra,
-  };
+  return seconds > 0 ? t.count / seconds : 0;
+}
+
+/**
+ * Rates from the host-side timestamps of the phase lines, one result per phase: the last of its
+ * repetitions (warm), with the first one's rate kept as coldRate.
+ */
+export function phaseResults(timings: readonly PhaseTiming[]): PhaseResult[] {
+  const out: PhaseResult[] = [];
+  for (const t of timings) {
+    const seconds = (t.endMs - t.startMs) / 1000;
+    const previous = out.find((r) => r.name === t.name);
+    const result: PhaseResult = {
+      name: t.name,
+      unit: t.unit,
+      count: t.count,
+      seconds,
+      rate: rateOf(t),
+      extra: t.extra,
+      repetitions: (previous?.repetitions ?? 0) + 1,
+      coldRate: previous?.coldRate ?? rateOf(t),
+    };
+    if (previous !== undefined) out[out.indexOf(previous)] = result;
+    else out.push(result);
+  }
+  return out;
 }
 
 export function unavailable(peer: string, reason: string): PeerResult {

@@ -1,5 +1,5 @@
 import { PhaseClock } from './phase-clock.ts';
-import { phaseResult, unavailable, type PeerResult, type PhaseResult } from './result.ts';
+import { phaseResults, unavailable, type PeerResult, type PhaseResult } from './result.ts';
 
 /** The paging strategies a trapspec run can use (src/runtime/machine/monitor-factory.ts). */
 export type TrapspecPaging = 'shadow' | 'nested' | 'direct';
@@ -105,10 +105,11 @@ export async function runTrapspec(options: TrapspecRunOptions): Promise<PeerResu
   }
   const wallSeconds = (performance.now() - t0) / 1000;
 
-  const phases: PhaseResult[] = clock.phases.map((t) => {
-    const r = phaseResult(t);
-    const before = snapshots.get(`start:${t.name}`);
-    const after = snapshots.get(`end:${t.name}`);
+  // Snapshots are keyed by phase, so a repeated phase keeps its last run's: the same run
+  // phaseResults() reports.
+  const phases: PhaseResult[] = phaseResults(clock.phases).map((r) => {
+    const before = snapshots.get(`start:${r.name}`);
+    const after = snapshots.get(`end:${r.name}`);
     if (before !== undefined && after !== undefined) {
       const d = delta(after, before);
       r.counters = d;
