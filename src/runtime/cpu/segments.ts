@@ -251,33 +251,6 @@ export function withinLimit(c: SegmentCache, offset: number, size: number): bool
   return last <= c.limit;
 }
 
-/**
- * Check a data access through `seg` outside 64-bit mode (SDM §5.3-§5.6): unusable register,
- * read of execute-only code, write to code or read-only data, limit. #SS(0) for SS, #GP(0) for
- * the others. In 64-bit mode segments are flat and the core skips this (canonical checks instead).
- */
-export function checkDataAccess(cpu: Cpu, seg: Seg, offset: number, size: number, write: boolean): void {
-  const c = cpu.seg[seg]!;
-  const vec = seg === Seg.SS ? Vec.SS : Vec.GP;
-  if (!c.usable) throw new GuestFault(vec, 0);
-  const t = c.type;
-  if (cpu.protectedMode && (cpu.flags & Flag.VM) === 0) {
-    if ((t & SegType.CODE) !== 0 ? write || (t & SegType.READABLE) === 0 : write && (t & SegType.WRITABLE) === 0) {
-      throw new GuestFault(vec, 0);
-    }
-  }
-  if (!withinLimit(c, offset, size)) throw new GuestFault(vec, 0);
-}
-
-/** Is a code-segment descriptor usable as a 64-bit (L=1, D=0) or compatibility target? */
-export function isCodeDescriptor(hi: number): boolean {
-  return !descIsSystem(hi) && (descType(hi) & SegType.CODE) !== 0;
-}
-
-export function isConforming(hi: number): boolean {
-  return (descType(hi) & SegType.CONFORMING) !== 0;
-}
-
 /** Long-mode 16-byte system descriptors: bytes 8-15 must have type 0 (SDM Figure 7-4). */
 export function upperHalfValid(d: RawDescriptor): boolean {
   return ((d.hi2 >>> 8) & 0x1f) === 0;
@@ -286,9 +259,4 @@ export function upperHalfValid(d: RawDescriptor): boolean {
 /** Long-mode system descriptor base canonical? */
 export function systemBaseCanonical(d: RawDescriptor): boolean {
   return isCanonicalHiLo(descBase(d.lo, d.hi), d.lo2);
-}
-
-/** LDT/TSS type checks used by LLDT/LTR. */
-export function isLdtDescriptor(hi: number): boolean {
-  return descIsSystem(hi) && descType(hi) === SysType.LDT;
 }

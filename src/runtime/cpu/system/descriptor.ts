@@ -78,14 +78,6 @@ export function descLimit(lo: number, hi: number): number {
   return (hi & DescHi.G) !== 0 ? ((raw << 12) | 0xfff) >>> 0 : raw;
 }
 
-export function isCode(hi: number): boolean {
-  return (hi & DescHi.S) !== 0 && (descType(hi) & SegType.CODE) !== 0;
-}
-
-export function isData(hi: number): boolean {
-  return (hi & DescHi.S) !== 0 && (descType(hi) & SegType.CODE) === 0;
-}
-
 /** Gate target offset bits 31:0 (bits 15:0 in lo, 31:16 in hi). */
 export function gateOffset(lo: number, hi: number): number {
   return ((lo & 0xffff) | (hi & 0xffff_0000)) >>> 0;
@@ -106,15 +98,6 @@ export function gateParamCount(hi: number): number {
   return hi & 0x1f;
 }
 
-/** Selector fields. */
-export function selIndex(sel: number): number {
-  return sel & 0xfff8;
-}
-
-export function selTi(sel: number): boolean {
-  return (sel & 4) !== 0;
-}
-
 export function selRpl(sel: number): number {
   return sel & 3;
 }
@@ -122,9 +105,4 @@ export function selRpl(sel: number): number {
 /** Null selector: index 0 of the GDT (RPL ignored). */
 export function selIsNull(sel: number): boolean {
   return (sel & 0xfffc) === 0;
-}
-
-/** Packs the attribute bits of `hi` (type, S, DPL, P, AVL, L, D/B, G) into 12 bits as VMX does. */
-export function descAttr(hi: number): number {
-  return ((hi >>> 8) & 0xff) | ((hi >>> 12) & 0xf00);
 }

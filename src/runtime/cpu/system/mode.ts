@@ -15,8 +15,3 @@ export function deriveMode(state: CpuState): CpuMode {
   if ((state.flags & Flag.VM) !== 0) return 'v86';
   return cs.db ? 'protected32' : 'protected16';
 }
-
-/** R82: CPL as the mode defines it: 0 in real mode, 3 in v86, else the CS cache's. */
-export function isV86(state: CpuState): boolean {
-  return state.protectedMode && !state.longMode && (state.flags & Flag.VM) !== 0;
-}

@@ -18,11 +18,6 @@ export function linWrite(cpu: Cpu, linear: number, size: 1 | 2 | 4, value: numbe
   cpu.mem.writeLin(linear, size, value, user);
 }
 
-/** Write 8 bytes (low dword first). */
-export function linWrite64(cpu: Cpu, linear: number, lo: number, hi: number, user: boolean): void {
-  cpu.mem.writeLin64(linear, (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0), user);
-}
-
 /** 64-bit value as a signed-canonical number from its two dwords (exact for canonical values). */
 export function canonicalOf(lo: number, hi: number): number {
   return (hi | 0) * 0x1_0000_0000 + (lo >>> 0);
@@ -38,11 +33,6 @@ export function isCanonicalHiLo(lo: number, hi: number): boolean {
 /** Is the signed-canonical-convention number canonical (48-bit)? */
 export function isCanonical(linear: number): boolean {
   return linear >= -0x8000_0000_0000 && linear < 0x8000_0000_0000;
-}
-
-/** Low dword of an integer number (ToUint32 is exact modulo 2^32 for any safe integer). */
-export function lo32(v: number): number {
-  return v >>> 0;
 }
 
 /** High dword of an integer number (two's complement for negative, signed-canonical values). */
