@@ -31,13 +31,19 @@ export function fetch(cpu: Cpu): DecodedInsn {
   return insn;
 }
 
-/** Execute one already-fetched instruction (sets ip to nextIp on completion). */
+/**
+ * Execute one already-fetched instruction (sets ip to nextIp on completion). An interrupt shadow
+ * set before this instruction (STI, MOV SS) ends after it. EFLAGS.TF single-step traps are not
+ * modelled.
+ */
 export function execute(cpu: Cpu, insn: DecodedInsn): void {
   const ip = cpu.ip;
   const next = ip + insn.length;
+  const shadow = cpu.interruptShadow;
   cpu.nextIp = cpu.mode64 ? next : cpu.bitness === 16 && next > 0xffff ? next & 0xffff : next >>> 0;
   insn.handler(cpu, insn);
   cpu.ip = cpu.nextIp;
+  if (shadow) cpu.interruptShadow = false;
 }
 
 function handleFault(cpu: Cpu, f: GuestFault): void {
