@@ -51,6 +51,18 @@ export const enum EventKind {
 }
 
 const TF_NT_RF_VM = Flag.TF | Flag.NT | Flag.RF | Flag.VM;
+/** The events of the current delivery, for a triple-fault report (formatted only then). */
+const CHAIN_MAX = 8;
+const chainVector = new Int32Array(CHAIN_MAX);
+const chainError = new Float64Array(CHAIN_MAX); // -1: no error code
+let chainLength = 0;
+
+function record(vector: number, errorCode: number | undefined): void {
+  if (chainLength === CHAIN_MAX) return;
+  chainVector[chainLength] = vector;
+  chainError[chainLength] = errorCode === undefined ? -1 : errorCode;
+  chainLength++;
+}
 const gateDesc = new RawDescriptor();
 const csDesc = new RawDescriptor();
 const ssDesc = new RawDescriptor();
@@ -96,7 +108,7 @@ function raiseEvent(
 ): void {
   const firstVector = vector;
   const firstError = errorCode;
-  const chain: string[] = [];
+  chainLength = 0;
   let nested = false;
   for (;;) {
     // The first event has been past the bitmap already (the run loop checks instruction faults;
@@ -108,7 +120,7 @@ function raiseEvent(
       if (nested && injected && cpu.pending === null) cpu.pending = { vector: firstVector, errorCode: firstError };
       return;
     }
-    chain.push(name(vector, errorCode));
+    record(vector, errorCode);
     if (nested) {
       const recent = cpu.recentFaults;
       recent.push(vector);
@@ -122,12 +134,12 @@ function raiseEvent(
       if (!(e instanceof GuestFault)) throw e;
       const how = kind === EventKind.SoftInt ? Nesting.Serial : nesting(vector, e.vector);
       if (how === Nesting.Triple) {
-        chain.push(name(e.vector, e.errorCode));
-        tripleFault(cpu, chain);
+        record(e.vector, e.errorCode);
+        tripleFault(cpu);
         return;
       }
       if (how === Nesting.Double) {
-        chain.push(name(e.vector, e.errorCode));
+        record(e.vector, e.errorCode);
         vector = Vec.DF;
         errorCode = 0;
         address = 0;
@@ -149,7 +161,9 @@ function hex(v: bigint | number, width: number): string {
 }
 
 /** Shutdown: stop the run with the exception chain and the state that led there. */
-function tripleFault(cpu: Cpu, chain: string[]): void {
+function tripleFault(cpu: Cpu): void {
+  const chain: string[] = [];
+  for (let i = 0; i < chainLength; i++) chain.push(name(chainVector[i]!, chainError[i]! < 0 ? undefined : chainError[i]));
   const hw = cpu.hw;
   const cs = cpu.seg[Seg.CS]!;
   const detail =
@@ -183,7 +197,7 @@ function deliverReal(cpu: Cpu, vector: number, returnIp: number): void {
   const s1 = ((sp - 2) & mask) >>> 0;
   const s2 = ((sp - 4) & mask) >>> 0;
   const s3 = ((sp - 6) & mask) >>> 0;
-  for (const s of [s1, s2, s3]) if (!withinLimit(ss, s, 2)) throw new GuestFault(Vec.SS, 0);
+  if (!withinLimit(ss, s1, 2) || !withinLimit(ss, s2, 2) || !withinLimit(ss, s3, 2)) throw new GuestFault(Vec.SS, 0);
   linWrite(cpu, (ss.base + s1) >>> 0, 2, cpu.getFlags(), false);
   linWrite(cpu, (ss.base + s2) >>> 0, 2, cpu.seg[Seg.CS]!.selector, false);
   linWrite(cpu, (ss.base + s3) >>> 0, 2, returnIp, false);
@@ -191,6 +205,31 @@ function deliverReal(cpu: Cpu, vector: number, returnIp: number): void {
   cpu.setFlags(cpu.getFlags() & ~(Flag.IF | Flag.TF | Flag.AC | Flag.RF));
   cpu.seg[Seg.CS]!.loadReal(entry >>> 16);
   jumpTo(cpu, entry & 0xffff);
+}
+
+/** Stack-frame writer state (module-level: delivery does not allocate). */
+const frame = { base: 0, p: 0, mask: 0, w: 4 as 2 | 4 | 8, user: false };
+
+function frameStart(base: number, top: number, mask: number, w: 2 | 4 | 8, user: boolean): void {
+  frame.base = base;
+  frame.p = top;
+  frame.mask = mask;
+  frame.w = w;
+  frame.user = user;
+}
+
+/** Push one 2- or 4-byte slot (legacy frames; the offset wraps in the stack's width). */
+function put(cpu: Cpu, v: number): void {
+  const w = frame.w as 2 | 4;
+  frame.p = ((frame.p - w) & frame.mask) >>> 0;
+  linWrite(cpu, (frame.base + frame.p) >>> 0, w, v, frame.user);
+}
+
+/** Push one qword (IA-32e frames; signed-canonical offsets). */
+function put64(cpu: Cpu, lo: number, hi: number): void {
+  frame.p -= 8;
+  linWrite(cpu, frame.p, 4, lo, frame.user);
+  linWrite(cpu, frame.p + 4, 4, hi, frame.user);
 }
 
 function jumpTo(cpu: Cpu, ip: number): void {
@@ -297,25 +336,22 @@ function deliverProtected(cpu: Cpu, vector: number, err: number | undefined, kin
     const bottom = ((top - items * w) & spMask) >>> 0;
     if (!withinLimit(tmpSs, bottom, items * w)) throw new GuestFault(Vec.SS, selErr(tmpSs.selector, ext));
     const user = newCpl === 3;
-    let p = top;
-    const put = (v: number): void => {
-      p = ((p - w) & spMask) >>> 0;
-      linWrite(cpu, (tmpSs.base + p) >>> 0, w as 2 | 4, v, user);
-    };
+    frameStart(tmpSs.base, top, spMask, w, user);
     if (v86) {
-      put(cpu.seg[Seg.GS]!.selector);
-      put(cpu.seg[Seg.FS]!.selector);
-      put(cpu.seg[Seg.DS]!.selector);
-      put(cpu.seg[Seg.ES]!.selector);
+      put(cpu, cpu.seg[Seg.GS]!.selector);
+      put(cpu, cpu.seg[Seg.FS]!.selector);
+      put(cpu, cpu.seg[Seg.DS]!.selector);
+      put(cpu, cpu.seg[Seg.ES]!.selector);
     }
-    put(oldSs.selector);
-    put(cpu.lo[4]!);
-    put(oldFlags);
-    put(oldCs);
-    put(returnIp);
-    if (hasErr) put(err);
+    put(cpu, oldSs.selector);
+    put(cpu, cpu.lo[4]!);
+    put(cpu, oldFlags);
+    put(cpu, oldCs);
+    put(cpu, returnIp);
+    if (hasErr) put(cpu, err);
+    const p = frame.p;
     // Commit.
-    if (v86) for (const s of [Seg.GS, Seg.FS, Seg.DS, Seg.ES] as const) loadNull(cpu.seg[s]!, 0);
+    if (v86) for (let s = Seg.ES; s <= Seg.GS; s++) if (s !== Seg.CS && s !== Seg.SS) loadNull(cpu.seg[s]!, 0);
     setAccessed(cpu, ssDesc);
     cpu.seg[Seg.SS]!.copyFrom(tmpSs);
     if (tmpSs.db) cpu.lo[4] = p >>> 0;
@@ -329,15 +365,12 @@ function deliverProtected(cpu: Cpu, vector: number, err: number | undefined, kin
     const bottom = ((top - items * w) & spMask) >>> 0;
     if (!oldSs.usable || !withinLimit(oldSs, bottom, items * w)) throw new GuestFault(Vec.SS, ext);
     const user = newCpl === 3;
-    let p = top;
-    const put = (v: number): void => {
-      p = ((p - w) & spMask) >>> 0;
-      linWrite(cpu, (oldSs.base + p) >>> 0, w as 2 | 4, v, user);
-    };
-    put(oldFlags);
-    put(oldCs);
-    put(returnIp);
-    if (hasErr) put(err);
+    frameStart(oldSs.base, top, spMask, w, user);
+    put(cpu, oldFlags);
+    put(cpu, oldCs);
+    put(cpu, returnIp);
+    if (hasErr) put(cpu, err);
+    const p = frame.p;
     if (spMask === 0xffff) cpu.lo[4] = ((cpu.lo[4]! & 0xffff_0000) | p) >>> 0;
     else cpu.lo[4] = p >>> 0;
   }
@@ -381,18 +414,14 @@ function deliverLong(cpu: Cpu, vector: number, err: number | undefined, kind: Ev
   const user = newCpl === 3;
   if (!isCanonical(rsp - items * 8)) throw new GuestFault(Vec.SS, ext);
   const oldSs = cpu.seg[Seg.SS]!.selector;
-  let p = rsp;
-  const put = (lo: number, hi: number): void => {
-    p -= 8;
-    linWrite(cpu, p, 4, lo, user);
-    linWrite(cpu, p + 4, 4, hi, user);
-  };
-  put(oldSs, 0);
-  put(cpu.lo[4]!, cpu.hi[4]!);
-  put(cpu.getFlags(), 0);
-  put(cpu.seg[Seg.CS]!.selector, 0);
-  put(returnIp >>> 0, cpu.mode64 ? hi32(returnIp) : 0);
-  if (err !== undefined) put(err, 0);
+  frameStart(0, rsp, 0, 8, user);
+  put64(cpu, oldSs, 0);
+  put64(cpu, cpu.lo[4]!, cpu.hi[4]!);
+  put64(cpu, cpu.getFlags(), 0);
+  put64(cpu, cpu.seg[Seg.CS]!.selector, 0);
+  put64(cpu, returnIp >>> 0, cpu.mode64 ? hi32(returnIp) : 0);
+  if (err !== undefined) put64(cpu, err, 0);
+  const p = frame.p;
   // Commit.
   if (newCpl !== cpu.cpl) {
     const ss = cpu.seg[Seg.SS]!;
