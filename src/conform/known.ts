@@ -11,6 +11,8 @@ import type { ConformVector, GuestMode, InstrKind } from './vector.ts';
 
 export const DEFAULT_KNOWN = 'conform/known-disagreements.json';
 
+type InitialReg = 'cr0' | 'cr3' | 'cr4' | 'efer';
+
 export type ObservedKind = 'completed' | 'hang' | 'crash' | 'value' | 'exception';
 
 export interface KnownDisagreement {
@@ -22,14 +24,20 @@ export interface KnownDisagreement {
   sdm: string;
   rules: string[];
   match: {
-    instr?: InstrKind;
+    instr?: InstrKind | InstrKind[];
     cr?: number;
     modes?: GuestMode[];
-    /** Bits that must all be set / clear in the instruction's operand (hex). */
+    cpl?: 0 | 3;
+    /** The vector cites one of these rule numbers (R7, R64). */
+    cites?: string[];
+    /** Bits that must all be set / clear / at least one set in the instruction's operand (hex). */
     operandSet?: string;
     operandClear?: string;
-    /** Bits that must all be set in the initial register (hex), e.g. { "cr4": "0x20000" }. */
-    initialSet?: Partial<Record<'cr0' | 'cr3' | 'cr4' | 'efer', string>>;
+    operandAnySet?: string;
+    /** Bits that must all be set / at least one set in the initial register (hex). */
+    initialSet?: Partial<Record<InitialReg, string>>;
+    initialAnySet?: Partial<Record<InitialReg, string>>;
+    pdptesValid?: boolean;
     expect?: 'exception' | 'ok';
   };
   /** What the runner does instead. */
@@ -61,7 +69,14 @@ export function loadKnown(path: string): KnownLoad {
 
 export function vectorMatches(k: KnownDisagreement, v: ConformVector): boolean {
   const m = k.match;
-  if (m.instr !== undefined && v.instr.kind !== m.instr) return false;
+  if (m.instr !== undefined && !(Array.isArray(m.instr) ? m.instr : [m.instr]).includes(v.instr.kind)) return false;
+  if (m.cpl !== undefined && v.cpl !== m.cpl) return false;
+  if (m.cites !== undefined && !m.cites.some((c) => v.cites.includes(c))) return false;
+  if (m.pdptesValid !== undefined && v.pdptesValid !== m.pdptesValid) return false;
+  if (m.operandAnySet !== undefined && (v.instr.operand & BigInt(m.operandAnySet)) === 0n) return false;
+  for (const [reg, bits] of Object.entries(m.initialAnySet ?? {})) {
+    if ((v.initial[reg as InitialReg] & BigInt(bits)) === 0n) return false;
+  }
   if (m.cr !== undefined && v.instr.cr !== m.cr) return false;
   if (m.modes !== undefined && !m.modes.includes(v.mode)) return false;
   if (m.operandSet !== undefined) {
@@ -71,7 +86,7 @@ export function vectorMatches(k: KnownDisagreement, v: ConformVector): boolean {
   if (m.operandClear !== undefined && (v.instr.operand & BigInt(m.operandClear)) !== 0n) return false;
   for (const [reg, bits] of Object.entries(m.initialSet ?? {})) {
     const b = BigInt(bits);
-    if ((v.initial[reg as 'cr0'] & b) !== b) return false;
+    if ((v.initial[reg as InitialReg] & b) !== b) return false;
   }
   if (m.expect === 'exception' && v.expected.exception === undefined) return false;
   if (m.expect === 'ok' && v.expected.exception !== undefined) return false;
