@@ -16,7 +16,9 @@
  * Monitor interception: an exception whose vector is set in `intercepts.exceptionBitmap` exits
  * (ExceptionExit) instead of being delivered, also when it arises while delivering another event.
  * If that other event was injected by the monitor, it is queued again so it is delivered when the
- * guest resumes (what VMX's IDT-vectoring information lets a VMM do).
+ * guest resumes (what VMX's IDT-vectoring information lets a VMM do). INT3 and INTO themselves are
+ * delivered without consulting the bitmap (re-injecting a software exception would need the
+ * instruction length, which Vcpu.injectException does not carry).
  */
 import type { Cpu } from './cpu.ts';
 import { GuestFault, Vec } from './fault.ts';
