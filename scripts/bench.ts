@@ -41,6 +41,7 @@ const { values } = parseArgs({
     'no-calibrate': { type: 'boolean', default: false },
     'no-codegen': { type: 'boolean', default: false },
     profile: { type: 'boolean', default: false },
+    'profile-paging': { type: 'string', default: 'shadow' },
     timeout: { type: 'string', default: '900' },
     out: { type: 'string', default: join(ROOT, 'bench-results') },
     help: { type: 'boolean', default: false },
@@ -57,7 +58,8 @@ if (values.help) {
       '  --target S         calibrate fast peers (v86, QEMU) so each phase runs about S seconds (default 1)',
       '  --no-calibrate     run every peer with the same iteration counts',
       '  --no-codegen       skip timing the code generator',
-      '  --profile          also run each phase of trapspec (shadow) under node --cpu-prof and summarize',
+      '  --profile          also run each phase of trapspec under node --cpu-prof and summarize the hot functions',
+      '  --profile-paging M paging strategy for --profile (default shadow)',
       '  --timeout S        give up on a peer after S seconds (default 900)',
       '  --out DIR          where the JSON results and profiles go (default bench-results/)',
       '',
@@ -157,19 +159,19 @@ async function timeCodegen(): Promise<BenchReport['codegen']> {
   return { ...r.value, processMs: check.status === 0 ? processMs : undefined };
 }
 
-async function profilePhases(outDir: string): Promise<Record<string, ProfileSummary>> {
+async function profilePhases(outDir: string, paging: TrapspecPaging): Promise<Record<string, ProfileSummary>> {
   const dir = join(outDir, 'profiles');
   mkdirSync(dir, { recursive: true });
   const out: Record<string, ProfileSummary> = {};
   for (const name of phases) {
-    const file = `${name}-shadow.cpuprofile`;
-    log(`bench: profiling ${name} (trapspec, shadow paging)`);
-    const r = await runTrapspecPeer('shadow', guestCmdline(baseCounts, [name], repeat), ['--cpu-prof', `--cpu-prof-dir=${dir}`, `--cpu-prof-name=${file}`]);
+    const file = `${name}-${paging}.cpuprofile`;
+    log(`bench: profiling ${name} (trapspec, ${paging} paging)`);
+    const r = await runTrapspecPeer(paging, guestCmdline(baseCounts, [name], repeat), ['--cpu-prof', `--cpu-prof-dir=${dir}`, `--cpu-prof-name=${file}`]);
     if (r.status !== 'ok') {
       log(`bench: profiling ${name}: ${r.status}: ${r.reason ?? ''}`);
       continue;
     }
-    const summary = summarizeProfile(join(dir, file), ROOT);
+    const summary = summarizeProfile(join(dir, file), ROOT, r.phases.find((p) => p.name === name)?.windowUs);
     out[name] = summary;
     log(formatProfile(`profile of phase ${name} (${join(dir, file)})`, summary));
   }
@@ -208,7 +210,11 @@ for (const peer of peers) {
   }
 }
 report.ratios = computeRatios(report.peers);
-if (values.profile) report.profiles = await profilePhases(values.out);
+if (values.profile) {
+  const paging = values['profile-paging'];
+  if (paging !== 'shadow' && paging !== 'nested' && paging !== 'direct') fail(`--profile-paging: expected shadow, nested or direct, got ${paging}`);
+  report.profiles = await profilePhases(values.out, paging);
+}
 
 process.stdout.write(`${formatReport(report)}\n`);
 mkdirSync(values.out, { recursive: true });

@@ -25,14 +25,20 @@ export interface ProfileSummary {
   byFile: { file: string; selfShare: number }[];
 }
 
-/** Self time per function (by name and location), from a .cpuprofile file. */
-export function summarizeProfile(path: string, root: string, top = 15): ProfileSummary {
+/**
+ * Self time per function (by name and location), from a .cpuprofile file; with `windowUs`
+ * (monotonic microseconds, the profile's own clock) only the samples taken inside it count.
+ */
+export function summarizeProfile(path: string, root: string, windowUs?: readonly [number, number], top = 15): ProfileSummary {
   const profile = JSON.parse(readFileSync(path, 'utf8')) as CpuProfile;
-  const totalMs = (profile.endTime - profile.startTime) / 1000;
+  const [from, to] = windowUs ?? [profile.startTime, profile.endTime];
   const hits = new Map<number, number>();
   if (profile.samples !== undefined && profile.timeDeltas !== undefined) {
     // Weight each sample by the time until the next one (V8 sampling is not perfectly regular).
+    let t = profile.startTime;
     for (let i = 0; i < profile.samples.length; i++) {
+      t += profile.timeDeltas[i]!;
+      if (t < from || t > to) continue;
       const id = profile.samples[i]!;
       const dt = profile.timeDeltas[i + 1] ?? 0;
       hits.set(id, (hits.get(id) ?? 0) + Math.max(0, dt));
@@ -40,6 +46,7 @@ export function summarizeProfile(path: string, root: string, top = 15): ProfileS
   } else {
     for (const n of profile.nodes) hits.set(n.id, n.hitCount ?? 0);
   }
+  const totalMs = (to - from) / 1000;
   let total = 0;
   for (const v of hits.values()) total += v;
   const byName = new Map<string, number>();

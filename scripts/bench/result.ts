@@ -22,6 +22,11 @@ export interface PhaseResult {
   pagingFaultsPerSecond?: number;
   /** trapspec only: instructions the interpreter executed between the two lines. */
   hostInstructions?: number;
+  /**
+   * trapspec only: the phase's last run as [start, end] on the monotonic clock in microseconds
+   * (process.hrtime, the clock of V8's .cpuprofile timestamps), to cut a profile to the phase.
+   */
+  windowUs?: [number, number];
   /** trapspec only: every counter's change over the phase (exits by name, paging, MMU). */
   counters?: Record<string, number>;
 }

@@ -95,6 +95,7 @@ export async function runTrapspec(options: TrapspecRunOptions): Promise<PeerResu
   if (!loaded.ok) return { ...unavailable(peer, `load failed: ${JSON.stringify(loaded.error)}`), status: 'failed' };
 
   const t0 = performance.now();
+  const monotonicOffsetUs = Number(process.hrtime.bigint() / 1000n) - performance.now() * 1000;
   let stopText: string;
   try {
     const result = machine.run(options.maxInsns ?? Infinity);
@@ -119,6 +120,8 @@ export async function runTrapspec(options: TrapspecRunOptions): Promise<PeerResu
       r.pagingFaultsPerSecond = r.seconds > 0 ? r.pagingFaults / r.seconds : 0;
       r.hostInstructions = d.instructions ?? 0;
     }
+    const last = clock.phases.filter((t) => t.name === r.name).pop()!;
+    r.windowUs = [last.startMs * 1000 + monotonicOffsetUs, last.endMs * 1000 + monotonicOffsetUs];
     return r;
   });
   const ok = clock.done && clock.exception === undefined;
