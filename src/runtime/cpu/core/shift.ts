@@ -91,7 +91,8 @@ function shift32(kind: K, a: number, b: number, c: number, s: number, cfIn: numb
         cf = out;
       }
       of = msb(res) ^ cf;
-      touched = ROT;
+      // A rotation count that is a multiple of size+1 changes nothing, flags included (as Intel hardware).
+      touched = r === 0 ? 0 : ROT;
       break;
     }
     case K.Rcr: {
@@ -105,7 +106,8 @@ function shift32(kind: K, a: number, b: number, c: number, s: number, cfIn: numb
         cf = out;
       }
       of = msb(res) ^ ((res >>> (bits - 2)) & 1);
-      touched = ROT;
+      // A rotation count that is a multiple of size+1 changes nothing, flags included (as Intel hardware).
+      touched = r === 0 ? 0 : ROT;
       break;
     }
     case K.Shld: {
@@ -129,8 +131,8 @@ function shift32(kind: K, a: number, b: number, c: number, s: number, cfIn: numb
       break;
     }
   }
-  const flags = touched === ROT ? 0 : szp(res, s);
-  out.flags = flags | (cf !== 0 ? Flag.CF : 0) | (of !== 0 ? Flag.OF : 0);
+  const flags = touched === ALL ? szp(res, s) : 0;
+  out.flags = (flags | (cf !== 0 ? Flag.CF : 0) | (of !== 0 ? Flag.OF : 0)) & touched;
   out.touched = touched;
   return res;
 }
@@ -204,8 +206,8 @@ function shift64(kind: K, a: bigint, b: bigint, c: number, cfIn: number): bigint
       of = msb(res) ^ msb(a);
       break;
   }
-  const flags = touched === ROT ? 0 : szp64(res);
-  out.flags = flags | (cf !== 0 ? Flag.CF : 0) | (of !== 0 ? Flag.OF : 0);
+  const flags = touched === ALL ? szp64(res) : 0;
+  out.flags = (flags | (cf !== 0 ? Flag.CF : 0) | (of !== 0 ? Flag.OF : 0)) & touched;
   out.touched = touched;
   return res;
 }

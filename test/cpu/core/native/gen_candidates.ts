@@ -1,6 +1,7 @@
 /**
- * Step 1 of the random-instruction vectors: picks register-only 64-bit instructions the core
- * implements, from random bytes decoded with iced-x86, with iced's undefined-flags mask.
+ * Step 1 of the random-instruction vectors: picks 64-bit instructions the core implements, from
+ * random bytes decoded with iced-x86, with iced's undefined-flags mask: register-only forms, and
+ * (lines starting with "M") forms whose one memory operand is [RBX + disp] with |disp| < 0x400.
  * Run: npx tsx test/cpu/core/native/gen_candidates.ts > test/cpu/core/native/candidates.txt
  * Step 2 (on an x86-64 host): python3 test/cpu/core/native/run_candidates.py
  */
@@ -36,7 +37,7 @@ const out: string[] = [];
 const seen = new Set<string>();
 const perMnemonic = new Map<string, number>();
 let tries = 0;
-while (out.length < 900 && tries < 2_000_000) {
+while (out.length < 1500 && tries < 4_000_000) {
   tries++;
   const bytes = new Uint8Array(15);
   // Bias towards useful opcode space: optional 66/REX prefix, then an opcode.
@@ -53,6 +54,7 @@ while (out.length < 900 && tries < 2_000_000) {
     const name = names[ins.mnemonic] ?? '';
     if (!ALLOWED.has(name)) continue;
     let ok = true;
+    let memory = false;
     for (let k = 0; k < ins.opCount; k++) {
       const kind = ins.opKind(k);
       if (kind === OpKind.Register) {
@@ -60,23 +62,30 @@ while (out.length < 900 && tries < 2_000_000) {
         const gpr = r >= Register.AL && r <= Register.R15;
         if (!gpr || r === Register.SPL || r === Register.SP || r === Register.ESP || r === Register.RSP) ok = false;
       } else if (kind === OpKind.Memory) {
-        if (name !== 'Lea' && name !== 'Nop') ok = false;
         if (ins.memoryBase === Register.RSP || ins.memoryBase === Register.RIP || ins.memoryBase === Register.EIP) ok = false;
+        if (name !== 'Lea' && name !== 'Nop') {
+          const disp = Number(BigInt.asIntN(64, ins.memoryDisplacement));
+          if (ins.memoryBase !== Register.RBX || ins.memoryIndex !== Register.None || Math.abs(disp) >= 0x400) ok = false;
+          memory = true;
+        }
       } else if (!(kind >= OpKind.Immediate8 && kind <= OpKind.Immediate32to64)) {
         ok = false;
       }
     }
     if (ins.segmentPrefix !== Register.None && name !== 'Lea' && name !== 'Nop') ok = false;
+    // BT* [mem], reg addresses a bit string anywhere relative to the operand: keep imm forms only.
+    if (memory && name.startsWith('Bt') && ins.opKind(1) === OpKind.Register) ok = false;
     if (!ok) continue;
     const hex = Buffer.from(bytes.subarray(0, ins.length)).toString('hex');
     if (seen.has(hex)) continue;
-    const n = perMnemonic.get(name) ?? 0;
-    if (n >= 30) continue;
-    perMnemonic.set(name, n + 1);
+    const key = memory ? `M${name}` : name;
+    const n = perMnemonic.get(key) ?? 0;
+    if (n >= (memory ? 12 : 30)) continue;
+    perMnemonic.set(key, n + 1);
     seen.add(hex);
     let undef = 0;
     for (const [bit, fl] of FLAG_MAP) if ((ins.rflagsUndefined & bit) !== 0) undef |= fl;
-    out.push(`${hex} ${undef.toString(16)}`);
+    out.push(`${memory ? 'M ' : ''}${hex} ${undef.toString(16)}`);
   } finally {
     ins.free();
     dec.free();

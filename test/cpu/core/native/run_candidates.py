@@ -4,7 +4,9 @@ Step 2 of the random-instruction vectors: runs each candidate (gen_candidates.ts
 x86-64 host with all general registers but RSP preset from a seed (splitmix64, mirrored by the
 test), and records the registers that changed and RFLAGS.
 Usage: python3 run_candidates.py < candidates.txt > random-vectors.txt
-Line: hexbytes seed flags_in -> flags_out defined_mask reg=value,...   (hex; reg = 0..15)
+Line: [M] hexbytes seed flags_in -> flags_out defined_mask reg=value,... [addr=byte,...]   (hex)
+Memory ("M") candidates address [RBX + disp]: RBX = 0x201000 and the 8 KiB at 0x200000 are
+filled from the seed (xorshift32, one byte per step); the bytes that changed are recorded.
 """
 import ctypes
 import mmap
@@ -70,23 +72,53 @@ FN = ctypes.CFUNCTYPE(None, ctypes.c_void_p)(ctypes.addressof(ctypes.c_char.from
 mem = (ctypes.c_uint64 * 32)()
 io_addr = ctypes.addressof(mem) + 16  # two slots of slack below for push/popf
 
+libc = ctypes.CDLL(None, use_errno=True)
+libc.mmap.restype = ctypes.c_void_p
+libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_long]
+MEM_BASE, MEM_SIZE, RBX = 0x200000, 0x2000, 0x201000
+got = libc.mmap(MEM_BASE, MEM_SIZE, 3, 0x22 | 0x100000, -1, 0)  # RW, PRIVATE|ANON|FIXED_NOREPLACE
+assert got == MEM_BASE, hex(got or 0)
+window = (ctypes.c_uint8 * MEM_SIZE).from_address(MEM_BASE)
+
+
+def fill(seed):
+    x = (seed * 2654435761 + 1) & 0xffffffff
+    data = bytearray(MEM_SIZE)
+    for i in range(MEM_SIZE):
+        x ^= (x << 13) & 0xffffffff
+        x ^= x >> 17
+        x ^= (x << 5) & 0xffffffff
+        data[i] = x & 0xff
+    return bytes(data)
+
+
 out = []
 seed = 1
 for line in sys.stdin.read().split('\n'):
     if not line.strip():
         continue
-    code_hex, undef = line.split()
+    parts = line.split()
+    memory = parts[0] == 'M'
+    code_hex, undef = parts[-2], parts[-1]
     code = bytes.fromhex(code_hex)
     mask = ALL & ~int(undef, 16)
     buf.seek(0)
     buf.write(PRE + code + POST)
     for _ in range(2):
         regs = [reg_value(seed, r) for r in range(16)]
+        if memory:
+            regs[3] = RBX
+            before = fill(seed)
+            ctypes.memmove(MEM_BASE, before, MEM_SIZE)
         for r in range(16):
             mem[2 + r] = regs[r]
         mem[2 + 17] = flags_in(seed)
         FN(io_addr)
         changed = ','.join('%d=%x' % (r, mem[2 + r]) for r in REGS if mem[2 + r] != regs[r])
-        out.append('%s %d %x -> %x %x %s' % (code_hex, seed, flags_in(seed), mem[2 + 17] & 0xffffffff, mask, changed or '-'))
+        line = '%s%s %d %x -> %x %x %s' % ('M ' if memory else '', code_hex, seed, flags_in(seed), mem[2 + 17] & 0xffffffff, mask, changed or '-')
+        if memory:
+            after = bytes(window)
+            line += ' ' + (','.join('%x=%x' % (MEM_BASE + i, after[i]) for i in range(MEM_SIZE) if after[i] != before[i]) or '-')
+        out.append(line)
         seed += 1
 sys.stdout.write('\n'.join(out) + '\n')
