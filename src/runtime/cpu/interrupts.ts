@@ -18,7 +18,9 @@
  * If that other event was injected by the monitor, it is queued again so it is delivered when the
  * guest resumes (what VMX's IDT-vectoring information lets a VMM do). INT3 and INTO themselves are
  * delivered without consulting the bitmap (re-injecting a software exception would need the
- * instruction length, which Vcpu.injectException does not carry).
+ * instruction length, which Vcpu.injectException does not carry). The same holds for a
+ * NestedPageFault during delivery: it leaves for the run loop's 'npf' exit, and an injected event
+ * is queued again first.
  */
 import type { Cpu } from './cpu.ts';
 import { GuestFault, Vec } from './fault.ts';
@@ -133,7 +135,11 @@ function raiseEvent(
       deliverOnce(cpu, vector, errorCode, kind, returnIp);
       return;
     } catch (e) {
-      if (!(e instanceof GuestFault)) throw e;
+      if (!(e instanceof GuestFault)) {
+        // A nested-paging fault (or a bug) leaves the CPU: an injected event stays owed.
+        if (injected && cpu.pending === null) cpu.pending = { vector: firstVector, errorCode: firstError };
+        throw e;
+      }
       const how = kind === EventKind.SoftInt ? Nesting.Serial : nesting(vector, e.vector);
       if (how === Nesting.Triple) {
         record(e.vector, e.errorCode);

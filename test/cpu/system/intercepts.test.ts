@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { GuestFault } from '../../../src/runtime/cpu/fault.ts';
 import { deliverInjected } from '../../../src/runtime/cpu/interrupts.ts';
+import { NestedPageFault } from '../../../src/runtime/mmu/nested-fault.ts';
 import type { Translator } from '../../../src/runtime/mmu/types.ts';
 import { CODE, gate, HANDLER, Sel, STACK0, SysMachine } from './harness.ts';
 
@@ -61,5 +62,34 @@ describe('exceptions the monitor intercepts', () => {
     expect(m.run()).toEqual({ kind: 'halted' });
     expect(m.monitor.exits.map((e) => e.reason)).toEqual(['exception', 'hlt']);
     expect(m.cpu.pending).toBeNull();
+  });
+});
+
+describe('nested paging faults during delivery', () => {
+  it('an injected event whose delivery hits a nested-page fault is queued again and the fault exits', () => {
+    const m = new SysMachine();
+    m.protected32(CODE, 0);
+    const missing = new Set<number>([(STACK0 - 4) >> 12]);
+    m.cpu.mmu = {
+      translate: (linear: number) => {
+        if (missing.has(Math.floor(linear / 4096))) throw new NestedPageFault(linear, 2);
+        return linear;
+      },
+      flush: () => undefined,
+    };
+    m.cpu.setControl({ ncr3: 0x1000n });
+    m.idtGate(13, gate(Sel.CODE32, HANDLER, 0xe, 0));
+    m.code(HANDLER, 'f4');
+    m.code(CODE, '90');
+    m.monitor.hook = (exit) => {
+      if (exit.reason !== 'npf') return null;
+      missing.delete(Math.floor(exit.guestPhysical / 4096));
+      return { kind: 'resume' };
+    };
+    m.cpu.injectException(13, 0);
+    expect(m.run()).toEqual({ kind: 'halted' });
+    expect(m.monitor.exits.map((e) => e.reason)).toEqual(['npf', 'hlt']);
+    expect(m.r32(STACK0 - 16)).toBe(0); // the #GP frame: error code, then EIP of the NOP
+    expect(m.r32(STACK0 - 12)).toBe(CODE);
   });
 });
