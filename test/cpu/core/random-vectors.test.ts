@@ -2,7 +2,8 @@
  * Random register-only 64-bit instructions (native/gen_candidates.ts) with results recorded on a
  * real x86-64 CPU (native/run_candidates.py): all 15 general registers (RSP excluded), the
  * flags iced-x86 does not declare undefined, and (memory forms, "M" lines: [RBX + disp] into an
- * 8 KiB window at 0x200000 filled from the seed) every byte of the window must match.
+ * 8 KiB window at 0x200000 filled from the seed; "S" lines: string instructions with REP
+ * prefixes and either DF) every byte of the window must match.
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -56,7 +57,8 @@ describe('random instructions against the host CPU', () => {
     const bad: string[] = [];
     let memoryForms = 0;
     for (const line of lines) {
-      const memory = line.startsWith('M ');
+      const string = line.startsWith('S ');
+      const memory = string || line.startsWith('M ');
       const [hex, seedText, flagsInText, , flagsOutText, maskText, changedText, memText] = (memory ? line.slice(2) : line).split(' ');
       const seed = Number(seedText);
       const code = hexBytes(hex!);
@@ -65,7 +67,10 @@ describe('random instructions against the host CPU', () => {
       m.cpu.ip = CODE;
       const expected: bigint[] = [];
       for (let r = 0; r < 16; r++) {
-        const v = r === 4 ? 0x8000n : memory && r === 3 ? BigInt(MEM_BASE + 0x1000) : regValue(seed, r);
+        let v = r === 4 ? 0x8000n : memory && r === 3 ? BigInt(MEM_BASE + 0x1000) : regValue(seed, r);
+        if (string && r === 6) v = BigInt(MEM_BASE + 0x800 + (seed % 64));
+        if (string && r === 7) v = BigInt(MEM_BASE + 0x1000 + ((7 * seed) % 64));
+        if (string && r === 1) v = BigInt(seed % 24);
         expected.push(v);
         m.cpu.setReg64(r, v);
       }
@@ -73,6 +78,10 @@ describe('random instructions against the host CPU', () => {
       if (memory) {
         memoryForms++;
         window = fill(seed);
+        if (string) {
+          window.copyWithin(0x1000, 0x800, 0x900);
+          window[0x1000 + (seed % 40)]! ^= 0x5a;
+        }
         m.mem.loadBytes(MEM_BASE, window);
         if (memText !== '-') {
           for (const kv of memText!.split(',')) {
@@ -110,7 +119,7 @@ describe('random instructions against the host CPU', () => {
       if (stop?.kind !== 'max-insns' || m.cpu.ip !== CODE + code.length) diffs.push(`stop=${stop?.kind} ip=${m.cpu.ip.toString(16)}`);
       if (diffs.length > 0) bad.push(`${hex} seed ${seed}: ${diffs.join(' ')}`);
     }
-    expect(memoryForms).toBeGreaterThan(300);
+    expect(memoryForms).toBeGreaterThan(500);
     expect(bad.slice(0, 30)).toEqual([]);
   });
 });

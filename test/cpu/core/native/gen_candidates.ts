@@ -91,5 +91,13 @@ while (out.length < 1500 && tries < 4_000_000) {
     dec.free();
   }
 }
+// String instructions ("S" lines): every element size, with and without REP/REPE/REPNE, and an
+// address-size override (32-bit RSI/RDI/RCX) for a few.
+const STRING_OPS = ['a4', 'a5', '66a5', '48a5', 'aa', 'ab', '66ab', '48ab', 'ac', 'ad', '48ad', 'a6', 'a7', '48a7', 'ae', 'af', '66af', '48af'];
+for (const op of STRING_OPS) {
+  const rep = op.endsWith('a6') || op.endsWith('a7') || op.endsWith('ae') || op.endsWith('af') ? ['', 'f3', 'f2'] : ['', 'f3'];
+  for (const p of rep) out.push(`S ${p}${op} 0`);
+}
+out.push('S 67f3a4 0', 'S 67f3ab 0', 'S 67f2ae 0');
 process.stdout.write(out.join('\n') + '\n');
 process.stderr.write(`${out.length} candidates, ${perMnemonic.size} mnemonics\n`);

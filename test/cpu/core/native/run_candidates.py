@@ -7,6 +7,9 @@ Usage: python3 run_candidates.py < candidates.txt > random-vectors.txt
 Line: [M] hexbytes seed flags_in -> flags_out defined_mask reg=value,... [addr=byte,...]   (hex)
 Memory ("M") candidates address [RBX + disp]: RBX = 0x201000 and the 8 KiB at 0x200000 are
 filled from the seed (xorshift32, one byte per step); the bytes that changed are recorded.
+String ("S") candidates use the same window with RSI = 0x200800 + seed % 64, RDI = 0x201000 +
+(7 * seed) % 64, RCX = seed % 24, DF = seed & 1, and window[0x1000..0x1100) a copy of
+window[0x800..0x900) except the byte at 0x1000 + seed % 40 (so REPE/REPNE stop somewhere).
 """
 import ctypes
 import mmap
@@ -65,7 +68,7 @@ PRE = (b''.join(save(r, 18 + i) for i, r in enumerate(CALLEE_SAVED))
        + b''.join(mov_load(r) for r in REGS))
 POST = (b''.join(mov_store(r) for r in REGS) + bytes.fromhex('9c' + '58' + '4889842488000000')
         + b''.join(restore(r, 18 + i) for i, r in enumerate(CALLEE_SAVED))
-        + bytes.fromhex('488ba42480000000' + 'c3'))
+        + bytes.fromhex('488ba42480000000' + 'fc' + 'c3'))  # cld: the ABI wants DF = 0 on return
 
 buf = mmap.mmap(-1, 4096, prot=mmap.PROT_READ | mmap.PROT_WRITE | mmap.PROT_EXEC)
 FN = ctypes.CFUNCTYPE(None, ctypes.c_void_p)(ctypes.addressof(ctypes.c_char.from_buffer(buf)))
@@ -98,7 +101,8 @@ for line in sys.stdin.read().split('\n'):
     if not line.strip():
         continue
     parts = line.split()
-    memory = parts[0] == 'M'
+    memory = parts[0] in ('M', 'S')
+    string = parts[0] == 'S'
     code_hex, undef = parts[-2], parts[-1]
     code = bytes.fromhex(code_hex)
     mask = ALL & ~int(undef, 16)
@@ -106,16 +110,26 @@ for line in sys.stdin.read().split('\n'):
     buf.write(PRE + code + POST)
     for _ in range(2):
         regs = [reg_value(seed, r) for r in range(16)]
+        fl = flags_in(seed)
         if memory:
             regs[3] = RBX
             before = fill(seed)
+            if string:
+                b = bytearray(before)
+                b[0x1000:0x1100] = b[0x800:0x900]
+                b[0x1000 + seed % 40] ^= 0x5a
+                before = bytes(b)
+                regs[6] = MEM_BASE + 0x800 + seed % 64
+                regs[7] = MEM_BASE + 0x1000 + (7 * seed) % 64
+                regs[1] = seed % 24
+                fl = (fl & ~0x400) | (0x400 if seed & 1 else 0)
             ctypes.memmove(MEM_BASE, before, MEM_SIZE)
         for r in range(16):
             mem[2 + r] = regs[r]
-        mem[2 + 17] = flags_in(seed)
+        mem[2 + 17] = fl
         FN(io_addr)
         changed = ','.join('%d=%x' % (r, mem[2 + r]) for r in REGS if mem[2 + r] != regs[r])
-        line = '%s%s %d %x -> %x %x %s' % ('M ' if memory else '', code_hex, seed, flags_in(seed), mem[2 + 17] & 0xffffffff, mask, changed or '-')
+        line = '%s%s %d %x -> %x %x %s' % (parts[0] + ' ' if memory else '', code_hex, seed, fl, mem[2 + 17] & 0xffffffff, mask, changed or '-')
         if memory:
             after = bytes(window)
             line += ' ' + (','.join('%x=%x' % (MEM_BASE + i, after[i]) for i in range(MEM_SIZE) if after[i] != before[i]) or '-')
