@@ -54,19 +54,25 @@ function hex(bytes: Uint8Array, n: number): string {
   return s;
 }
 
-/** Scan legacy/REX prefixes for the operand-size attribute. */
+const LEGACY_PREFIXES = new Set([0x26, 0x2e, 0x36, 0x3e, 0x64, 0x65, 0x66, 0x67, 0xf0, 0xf2, 0xf3]);
+
+/**
+ * Scan legacy/REX prefixes for the operand-size attribute. A REX prefix counts only when it
+ * immediately precedes the opcode (a legacy prefix after it cancels it).
+ */
 function operandSizeAttr(bytes: Uint8Array, len: number, bitness: number): 2 | 4 | 8 {
   let has66 = false;
   let rexW = false;
   for (let i = 0; i < len; i++) {
     const b = bytes[i]!;
-    if (b === 0x66) has66 = true;
-    else if (b === 0x26 || b === 0x2e || b === 0x36 || b === 0x3e || b === 0x64 || b === 0x65 || b === 0x67 || b === 0xf0 || b === 0xf2 || b === 0xf3) continue;
-    else if (bitness === 64 && (b & 0xf0) === 0x40) {
+    if (LEGACY_PREFIXES.has(b)) {
+      if (b === 0x66) has66 = true;
+      rexW = false;
+    } else if (bitness === 64 && (b & 0xf0) === 0x40) {
       rexW = (b & 8) !== 0;
-      continue;
-    } else break;
-    if (bitness === 64) rexW = false; // a REX not immediately before the opcode is ignored
+    } else {
+      break;
+    }
   }
   if (rexW) return 8;
   if (bitness === 16) return has66 ? 4 : 2;

@@ -86,7 +86,7 @@ export class Cpu extends CpuState implements Vcpu {
     this.resetRealMode();
   }
 
-  /** Power-on state in real mode at F000:FFF0 style, but with CS base 0 (loaders set what they need). */
+  /** Real mode, flat 64 KiB segments at base 0, CPL 0, IP 0, EFLAGS = 2 (loaders set what they need). */
   resetRealMode(): void {
     for (let i = 0; i < 6; i++) {
       const s = this.seg[i]!;
