@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 
 /** The machine a bench run was measured on, recorded with every result file. */
 export interface MachineInfo {
@@ -9,6 +9,8 @@ export interface MachineInfo {
   memGiB: number;
   node: string;
   platform: string;
+  /** 1-minute load average when the run started (other processes competing for the cores). */
+  loadAverage: number;
   /** git describe of the trapspec tree (with -dirty when there are local changes). */
   trapspec: string;
   date: string;
@@ -40,6 +42,7 @@ export function machineInfo(): MachineInfo {
     memGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
     node: process.version,
     platform: `${process.platform} ${process.arch}`,
+    loadAverage: Math.round(loadavg()[0]! * 100) / 100,
     trapspec: gitDescribe(),
     date: new Date().toISOString(),
   };

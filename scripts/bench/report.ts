@@ -57,7 +57,7 @@ function table(rows: string[][]): string {
 export function formatReport(report: BenchReport): string {
   const lines: string[] = [];
   const m = report.machine;
-  lines.push(`machine: ${m.cpuModel}, ${m.cores} cores, ${m.memGiB} GiB, node ${m.node}, trapspec ${m.trapspec}`);
+  lines.push(`machine: ${m.cpuModel}, ${m.cores} cores, ${m.memGiB} GiB, node ${m.node}, load average ${m.loadAverage}, trapspec ${m.trapspec}`);
   for (const p of report.peers) {
     const v = p.version !== undefined ? ` ${p.version}` : '';
     const state = p.status === 'ok' ? `ok, ${p.wallSeconds.toFixed(1)} s` : `${p.status}: ${p.reason ?? ''}`;
