@@ -40,11 +40,17 @@ import {
   PagingMode,
   type WalkConfig,
 } from './paging-config.ts';
-import { permIndex, Tlb } from './tlb.ts';
+import { Tlb } from './tlb.ts';
 import { Access, type FlushScope, type PagingRegs, type Translator } from './types.ts';
-import { allowed, walk, WalkResult, WALK_OK, WALK_SET_AD } from './walker.ts';
+import { walk, WalkResult, WALK_OK, WALK_SET_AD } from './walker.ts';
 
 const CR0_PAGING_BITS = CR0_PG | CR0_WP;
+// Module-local copies of imported values: hot code reads locals, not import bindings.
+const M_PAE: PagingMode = PagingMode.Pae;
+const walkFn = walk;
+const MONITOR_BASE_ = MONITOR_BASE;
+const GUEST_M = GUEST_MAXPHYADDR;
+const HOST_M = HOST_MAXPHYADDR;
 const CR4_PAGING_BITS = CR4_PSE | CR4_PAE | CR4_PGE | CR4_PCIDE | CR4_SMEP | CR4_SMAP | CR4_LA57;
 const EFER_PAGING_BITS = EFER_NXE | EFER_LMA;
 
@@ -106,7 +112,8 @@ export class HardwareMmu implements Translator {
     const i = (vpn ^ tlb.salt) & tlb.mask;
     if (tlb.tag[i] === vpn) {
       const c = tlb.ctx[i];
-      if ((c === tlb.current || c === -1) && (tlb.perm[i] & (1 << permIndex(access, user, ac))) !== 0) {
+      // Permission bit (tlb.ts permIndex, inlined): (user ? 3 : ac ? 6 : 0) + access.
+      if ((c === tlb.current || c === -1) && (tlb.perm[i] & (1 << ((user ? 3 : ac ? 6 : 0) + access))) !== 0) {
         return tlb.frame[i] + (linear & 0xfff);
       }
     }
@@ -123,19 +130,19 @@ export class HardwareMmu implements Translator {
       const i = (vpn ^ tlb.salt) & tlb.mask;
       if (tlb.tag[i] === vpn) {
         const c = tlb.ctx[i];
-        if ((c === tlb.current || c === -1) && (tlb.perm[i] & (1 << permIndex(access, user, ac))) !== 0) {
+        if ((c === tlb.current || c === -1) && (tlb.perm[i] & (1 << ((user ? 3 : ac ? 6 : 0) + access))) !== 0) {
           return tlb.frame[i] + (linear & 0xfff);
         }
       }
     }
     const stage2 = this.nestedOn ? this.nested : null;
     const cfg = this.cfg;
-    if (cfg.mode === PagingMode.Pae && !this.pdptesValid) this.latchPdptes();
+    if (cfg.mode === M_PAE && !this.pdptesValid) this.latchPdptes();
     const res = this.res;
-    const code = walk(
+    const code = walkFn(
       this.bus,
       cfg,
-      cfg.mode === PagingMode.Pae ? this.pdptes : null,
+      cfg.mode === M_PAE ? this.pdptes : null,
       linear,
       access,
       user,
@@ -148,14 +155,16 @@ export class HardwareMmu implements Translator {
       this.counters.walkFaults++;
       throw new GuestFault(Vec.PF, code, linear);
     }
-    // Rights for every access kind; writes only once the leaf is dirty.
+    // Rights for every access kind (walker.ts allowed(), R94–R99, folded into bits); writes only
+    // once the leaf is dirty. Bit index = (user ? 3 : ac ? 6 : 0) + access.
+    const u = res.user;
+    const dirty = res.dirty;
+    const supWrite = dirty && (!cfg.wp || res.writable);
     let perm = 0;
-    for (let a = 0; a < 3; a++) {
-      if (a === Access.Write && !res.dirty) continue;
-      if (allowed(cfg, res.user, res.writable, res.nx, a, false, false)) perm |= 1 << permIndex(a, false, false);
-      if (allowed(cfg, res.user, res.writable, res.nx, a, true, false)) perm |= 1 << permIndex(a, true, false);
-      if (allowed(cfg, res.user, res.writable, res.nx, a, false, true)) perm |= 1 << permIndex(a, false, true);
-    }
+    if (u) perm |= 0b1000 | (dirty && res.writable ? 0b1_0000 : 0) | (res.nx ? 0 : 0b10_0000);
+    if (!(cfg.smap && u)) perm |= 0b1 | (supWrite ? 0b10 : 0);
+    if (!res.nx && !(cfg.smep && u)) perm |= 0b100 | 0b1_0000_0000;
+    perm |= 0b100_0000 | (supWrite ? 0b1000_0000 : 0);
     const pages = res.pageSize / 4096;
     const first = vpn - (((vpn % pages) + pages) % pages);
     this.tlb.insert(vpn, res.frame, perm, this.pge && res.global, first, pages);
@@ -189,9 +198,9 @@ export class HardwareMmu implements Translator {
     this.ncr3 = r.ncr3;
     this.nestedOn = r.ncr3 !== null;
     if (this.nestedOn) this.nested.setRoot(Number(BigInt.asUintN(52, r.ncr3 ?? 0n) & ~0xfffn));
-    configure(this.cfg, r.cr0, r.cr3, r.cr4, r.efer, HOST_MAXPHYADDR);
-    if (this.nestedOn || this.cfg.root < MONITOR_BASE) {
-      configure(this.cfg, r.cr0, r.cr3, r.cr4, r.efer, GUEST_MAXPHYADDR);
+    configure(this.cfg, r.cr0, r.cr3, r.cr4, r.efer, HOST_M);
+    if (this.nestedOn || this.cfg.root < MONITOR_BASE_) {
+      configure(this.cfg, r.cr0, r.cr3, r.cr4, r.efer, GUEST_M);
     }
     this.pagingOff = this.cfg.mode === PagingMode.Off && !this.nestedOn;
     this.pge = (r.cr4 & CR4_PGE) !== 0;

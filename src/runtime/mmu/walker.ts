@@ -40,6 +40,20 @@ export const PTE_HI_NX = 0x8000_0000 | 0;
 /** Walk option: set A on every entry used and D on the leaf for writes (R101, R102). */
 export const WALK_SET_AD = 1;
 
+// Module-local copies of imported constants: hot code reads locals, not import bindings.
+const READ: Access = Access.Read;
+const WRITE: Access = Access.Write;
+const FETCH: Access = Access.Fetch;
+const E_P = PfErr.P;
+const E_W = PfErr.W;
+const E_U = PfErr.U;
+const E_RSVD = PfErr.RSVD;
+const E_ID = PfErr.ID;
+const M_OFF: PagingMode = PagingMode.Off;
+const M_LEGACY32: PagingMode = PagingMode.Legacy32;
+const M_PAE: PagingMode = PagingMode.Pae;
+const M_LEVEL5: PagingMode = PagingMode.Level5;
+
 /** Returned by walk() on success (any other value is a #PF error code). */
 export const WALK_OK = -1;
 
@@ -80,9 +94,9 @@ function addrRsvdHi(maxPhyAddr: number): number {
 /** Error-code bits that describe the access (W, U, I/D) — R104. */
 export function accessErrorBits(cfg: WalkConfig, access: Access, user: boolean): number {
   let e = 0;
-  if (access === Access.Write) e |= PfErr.W;
-  if (user) e |= PfErr.U;
-  if (access === Access.Fetch && (cfg.smep || (cfg.nxe && cfg.mode >= PagingMode.Pae))) e |= PfErr.ID;
+  if (access === WRITE) e |= E_W;
+  if (user) e |= E_U;
+  if (access === FETCH && (cfg.smep || (cfg.nxe && cfg.mode >= M_PAE))) e |= E_ID;
   return e;
 }
 
@@ -102,16 +116,16 @@ export function allowed(
 ): boolean {
   if (user) {
     if (!u) return false; // R94
-    if (access === Access.Write) return w;
-    if (access === Access.Fetch) return !nx;
+    if (access === WRITE) return w;
+    if (access === FETCH) return !nx;
     return true;
   }
-  if (access === Access.Fetch) {
+  if (access === FETCH) {
     if (nx) return false; // R97
     return !(cfg.smep && u); // R98
   }
   if (cfg.smap && u && !ac) return false; // R99
-  if (access === Access.Write && cfg.wp && !w) return false; // R96
+  if (access === WRITE && cfg.wp && !w) return false; // R96
   return true;
 }
 
@@ -142,7 +156,7 @@ export function walk(
   let size: number;
   let leafLo: number;
 
-  if (cfg.mode === PagingMode.Off) {
+  if (cfg.mode === M_OFF) {
     out.gpa = linear >>> 0; // R106 (32-bit wrap outside long mode)
     out.phys = stage2 !== null ? stage2.toHost(out.gpa, access) : out.gpa;
     out.frame = out.phys - (out.phys % 4096);
@@ -156,11 +170,11 @@ export function walk(
     return WALK_OK;
   }
 
-  if (cfg.mode === PagingMode.Legacy32) {
+  if (cfg.mode === M_LEGACY32) {
     const lin = linear >>> 0;
     // PDE (R85): bits 31:22 index the directory at CR3[31:12].
     let gpa = cfg.root + (lin >>> 22) * 4;
-    let hpa = stage2 !== null ? stage2.toHost(gpa, Access.Read) : gpa;
+    let hpa = stage2 !== null ? stage2.toHost(gpa, READ) : gpa;
     let lo = mem.read32(hpa) >>> 0;
     if ((lo & PTE_P) === 0) return errBits;
     out.entryAddr[0] = hpa;
@@ -173,14 +187,14 @@ export function walk(
       const hiBits = (lo >>> 13) & 0xff;
       const m = Math.min(40, cfg.maxPhyAddr);
       const rsvd = (0xff & ~((1 << (m - 32)) - 1)) & hiBits;
-      if ((lo & (1 << 21)) !== 0 || rsvd !== 0) return errBits | PfErr.P | PfErr.RSVD;
+      if ((lo & (1 << 21)) !== 0 || rsvd !== 0) return errBits | E_P | E_RSVD;
       base = (lo & 0xffc0_0000) >>> 0;
       base += hiBits * TWO32;
       size = 4 * 1024 * 1024;
       leafLo = lo;
     } else {
       gpa = ((lo & 0xffff_f000) >>> 0) + ((lin >>> 12) & 0x3ff) * 4;
-      hpa = stage2 !== null ? stage2.toHost(gpa, Access.Read) : gpa;
+      hpa = stage2 !== null ? stage2.toHost(gpa, READ) : gpa;
       lo = mem.read32(hpa) >>> 0;
       if ((lo & PTE_P) === 0) return errBits;
       out.entryAddr[1] = hpa;
@@ -196,11 +210,11 @@ export function walk(
     const rsvdAddrHi = addrRsvdHi(cfg.maxPhyAddr);
     // PAE: bits 62:M are reserved; 4/5-level: bits 51:M (62:52 ignored) — R90, R91.
     const rsvdHiCommon =
-      (cfg.mode === PagingMode.Pae ? (rsvdAddrHi | 0x7ff0_0000) >>> 0 : rsvdAddrHi) |
+      (cfg.mode === M_PAE ? (rsvdAddrHi | 0x7ff0_0000) >>> 0 : rsvdAddrHi) |
       (cfg.nxe ? 0 : PTE_HI_NX);
     let level: number; // 4 = PML5 … 1 = PT (PAE starts at 2 after the PDPTE)
     let table: number;
-    if (cfg.mode === PagingMode.Pae) {
+    if (cfg.mode === M_PAE) {
       // PDPTE register (R109): bits 31:30 pick one of the 4 latched entries.
       const idx = (linear >>> 30) & 3;
       let lo: number;
@@ -210,30 +224,30 @@ export function walk(
         hi = pdptes[idx * 2 + 1];
       } else {
         const gpa = cfg.root + idx * 8;
-        const hpa = stage2 !== null ? stage2.toHost(gpa, Access.Read) : gpa;
+        const hpa = stage2 !== null ? stage2.toHost(gpa, READ) : gpa;
         lo = mem.read32(hpa) >>> 0;
         hi = mem.read32(hpa + 4) >>> 0;
       }
       if ((lo & PTE_P) === 0) return errBits;
       // PDPTE reserved bits 2:1, 8:5, 63:M (R41); normally caught at load time.
       if ((lo & 0x1e6) !== 0 || (hi & ((rsvdAddrHi | 0xfff0_0000) >>> 0)) !== 0) {
-        return errBits | PfErr.P | PfErr.RSVD;
+        return errBits | E_P | E_RSVD;
       }
       table = ((lo & 0xffff_f000) >>> 0) + (hi & 0xfffff) * TWO32;
       level = 2;
     } else {
       table = cfg.root;
-      level = cfg.mode === PagingMode.Level5 ? 5 : 4;
+      level = cfg.mode === M_LEVEL5 ? 5 : 4;
     }
     for (;;) {
       const shift = 12 + 9 * (level - 1);
       const idx = shift < 24 ? (linear >>> shift) & 511 : Math.floor(linear / 2 ** shift) & 511;
       const gpa = table + idx * 8;
-      const hpa = stage2 !== null ? stage2.toHost(gpa, Access.Read) : gpa;
+      const hpa = stage2 !== null ? stage2.toHost(gpa, READ) : gpa;
       const lo = mem.read32(hpa) >>> 0;
       const hi = mem.read32(hpa + 4) >>> 0;
       if ((lo & PTE_P) === 0) return errBits; // R92: not-present beats reserved
-      if ((hi & rsvdHiCommon) !== 0) return errBits | PfErr.P | PfErr.RSVD;
+      if ((hi & rsvdHiCommon) !== 0) return errBits | E_P | E_RSVD;
       const n = out.entryCount;
       out.entryAddr[n] = hpa;
       out.entryLo[n] = lo;
@@ -249,15 +263,15 @@ export function walk(
         break;
       }
       if ((lo & PTE_PS) !== 0) {
-        if (level >= 4) return errBits | PfErr.P | PfErr.RSVD; // R88: PS in PML4E/PML5E
+        if (level >= 4) return errBits | E_P | E_RSVD; // R88: PS in PML4E/PML5E
         if (level === 3) {
           // 1 GiB page (R87, R91): bits 29:13 reserved.
-          if (!cfg.page1gb || (lo & 0x3fff_e000) !== 0) return errBits | PfErr.P | PfErr.RSVD;
+          if (!cfg.page1gb || (lo & 0x3fff_e000) !== 0) return errBits | E_P | E_RSVD;
           base = addr - (addr % 2 ** 30);
           size = 2 ** 30;
         } else {
           // 2 MiB page (R86, R90, R91): bits 20:13 reserved.
-          if ((lo & 0x001f_e000) !== 0) return errBits | PfErr.P | PfErr.RSVD;
+          if ((lo & 0x001f_e000) !== 0) return errBits | E_P | E_RSVD;
           base = addr - (addr % 2 ** 21);
           size = 2 ** 21;
         }
@@ -269,7 +283,7 @@ export function walk(
     }
   }
 
-  if (!allowed(cfg, u, w, nx, access, user, ac)) return errBits | PfErr.P;
+  if (!allowed(cfg, u, w, nx, access, user, ac)) return errBits | E_P;
 
   const gpa = base + (linear & (size - 1));
   out.gpa = gpa;
@@ -286,7 +300,7 @@ export function walk(
   let dirty = (leafLo & PTE_D) !== 0;
   if ((flags & WALK_SET_AD) !== 0) {
     for (let i = 0; i <= last; i++) {
-      const want = i === last && access === Access.Write ? PTE_A | PTE_D : PTE_A;
+      const want = i === last && access === WRITE ? PTE_A | PTE_D : PTE_A;
       const lo = out.entryLo[i];
       if ((lo & want) !== want) {
         const a = out.entryAddr[i];
@@ -294,7 +308,7 @@ export function walk(
         out.entryLo[i] = (lo | want) >>> 0;
       }
     }
-    if (access === Access.Write) dirty = true;
+    if (access === WRITE) dirty = true;
   }
   out.dirty = dirty;
   return WALK_OK;

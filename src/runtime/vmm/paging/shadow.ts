@@ -55,6 +55,8 @@ import { readPdptes } from './pdptes.ts';
 import { ShadowTables, type ShadowFormat } from './shadow-tables.ts';
 
 const RESUME: ExitOutcome = { kind: 'resume' };
+const MONITOR_BASE_ = MONITOR_BASE;
+const GUEST_M = GUEST_MAXPHYADDR;
 const SP = 1;
 const SW = 2;
 const SU = 4;
@@ -142,7 +144,7 @@ export class ShadowPaging implements PagingStrategy {
   }
 
   private guestMode(guest: GuestControl): PagingMode {
-    configure(this.guestCfg, low32(guest.cr0), guest.cr3, low32(guest.cr4), low32(guest.efer), GUEST_MAXPHYADDR);
+    configure(this.guestCfg, low32(guest.cr0), guest.cr3, low32(guest.cr4), low32(guest.efer), GUEST_M);
     return this.guestCfg.mode;
   }
 
@@ -222,7 +224,7 @@ export class ShadowPaging implements PagingStrategy {
       vcpu.injectException(PF_VECTOR, r);
       return RESUME;
     }
-    if (res.frame >= MONITOR_BASE) return stop(`guest mapping names monitor memory at 0x${linear.toString(16)}`);
+    if (res.frame >= MONITOR_BASE_) return stop(`guest mapping names monitor memory at 0x${linear.toString(16)}`);
     let u = res.user;
     let w = res.writable && res.dirty;
     let nx = res.nx;
