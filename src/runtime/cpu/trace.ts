@@ -80,5 +80,6 @@ export function traceStep(cpu: Cpu): void {
     }
     throw e;
   }
-  cpu.trace!(`${head} ; ${changes(cpu)}`.trimEnd());
+  const changed = changes(cpu);
+  cpu.trace!(changed === '' ? head.trimEnd() : `${head} ; ${changed}`);
 }
