@@ -21,7 +21,6 @@ import {
 import {
   COM1,
   DEBUG_EXIT,
-  IDT_ENTRIES,
   IVT,
   KSTACK_TOP,
   LOW_CODE,
@@ -30,8 +29,6 @@ import {
   REAL_STACK_TOP,
   RETURN_VECTOR,
   SEL,
-  USER32,
-  USER64,
   V_IVT_DESC,
   V_OBS,
   V_OBS_FLAGS,
@@ -322,5 +319,3 @@ function mem(base: Register, index: Register, disp: number): MemoryOperand {
   return new MemoryOperand(base, index, 1, BigInt(disp), disp === 0 ? 0 : 4, false, Register.None);
 }
 
-export const RELOCATED_USER = { user32: USER32, user64: USER64 } as const;
-export { IDT_ENTRIES };

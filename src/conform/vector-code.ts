@@ -28,6 +28,8 @@ import {
   RETURN_VECTOR,
   SEL,
   USER_STACK_TOP,
+  V_FARTMP,
+  V_IVT_DESC,
   V_PHASE,
   V_RESUME16,
   V_RESUME_FAR,
@@ -83,7 +85,7 @@ export function emitVector(g: GuestSections, v: ConformVector, i: number, copies
   switch (v.mode) {
     case 'real':
       s.ins((L) => jmpFar(32, SEL.code16, L(t('to16')) - LOW_CODE));
-      emitReal(g.low, v, i, copies);
+      emitReal(g.low, v, i);
       break;
     case 'protected':
     case 'compat':
@@ -111,9 +113,9 @@ export function emitVector(g: GuestSections, v: ConformVector, i: number, copies
       l.ins(() => movSreg(R.SS));
       l.ins(() => movImm32(R.ESP, KSTACK_TOP));
       emitObserve(l, 64, t('o64'));
-      l.ins((L) => storeImm32(64, V_FARTMP_ADDR, L(t('done'))));
-      l.ins(() => storeImm16(64, V_FARTMP_ADDR + 4, SEL.code32));
-      l.ins(() => Instruction.createMem(Code.Jmp_m1632, abs(64, V_FARTMP_ADDR)));
+      l.ins((L) => storeImm32(64, V_FARTMP, L(t('done'))));
+      l.ins(() => storeImm16(64, V_FARTMP + 4, SEL.code32));
+      l.ins(() => Instruction.createMem(Code.Jmp_m1632, abs(64, V_FARTMP)));
       break;
     }
   }
@@ -136,16 +138,13 @@ export function emitVector(g: GuestSections, v: ConformVector, i: number, copies
   s.ins((L) => call(32, L('print_result')));
 }
 
-import { V_FARTMP as V_FARTMP_ADDR } from './layout.ts';
 
 function emitCopy(s: Section, c: TableCopy, bits: Bits = 32): void {
-  const S = bits === 64 ? R.RSI : R.ESI;
   s.ins((L) => movImm32(R.ESI, L(c.label)));
   s.ins(() => movImm32(R.EDI, c.dest));
   s.ins(() => movImm32(R.ECX, c.size));
   s.ins(() => op(Code.Cld));
   s.ins(() => Instruction.createRepMovsb(bits === 16 ? 32 : bits));
-  void S;
 }
 
 /** Initial XCR0, CR4 (without PCIDE: R50), EFER (LMA is status, R66), CR3, CR0. */
@@ -266,7 +265,7 @@ export function emitInstruction(s: Section, bits: Bits, v: ConformVector): void 
 }
 
 /** Real mode: down through a 16-bit protected-mode segment, run, read back, back up to 32-bit. */
-function emitReal(l: Section, v: ConformVector, i: number, copies: readonly TableCopy[]): void {
+function emitReal(l: Section, v: ConformVector, i: number): void {
   const t = (name: string): string => `${name}_${i}`;
   const off = (L: (n: string) => number, n: string): number => L(n) - LOW_CODE;
   l.label(t('to16'));
@@ -279,13 +278,11 @@ function emitReal(l: Section, v: ConformVector, i: number, copies: readonly Tabl
   l.ins(() => Instruction.createRegU32(Code.Mov_r16_imm16, R.AX, 0));
   for (const sr of [R.DS, R.ES, R.SS, R.FS, R.GS]) l.ins(() => movSreg(sr, 16));
   l.ins(() => movImm32(R.ESP, REAL_STACK_TOP));
-  l.ins(() => Instruction.createMem(Code.Lidt_m1632_16, abs(16, V_IVT_DESC_ADDR)));
+  l.ins(() => Instruction.createMem(Code.Lidt_m1632_16, abs(16, V_IVT_DESC)));
   l.ins((L) => storeImm16(16, V_RESUME16, off(L, t('after16'))));
   l.ins(() => storeImm16(16, V_RESUME16 + 2, LOW_CODE >>> 4));
   emitSetup(l, 16, v, false);
-  for (const c of copies.filter((c) => c.late)) {
-    void c; // PAE paging is never on in real mode: the planner rejects these.
-  }
+  // No late copies: PAE paging is never on in real mode (the planner rejects such vectors).
   l.ins(() => storeImm8(16, V_PHASE, 2));
   emitInstruction(l, 16, v);
   storeResult(l, 16);
@@ -299,4 +296,3 @@ function emitReal(l: Section, v: ConformVector, i: number, copies: readonly Tabl
   l.ins((L) => jmpFar32From16(SEL.code32, L(t('back16'))));
 }
 
-import { V_IVT_DESC as V_IVT_DESC_ADDR } from './layout.ts';
