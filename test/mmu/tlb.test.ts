@@ -171,3 +171,17 @@ describe('TLB flush rules', () => {
     expect(r.mmu.stats().misses).toBe(misses);
   });
 });
+
+describe('PDPTE latch (R109)', () => {
+  it('a CR0 change of a non-paging bit (TS) does not reload the PDPTEs', () => {
+    const r = rig(PagingMode.Pae);
+    r.tables.map(LIN, 0x30_0000);
+    expect(tr(r.mmu, LIN)).toBe(0x30_0000);
+    setEntry(r.bus, 0x10000, 0, 0); // PDPTE 0 cleared in memory
+    r.regs.cr0 |= 1 << 3; // CR0.TS
+    r.mmu.flush({ kind: 'page', linear: LIN });
+    expect(tr(r.mmu, LIN)).toBe(0x30_0000);
+    r.regs.cr0 &= ~(1 << 16); // CR0.WP: a paging bit, PDPTEs reloaded
+    expect(tr(r.mmu, LIN)).toMatchObject({ fault: 0 });
+  });
+});

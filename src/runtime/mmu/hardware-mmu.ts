@@ -205,7 +205,9 @@ export class HardwareMmu implements Translator {
     this.pagingOff = this.cfg.mode === PagingMode.Off && !this.nestedOn;
     this.pge = (r.cr4 & CR4_PGE) !== 0;
     const pcide = (r.cr4 & CR4_PCIDE) !== 0 && this.cfg.mode >= PagingMode.Level4;
-    this.pdptesValid = false;
+    // R109: the PDPTE registers are reloaded by CR3 loads and paging-bit changes, not by other
+    // CR0/CR4 writes (CLTS, TS, ...).
+    if (pagingChanged || cr3Changed) this.pdptesValid = false;
     if (pagingChanged) {
       this.counters.flushImplicit++;
       this.tlb.flushAll();
