@@ -187,3 +187,48 @@ describe('more privilege transitions', () => {
     expect([m.cpu.seg[Seg.CS]!.selector, m.cpu.seg[Seg.SS]!.selector]).toEqual([Sel.CODE32_U, Sel.DATA32_U]);
   });
 });
+
+describe('fast system calls follow the modelled vendor (AMD, as QEMU -cpu max)', () => {
+  it('SYSCALL from compatibility mode enters 64-bit code at CSTAR; ECX gets the return EIP', () => {
+    const m = new SysMachine();
+    m.long64(CODE, 3);
+    m.load(Seg.CS, Sel.CODE32_U);
+    expect(m.cpu.mode).toBe('compat32');
+    m.cpu.setControl({ efer: 0x501n });
+    m.cpu.msr.star = (0x30n << 48n) | (0x30n << 32n);
+    m.cpu.msr.cstar = BigInt(HANDLER + 0x40);
+    m.code(CODE, 'b801000000 0f05'); // mov eax,1 ; syscall
+    m.code(HANDLER + 0x40, '90');
+    expect(m.run(2)).toEqual({ kind: 'max-insns' });
+    expect([m.cpu.mode, m.cpu.cpl, m.cpu.ip, m.cpu.lo[1]]).toEqual(['long64', 0, HANDLER + 0x40, CODE + 7]);
+  });
+
+  it('legacy-mode SYSCALL enters at STAR[31:0] with flat CPL-0 segments; SYSRET returns to CPL 3', () => {
+    const m = new SysMachine();
+    m.protected32(CODE, 3);
+    m.cpu.setControl({ efer: 0x1n });
+    m.cpu.msr.star = (BigInt(Sel.CODE32_U & ~3) << 48n) | (BigInt(Sel.CODE32) << 32n) | BigInt(HANDLER);
+    m.cpu.setFlags(0x202);
+    m.code(CODE, 'b801000000 0f05 90'); // mov eax,1 ; syscall ; nop
+    m.code(HANDLER, '0f07'); // sysret
+    expect(m.run(2)).toEqual({ kind: 'max-insns' });
+    expect([m.cpu.mode, m.cpu.cpl, m.cpu.ip, m.cpu.lo[1]]).toEqual(['protected32', 0, HANDLER, CODE + 7]);
+    expect([m.cpu.seg[Seg.CS]!.selector, m.cpu.seg[Seg.SS]!.selector]).toEqual([Sel.CODE32, Sel.DATA32]);
+    expect(m.cpu.getFlags() & 0x200).toBe(0);
+    expect(m.run(1)).toEqual({ kind: 'max-insns' });
+    expect([m.cpu.cpl, m.cpu.ip]).toEqual([3, CODE + 7]);
+    expect([m.cpu.seg[Seg.CS]!.selector, m.cpu.seg[Seg.SS]!.selector]).toEqual([Sel.CODE32_U, Sel.DATA32_U]);
+    expect(m.cpu.getFlags() & 0x200).toBe(0x200);
+  });
+
+  it('SYSENTER in IA-32e mode is #UD', () => {
+    const m = new SysMachine();
+    m.long64(CODE, 0);
+    m.cpu.msr.sysenterCs = BigInt(Sel.CODE64);
+    m.idtGate64(6, Sel.CODE64, HANDLER, 0xe, 0);
+    m.code(CODE, '0f34');
+    m.code(HANDLER, 'f4');
+    expect(m.run()).toEqual({ kind: 'halted' });
+    expect(Number(m.r64(STACK0 - 40))).toBe(CODE);
+  });
+});

@@ -4,7 +4,8 @@
 ; where expected-output.txt was recorded). It prints on COM1 what its handlers see:
 ;   32-bit: INT at CPL 0; IRET to CPL 3; INT 0x80 from CPL 3 (TSS stack switch); a call gate
 ;   with one parameter and RETF 4; #GP from CPL 3 for MOV CR0, a DPL-0 data selector, HLT and
-;   INT through a DPL-0 gate (error codes), each resumed by rewriting the saved EIP.
+;   INT through a DPL-0 gate (error codes), each resumed by rewriting the saved EIP; a
+;   legacy-mode SYSCALL (AMD semantics, as the modelled CPU reports AuthenticAMD).
 ;   64-bit: INT with the 16-byte frame alignment; #UD on IST1; #PF (CR2, error code);
 ;   IRETQ to CPL 3; SYSCALL/SYSRET; INT 0x80 from CPL 3; #GP from CPL 3; exit through 0xF4.
 ;
@@ -102,6 +103,15 @@ start:
     mov edx, 0xEE00
     call set_gate32
     lidt [idt32_desc]
+    ; legacy-mode SYSCALL (AMD): CS:EIP = STAR[47:32]:STAR[31:0]
+    mov ecx, 0xC0000081
+    mov eax, syscall32
+    mov edx, K_CODE32
+    wrmsr
+    mov ecx, 0xC0000080
+    rdmsr
+    or eax, 1                           ; SCE
+    wrmsr
     PRINT msg_hello
 
     ; INT at CPL 0 (no stack switch)
@@ -135,6 +145,9 @@ ring3:
     mov dword [gp_resume], .r4
     int 0x31
 .r4:
+    mov eax, 5
+    syscall
+.r5:
     int 0x81
 
 ; ---- ring 0 handlers (32-bit) ---------------------------------------------------------------
@@ -178,6 +191,29 @@ gate_target:
     call hex32
     call newline
     retf 4
+
+; legacy SYSCALL: CPL 0 on the caller's stack; ECX = return EIP. Return with IRETD (SYSRET
+; would set IF, and QEMU's timer could then interrupt).
+syscall32:
+    mov ebx, eax
+    mov edi, ecx
+    PRINT msg_syscall32
+    HEX ebx
+    PRINT msg_cs
+    mov eax, cs
+    call hex32
+    PRINT msg_ret
+    mov eax, edi
+    sub eax, ABS(ring3.r5)
+    call hex32
+    call newline
+    mov eax, esp
+    push U_DATA32
+    push eax
+    push 0x002
+    push U_CODE32
+    push edi
+    iretd
 
 ; #GP: print error code and CS, resume at [gp_resume]
 gp32:
@@ -344,7 +380,7 @@ after_pf:
     push U_DATA64
     lea rax, [rel stack3_top]
     push rax
-    push 0x202
+    push 0x002                          ; IF = 0: no device interrupt may arrive
     push U_CODE64
     lea rax, [rel ring3_64]
     push rax
@@ -548,6 +584,7 @@ msg_ud:       db "#UD on IST1: depth=", 0
 msg_pf:       db "#PF cr2=", 0
 msg_err:      db " err=", 0
 msg_syscall:  db "syscall rax=", 0
+msg_syscall32: db "syscall (legacy mode): eax=", 0
 msg_r11:      db " r11.IF=", 0
 msg_user64:   db "hello from CPL 3 (64-bit)", 10, 0
 msg_done:     db "rings: done", 10, 0
