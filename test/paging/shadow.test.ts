@@ -239,3 +239,29 @@ describe('shadow: PDPTEs and isolation', () => {
     expect(e.go(0x1000)).toMatchObject({ kind: 'pf', code: 1 | 8 });
   });
 });
+
+describe('shadow: 4-level specifics', () => {
+  it('INVLPG inside a guest 1 GiB page drops the whole page; the freed tables return to the pool', () => {
+    const e = env('shadow', PagingMode.Level4);
+    e.tables.map(0x4000_0000, 0, { size: 2 ** 30 });
+    expect(e.go(0x4000_0000 + 0x1000)).toEqual({ kind: 'ok', phys: 0x1000 });
+    expect(e.go(0x4000_0000 + 0x3f_f000)).toEqual({ kind: 'ok', phys: 0x3f_f000 });
+    const live = e.strategy.stats()['shadow.tablePagesLive'];
+    e.tables.map(0x4000_0000, 0x4000_0000, { size: 2 ** 30 });
+    e.strategy.flush(e.vcpu, e.guest, { kind: 'page', linear: 0x4000_0000 + 0x1234_5000 });
+    expect(e.strategy.stats()['shadow.tablePagesLive']).toBeLessThan(live);
+    expect(e.bus.monitorPages()).toBe(e.strategy.stats()['shadow.tablePagesLive']);
+    expect(e.go(0x4000_0000 + 0x1000)).toEqual({ kind: 'ok', phys: 0x4000_1000 });
+  });
+
+  it('high-half (negative) addresses: fill, INVLPG, CR2 of an injected fault', () => {
+    const e = env('shadow', PagingMode.Level4);
+    const hi = -(2 ** 47) + 0x20_0000;
+    e.tables.map(hi, PHYS);
+    expect(e.go(hi + 8)).toEqual({ kind: 'ok', phys: PHYS + 8 });
+    e.tables.map(hi, PHYS + 0x1000);
+    e.strategy.flush(e.vcpu, e.guest, { kind: 'page', linear: hi });
+    expect(e.go(hi + 8)).toEqual({ kind: 'ok', phys: PHYS + 0x1008 });
+    expect(e.go(hi + 0x1000, Access.Write)).toEqual({ kind: 'pf', code: 2, cr2: 0xffff_8000_0020_1000n });
+  });
+});
