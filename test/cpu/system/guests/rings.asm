@@ -1,7 +1,7 @@
 ; System-side test guest: privilege levels, gates, exceptions and fast system calls.
 ;
 ; A multiboot v1 kernel (a.out kludge; runs under `qemu-system-x86_64 -kernel` too, which is
-; where expected-output.txt was recorded). It prints on COM1 what its handlers see:
+; where expected-rings.txt was recorded). It prints on COM1 what its handlers see:
 ;   32-bit: INT at CPL 0; IRET to CPL 3; INT 0x80 from CPL 3 (TSS stack switch); a call gate
 ;   with one parameter and RETF 4; #GP from CPL 3 for MOV CR0, a DPL-0 data selector, HLT and
 ;   INT through a DPL-0 gate (error codes), each resumed by rewriting the saved EIP; a
