@@ -14,6 +14,8 @@ import { deliverException, deliverInjected } from './system/index.ts';
 import { traceStep } from './trace.ts';
 
 const MAX_INSNS: StopReason = { kind: 'max-insns' };
+/** Consecutive faults/exits without an instruction started before the run is declared stuck. */
+const MAX_STALLS = 100_000;
 
 /** Fetch + decode the instruction at CS:ip (may throw GuestFault). */
 export function fetch(cpu: Cpu): DecodedInsn {
@@ -72,6 +74,8 @@ export function runLoop(cpu: Cpu, budget: number): StopReason | null {
   cpu.stopReason = null;
   const stats = cpu.stats;
   let done = 0;
+  let stalls = 0;
+  let doneAtLastFault = -1;
   try {
     while (done < budget) {
       try {
@@ -98,17 +102,32 @@ export function runLoop(cpu: Cpu, budget: number): StopReason | null {
           try {
             handleFault(cpu, e);
           } catch (e2) {
-            // Delivery itself faulted and the system side did not resolve it: shut down.
-            if (!(e2 instanceof GuestFault)) throw e2;
-            cpu.stopReason = {
-              kind: 'triple-fault',
-              detail: `fault ${e2.vector} while delivering fault ${e.vector} at ${cpu.ip.toString(16)}`,
-            };
+            if (e2 instanceof NestedPageFault) {
+              cpu.exit({ reason: 'npf', guestPhysical: e2.guestPhysical, errorCode: e2.errorCode });
+            } else if (e2 instanceof GuestFault) {
+              // Delivery itself faulted and the system side did not resolve it: shut down.
+              cpu.stopReason = {
+                kind: 'triple-fault',
+                detail: `fault ${e2.vector} while delivering fault ${e.vector} at ${cpu.ip.toString(16)}`,
+              };
+            } else {
+              throw e2;
+            }
           }
         } else if (e instanceof NestedPageFault) {
           cpu.exit({ reason: 'npf', guestPhysical: e.guestPhysical, errorCode: e.errorCode });
         } else {
           throw e;
+        }
+        // Faults and exits that retire no instruction (event delivery the monitor keeps
+        // re-queueing) must not spin forever.
+        if (done === doneAtLastFault) {
+          if (++stalls > MAX_STALLS) {
+            cpu.stopReason = { kind: 'monitor-error', detail: `no progress after ${MAX_STALLS} faults/exits at ${cpu.ip.toString(16)} (last fault: vector list ${cpu.recentFaults.join(',')})` };
+          }
+        } else {
+          stalls = 0;
+          doneAtLastFault = done;
         }
       }
       if (cpu.stopReason !== null) break;

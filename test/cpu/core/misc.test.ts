@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Mnemonic } from 'iced-x86';
+import { NestedPageFault } from '../../../src/runtime/mmu/nested-fault.ts';
 import { CODE, F, machine, setMode, status } from './harness.ts';
 
 describe('data movement and misc', () => {
@@ -219,5 +220,34 @@ describe('decimal adjust', () => {
     expect(m.cpu.lo[0]! & 0xffff).toBe(0x0603);
     m.run('d5 0a'); // aad -> al=63, ah=0
     expect(m.cpu.lo[0]! & 0xffff).toBe(63);
+  });
+});
+
+describe('run loop safety', () => {
+  it('an event whose delivery exits forever (monitor re-injects, never fixes) ends the run', () => {
+    const m = machine(32);
+    m.cpu.mmu = {
+      translate: (linear: number) => {
+        throw new NestedPageFault(linear, 0);
+      },
+      flush: () => undefined,
+    };
+    m.cpu.setControl({ ncr3: 0x1000n });
+    let exits = 0;
+    const monitor = {
+      attach: () => undefined,
+      handleExit: () => {
+        exits++;
+        m.cpu.injectException(13, 0);
+        return { kind: 'resume' as const };
+      },
+    };
+    Object.assign(m.cpu, { monitor });
+    m.cpu.injectException(13, 0);
+    const stop = m.cpu.run(10);
+    expect(stop?.kind).toBe('monitor-error');
+    expect(stop?.kind === 'monitor-error' && stop.detail).toMatch(/no progress/);
+    expect(exits).toBeGreaterThan(1000);
+    expect(m.cpu.stats.instructions).toBe(0);
   });
 });
