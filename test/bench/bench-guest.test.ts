@@ -1,5 +1,7 @@
-import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { classifyLine, PhaseClock } from '../../scripts/bench/phase-clock.ts';
 import { aluCheck, expectedLines, guestCmdline, scaledCounts, type IterationCounts, type PhaseName } from '../../scripts/bench/phases.ts';
@@ -19,6 +21,7 @@ const QUICK: PhaseName[] = ['alu', 'cr3', 'pf', 'crmix', 'cr364'];
 const QEMU_ARGS = ['-accel', 'tcg', '-cpu', 'max', '-m', '128', '-display', 'none', '-no-reboot', '-serial', 'stdio',
   '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04'];
 const hasQemu = spawnSync('qemu-system-x86_64', ['--version']).status === 0;
+const hasNasm = spawnSync('nasm', ['-v']).status === 0;
 
 function lines(output: string): string[] {
   return output.split('\n').filter((l) => l !== '');
@@ -76,6 +79,20 @@ describe('bench guest under trapspec', () => {
     // Recorded from QEMU and v86 (bench.asm's alu loop).
     expect(aluCheck(100)).toBe('A146B680');
     expect(aluCheck(1_000_000)).toBe('47F14401');
+  });
+});
+
+describe('bench guest image', () => {
+  it('is a multiboot a.out-kludge kernel and what bench.asm assembles to (when nasm is installed)', () => {
+    const header = IMAGE.subarray(0, 12);
+    const view = new DataView(header.buffer, header.byteOffset, 12);
+    expect(view.getUint32(0, true)).toBe(0x1badb002);
+    expect(view.getUint32(4, true) & (1 << 16)).not.toBe(0);
+    if (hasNasm) {
+      const out = join(mkdtempSync(join(tmpdir(), 'trapspec-bench-')), 'bench.img');
+      execFileSync('nasm', ['-f', 'bin', '-o', out, 'guests/bench/bench.asm']);
+      expect(readFileSync(out).equals(Buffer.from(IMAGE)), 'guests/bench/bench.img is stale: run guests/bench/build.sh').toBe(true);
+    }
   });
 });
 
