@@ -265,3 +265,26 @@ describe('shadow: 4-level specifics', () => {
     expect(e.go(hi + 0x1000, Access.Write)).toEqual({ kind: 'pf', code: 2, cr2: 0xffff_8000_0020_1000n });
   });
 });
+
+describe('shadow: refill guard', () => {
+  it('INVLPG then the same access, many times over, is not mistaken for a fill loop', () => {
+    const e = env('shadow', PagingMode.Pae);
+    e.tables.map(LIN, PHYS);
+    for (let i = 0; i < 10; i++) {
+      expect(e.go(LIN + 4)).toEqual({ kind: 'ok', phys: PHYS + 4 });
+      e.strategy.flush(e.vcpu, e.guest, { kind: 'page', linear: LIN });
+    }
+    expect(e.strategy.stats()['shadow.fills']).toBe(10);
+  });
+
+  it('a fill the hardware keeps refusing ends in a monitor error, not a hang', () => {
+    const e = env('shadow', PagingMode.Pae);
+    e.tables.map(LIN, PHYS);
+    // Hardware that never accepts the shadow entry: fake the same #PF again and again.
+    let out = e.strategy.handlePageFault({ reason: 'exception', vector: 14, errorCode: 0, faultAddress: LIN }, e.vcpu, e.guest);
+    for (let i = 0; i < 8 && out.kind === 'resume'; i++) {
+      out = e.strategy.handlePageFault({ reason: 'exception', vector: 14, errorCode: 0, faultAddress: LIN }, e.vcpu, e.guest);
+    }
+    expect(out).toMatchObject({ kind: 'stop', reason: { kind: 'monitor-error' } });
+  });
+});

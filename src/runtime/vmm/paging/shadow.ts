@@ -114,6 +114,7 @@ export class ShadowPaging implements PagingStrategy {
 
   flush(vcpu: Vcpu, guest: GuestControl, scope: FlushScope): void {
     this.flushes.count(scope, 'flush');
+    this.lastFill = NaN; // a re-fill after a flush is progress, not a loop
     if ((guest.cr0 & CR0_PG) === 0n || this.tables === null) {
       vcpu.flushTlb(scope); // R107/P21: INVLPG with paging off is legal and changes nothing
       return;
