@@ -8,7 +8,6 @@ import {
   addFlags,
   addFlags64,
   commitFlags,
-  fl,
   logicFlags,
   logicFlags64,
   M64,
@@ -154,5 +153,4 @@ export function registerAlu(t: HandlerTable): void {
   m.set(Mnemonic.Dec, incdec(true));
   m.set(Mnemonic.Neg, neg);
   m.set(Mnemonic.Not, not);
-  void fl;
 }

@@ -6,7 +6,7 @@
 import { Mnemonic } from 'iced-x86';
 import { Flag } from '../state.ts';
 import { OpK, type Handler, type HandlerTable } from '../decoded.ts';
-import { M64, PARITY } from './flags.ts';
+import { M64 } from './flags.ts';
 import { memAddr, rd, rd64, sext, wr, wr64 } from './operands.ts';
 
 const enum B {
@@ -127,7 +127,6 @@ const popcnt: Handler = (cpu, d) => {
     cpu.setReg(d.r0, s, n);
   }
   cpu.flags = (cpu.flags & ~(Flag.CF | Flag.PF | Flag.AF | Flag.ZF | Flag.SF | Flag.OF)) | (n === 0 ? Flag.ZF : 0);
-  void PARITY;
 };
 
 export function registerBits(t: HandlerTable): void {

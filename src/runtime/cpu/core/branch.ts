@@ -5,7 +5,7 @@
 import { Mnemonic } from 'iced-x86';
 import { Vec } from '../fault.ts';
 import { Flag, Seg } from '../state.ts';
-import { OpK, type Handler, type HandlerTable } from '../decoded.ts';
+import { OpK, type DecodedInsn, type Handler, type HandlerTable } from '../decoded.ts';
 import type { Cpu } from '../cpu.ts';
 import { deliverSoftwareInterrupt } from '../system/index.ts';
 import { cond } from './flags.ts';
@@ -31,7 +31,7 @@ function branchSize(cpu: Cpu, osz: number): number {
 }
 
 /** Read an indirect near-branch target operand (register or memory) of `size` bytes. */
-function indirect(cpu: Cpu, d: import('../decoded.ts').DecodedInsn, size: number): number {
+function indirect(cpu: Cpu, d: DecodedInsn, size: number): number {
   if (d.k0 === OpK.Gpr) return size === 8 ? cpu.getRegNum64(d.r0) : cpu.getReg(d.r0, size);
   const addr = ea(cpu, d);
   if (size === 8) {

@@ -6,9 +6,9 @@
 import { Mnemonic } from 'iced-x86';
 import { Vec } from '../fault.ts';
 import { Flag, Seg } from '../state.ts';
-import { BASE_RIP, OpK, type Handler, type HandlerTable } from '../decoded.ts';
+import { BASE_RIP, OpK, type DecodedInsn, type Handler, type HandlerTable } from '../decoded.ts';
 import type { Cpu } from '../cpu.ts';
-import { addFlags, addFlags64, commitFlags, cond, fl, M64, MASK, subFlags, subFlags64 } from './flags.ts';
+import { addFlags, addFlags64, commitFlags, cond, MASK, subFlags, subFlags64 } from './flags.ts';
 import { ea, getCounter, memAddr, rd, rd64, sext, wr, wr64 } from './operands.ts';
 
 const mov: Handler = (cpu, d) => {
@@ -46,7 +46,7 @@ const movsx: Handler = (cpu, d) => {
 };
 
 /** 64-bit effective address as an exact BigInt (LEA with 64-bit addressing). */
-function ea64(cpu: Cpu, d: import('../decoded.ts').DecodedInsn): bigint {
+function ea64(cpu: Cpu, d: DecodedInsn): bigint {
   let a = BigInt(d.disp);
   if (d.base === BASE_RIP) a += BigInt(cpu.nextIp);
   else if (d.base >= 0) a += cpu.getReg64(d.base);
@@ -323,6 +323,4 @@ export function registerData(t: HandlerTable): void {
   m.set(Mnemonic.Ud2, ud);
   m.set(Mnemonic.Ud0, ud);
   m.set(Mnemonic.Ud1, ud);
-  void fl;
-  void M64;
 }

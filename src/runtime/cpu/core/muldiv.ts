@@ -192,14 +192,12 @@ const idiv: Handler = (cpu, d) => {
   const n = s === 1 ? sext(cpu.lo[0]! & 0xffff, 2) : ((cpu.lo[2]! & 0xffff) << 16) | (cpu.lo[0]! & 0xffff);
   const q = Math.trunc(n / src);
   const r = n - q * src;
-  const bits = s * 8;
   if (q !== sext(q & (s === 1 ? 0xff : 0xffff), s)) cpu.raise(Vec.DE);
   if (s === 1) cpu.setReg(0, 2, ((r & 0xff) << 8) | (q & 0xff));
   else {
     cpu.setReg(0, 2, q & 0xffff);
     cpu.setReg(2, 2, r & 0xffff);
   }
-  void bits;
 };
 
 export function registerMulDiv(t: HandlerTable): void {

@@ -8,7 +8,7 @@ import { Vec } from '../fault.ts';
 import { Flag, Seg } from '../state.ts';
 import { OpK, type DecodedInsn, type Handler, type HandlerTable } from '../decoded.ts';
 import type { Cpu } from '../cpu.ts';
-import { ea, memAddr, rd } from './operands.ts';
+import { ea } from './operands.ts';
 
 /** Operand size of a stack operation. */
 export function stackOpSize(cpu: Cpu, d: DecodedInsn): number {
@@ -220,6 +220,4 @@ export function registerStack(t: HandlerTable): void {
   m.set(Mnemonic.Popad, popa);
   m.set(Mnemonic.Enter, enter);
   m.set(Mnemonic.Leave, leave);
-  void memAddr;
-  void rd;
 }
