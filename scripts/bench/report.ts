@@ -53,6 +53,28 @@ function table(rows: string[][]): string {
   return rows.map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ')).join('\n');
 }
 
+/** Issue 7's targets: trapspec/v86 at least this on each phase (measured in one run). */
+export const V86_TARGETS: Partial<Record<PhaseName, number>> = { alu: 0.25, mem: 0.25, cr3: 2, pf: 2, crmix: 2 };
+export const CODEGEN_TARGET_MS = 1000;
+
+/** One line per target: met or not, with the measured value. */
+export function targetLines(report: BenchReport): string[] {
+  const lines: string[] = [];
+  for (const [name, want] of Object.entries(V86_TARGETS) as [PhaseName, number][]) {
+    const row = report.ratios[name] ?? {};
+    for (const [key, got] of Object.entries(row)) {
+      if (!key.endsWith('/v86')) continue;
+      lines.push(`  ${name.padEnd(6)} ${key.padEnd(22)} ${got.toFixed(3)}x (target >= ${want}x): ${got >= want ? 'met' : 'not met'}`);
+    }
+  }
+  const c = report.codegen;
+  if (c?.ok === true) {
+    const met = c.pipelineMs < CODEGEN_TARGET_MS ? 'met' : 'not met';
+    lines.push(`  codegen pipeline ${c.pipelineMs.toFixed(0)} ms cold (target < ${CODEGEN_TARGET_MS} ms): ${met}`);
+  }
+  return lines;
+}
+
 /** The human-readable summary printed at the end of a run. */
 export function formatReport(report: BenchReport): string {
   const lines: string[] = [];
@@ -105,5 +127,7 @@ export function formatReport(report: BenchReport): string {
     }
     lines.push('', 'trapspec per phase: seconds, VM exits/s, page faults through the paging strategy/s (shadow faults), interpreted instructions/s:', table(rows2));
   }
+  const targets = targetLines(report);
+  if (targets.length > 0) lines.push('', 'targets (issue 7):', ...targets);
   return lines.join('\n');
 }
