@@ -43,7 +43,7 @@ function firstDifference(a: Buffer, b: Buffer): number {
   return a.length;
 }
 
-describe.each(MODES)('shadow ≡ nested ≡ direct, %s guest', (_n, mode) => {
+describe.each([...MODES, ['5-level', PagingMode.Level5] as [string, PagingMode]])('shadow ≡ nested ≡ direct, %s guest', (_n, mode) => {
   it('same translations, faults and guest A/D bits', () => {
     fc.assert(
       fc.property(

@@ -288,3 +288,21 @@ describe('shadow: refill guard', () => {
     expect(out).toMatchObject({ kind: 'stop', reason: { kind: 'monitor-error' } });
   });
 });
+
+describe('shadow: 5-level guest (LA57)', () => {
+  it('fills, injects and invalidates on 5-level shadow tables', () => {
+    const e = env('shadow', PagingMode.Level5);
+    expect(e.vcpu.control.cr4 & (1n << 12n)).toBe(1n << 12n);
+    const lin = 2 ** 50 + 0x40_3000;
+    e.tables.map(lin, PHYS);
+    expect(e.go(lin + 4, Access.Write, true)).toEqual({ kind: 'ok', phys: PHYS + 4 });
+    expect(readLo(e.bus, e.tables.leafOf(lin)) & (A | D)).toBe(A | D);
+    expect(e.go(lin + 0x1000)).toEqual({ kind: 'pf', code: 0, cr2: BigInt(lin + 0x1000) });
+    const neg = -(2 ** 56) + 0x1000;
+    e.tables.map(neg, PHYS + 0x2000);
+    expect(e.go(neg)).toEqual({ kind: 'ok', phys: PHYS + 0x2000 });
+    e.tables.map(neg, PHYS + 0x3000);
+    e.strategy.flush(e.vcpu, e.guest, { kind: 'page', linear: neg });
+    expect(e.go(neg)).toEqual({ kind: 'ok', phys: PHYS + 0x3000 });
+  });
+});

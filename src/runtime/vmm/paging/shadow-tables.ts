@@ -3,7 +3,7 @@
  * - 'pae': for guests in 32-bit or PAE paging (32-bit linear addresses). A PDPT whose four
  *   directories are allocated up front (so the hardware's latched PDPTEs never change while the
  *   tree lives), then page tables on demand;
- * - 'long': 4-level, for guests in long mode.
+ * - 'long': 4-level, for guests in long mode; 'long5': 5-level, for guests with CR4.LA57.
  * Leaves are always 4 KiB (guest large pages are split). Non-leaf entries are P|W|U with A preset
  * (rights are enforced at the leaf only, so the combined rights are the leaf's). Every table
  * page is tracked, so dropping the tree returns all of them to the pool and the live count is
@@ -12,7 +12,7 @@
 import type { PhysicalBus } from '../../machine/bus.ts';
 import type { MonitorMemory } from './monitor-memory.ts';
 
-export type ShadowFormat = 'pae' | 'long';
+export type ShadowFormat = 'pae' | 'long' | 'long5';
 
 const P = 1;
 const W = 2;
@@ -65,7 +65,7 @@ export class ShadowTables {
     return (this.memory.read32(at) & P) !== 0;
   }
 
-  /** Table levels below the root for the format: long 4 (PML4 … PT), pae 2 (PD, PT). */
+  /** Levels of the format's tables: long5 5, long 4 (PML4 … PT), pae 2 below the PDPT. */
   private static index(linear: number, level: number): number {
     const shift = 12 + 9 * (level - 1);
     return shift < 24 ? (linear >>> shift) & 511 : Math.floor(linear / 2 ** shift) & 511;
@@ -74,7 +74,7 @@ export class ShadowTables {
   /** The directory/table where the walk for `linear` starts, and its level. */
   private start(linear: number): [number, number] {
     if (this.format === 'pae') return [this.entryAddr(this.root + ((linear >>> 30) & 3) * 8), 2];
-    return [this.root, 4];
+    return [this.root, this.format === 'long5' ? 5 : 4];
   }
 
   /** Address of the PTE for `linear`, creating page tables; -1 when `create` is false and absent. */
@@ -128,8 +128,8 @@ export class ShadowTables {
       this.zapPage(start);
       return;
     }
-    // Work on the 48-bit unsigned form of a (signed, canonical) long-mode address.
-    if (start < 0) start += 2 ** 48;
+    // Work on the 48/57-bit unsigned form of a (signed, canonical) long-mode address.
+    if (start < 0) start += this.format === 'long5' ? 2 ** 57 : 2 ** 48;
     if (this.format === 'pae') {
       for (let j = 0; j < 4; j++) {
         const lo = j * 2 ** 30;
@@ -137,7 +137,7 @@ export class ShadowTables {
         this.zapIn(this.entryAddr(this.root + j * 8), 2, lo, start, size);
       }
     } else {
-      this.zapIn(this.root, 4, 0, start, size);
+      this.zapIn(this.root, this.format === 'long5' ? 5 : 4, 0, start, size);
     }
   }
 

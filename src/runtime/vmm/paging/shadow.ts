@@ -4,7 +4,8 @@
  * - Guest CR0.PG=0: the hardware runs on passthrough identity tables (passthrough.ts), 32-bit or
  *   PAE format after the guest's CR4.PAE, with CR0.PG=1 and WP=1.
  * - Guest CR0.PG=1: the hardware runs on shadow tables (shadow-tables.ts) that start empty:
- *   PAE format for 32-bit and PAE guests, 4-level for long-mode guests; hardware CR0.WP=1,
+ *   PAE format for 32-bit and PAE guests, 4-level (5-level with LA57) for long-mode guests;
+ *   hardware CR0.WP=1,
  *   CR4.PAE=1, EFER.NXE=1, CR4.SMEP/SMAP as the guest's; no global pages, no PCIDs.
  * - Hardware #PF exits (exception bitmap bit 14). The monitor walks the guest's tables with the
  *   guest's CR0/CR4/EFER (and latched PDPTEs, R109): a guest fault is injected with the guest's
@@ -35,6 +36,7 @@ import type { Vcpu } from '../vcpu.ts';
 import {
   CR0_PG,
   CR0_WP,
+  CR4_LA57,
   CR4_PAE,
   CR4_PSE,
   CR4_SMAP,
@@ -175,11 +177,11 @@ export class ShadowPaging implements PagingStrategy {
     } else {
       if (mode !== PagingMode.Pae) this.pdptesLoaded = false;
       else if (!this.pdptesLoaded) this.latchPdptes(vcpu, guest.cr3);
-      const format: ShadowFormat = mode >= PagingMode.Level4 ? 'long' : 'pae';
+      const format: ShadowFormat = mode === PagingMode.Level5 ? 'long5' : mode === PagingMode.Level4 ? 'long' : 'pae';
       this.tables = new ShadowTables(this.deps.memory, format);
       programHardware(vcpu, {
         cr0: CR0_PG | CR0_WP,
-        cr4: CR4_PAE | (guest.cr4 & (CR4_SMEP | CR4_SMAP)),
+        cr4: CR4_PAE | (guest.cr4 & (CR4_SMEP | CR4_SMAP)) | (format === 'long5' ? CR4_LA57 : 0n),
         efer: EFER_NXE | (lma !== 0n ? EFER_LME | EFER_LMA : 0n),
         cr3: BigInt(this.tables.root),
         ncr3: null,
@@ -197,7 +199,6 @@ export class ShadowPaging implements PagingStrategy {
     if (mode === PagingMode.Off || this.tables === null) {
       return stop(`page fault under passthrough tables at 0x${linear.toString(16)}`);
     }
-    if (mode === PagingMode.Level5) return stop('5-level guest paging is not supported under shadow paging');
     const access = (code & PfErr.ID) !== 0 ? Access.Fetch : (code & PfErr.W) !== 0 ? Access.Write : Access.Read;
     const user = (code & PfErr.U) !== 0;
     // EFLAGS.AC lifts SMAP for explicit supervisor accesses; a supervisor-mode access at CPL 3 is
