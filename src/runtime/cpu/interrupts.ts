@@ -14,7 +14,9 @@
  * and is counted in the run's unsupported-instruction summary as "task-gate".
  *
  * Monitor interception: an exception whose vector is set in `intercepts.exceptionBitmap` exits
- * (ExceptionExit) instead of being delivered, also when it arises while delivering another event.
+ * (ExceptionExit) instead of being delivered, also when it arises while delivering another event
+ * — then before the pair is combined into #DF (a shadow-paging #PF while delivering a guest #PF
+ * is the monitor's to fill, not a double fault).
  * If that other event was injected by the monitor, it is queued again so it is delivered when the
  * guest resumes (what VMX's IDT-vectoring information lets a VMM do). INT3 and INTO themselves are
  * delivered without consulting the bitmap (re-injecting a software exception would need the
@@ -115,15 +117,6 @@ function raiseEvent(
   chainLength = 0;
   let nested = false;
   for (;;) {
-    // The first event has been past the bitmap already (the run loop checks instruction faults;
-    // injected events and INT n are delivered as they are); faults during delivery are checked here.
-    if (nested && vector < 32 && ((cpu.intercepts.exceptionBitmap >>> vector) & 1) !== 0) {
-      cpu.exit({ reason: 'exception', vector, errorCode, faultAddress: address });
-      // The injected event this fault interrupted is still owed to the guest, unless the
-      // monitor queued another event (re-executing an instruction re-raises its own fault).
-      if (nested && injected && cpu.pending === null) cpu.pending = { vector: firstVector, errorCode: firstError };
-      return;
-    }
     record(vector, errorCode);
     if (nested) {
       const recent = cpu.recentFaults;
@@ -140,6 +133,17 @@ function raiseEvent(
         if (injected && cpu.pending === null) cpu.pending = { vector: firstVector, errorCode: firstError };
         throw e;
       }
+      // A fault during delivery that the monitor intercepts exits before any #DF is formed (what
+      // VMX does, reporting the interrupted event as IDT-vectoring information). The first event
+      // itself has been past the bitmap already: the run loop checks instruction faults, and
+      // injected events and INT n are delivered as they are.
+      if (e.vector < 32 && ((cpu.intercepts.exceptionBitmap >>> e.vector) & 1) !== 0) {
+        cpu.exit({ reason: 'exception', vector: e.vector, errorCode: e.errorCode, faultAddress: e.address });
+        // The injected event this fault interrupted is still owed to the guest, unless the
+        // monitor queued another event (re-executing an instruction re-raises its own fault).
+        if (injected && cpu.pending === null) cpu.pending = { vector: firstVector, errorCode: firstError };
+        return;
+      }
       const how = kind === EventKind.SoftInt ? Nesting.Serial : nesting(vector, e.vector);
       if (how === Nesting.Triple) {
         record(e.vector, e.errorCode);
@@ -148,6 +152,10 @@ function raiseEvent(
       }
       if (how === Nesting.Double) {
         record(e.vector, e.errorCode);
+        if (((cpu.intercepts.exceptionBitmap >>> Vec.DF) & 1) !== 0) {
+          cpu.exit({ reason: 'exception', vector: Vec.DF, errorCode: 0, faultAddress: 0 });
+          return;
+        }
         vector = Vec.DF;
         errorCode = 0;
         address = 0;

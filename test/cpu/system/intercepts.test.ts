@@ -55,6 +55,23 @@ describe('exceptions the monitor intercepts', () => {
     expect(m.cpu.ip).toBe(CODE);
   });
 
+  it('an intercepted #PF during delivery of an injected #PF exits instead of forming #DF', () => {
+    const { m, t } = shadowLike();
+    t.missing.add((STACK0 - 4) >> 12);
+    m.idtGate(14, gate(Sel.CODE32, HANDLER, 0xe, 0));
+    m.idtGate(8, gate(Sel.CODE32, HANDLER + 0x10, 0xe, 0));
+    m.code(HANDLER, 'f4');
+    m.code(HANDLER + 0x10, 'f4');
+    m.code(CODE, '90');
+    m.cpu.cr2 = 0x4000_0000n;
+    m.cpu.injectException(14, 2);
+    expect(m.run()).toEqual({ kind: 'halted' });
+    expect(m.monitor.exits.map((e) => e.reason === 'exception' ? `#${e.vector}` : e.reason)).toEqual(['#14', 'hlt']);
+    expect(m.cpu.ip).toBe(HANDLER + 1); // the #PF handler, not the #DF one
+    expect(m.r32(STACK0 - 16)).toBe(2);
+    expect(m.cpu.cr2).toBe(0x4000_0000n);
+  });
+
   it('an intercepted #PF that is not nested in anything leaves no event pending', () => {
     const { m, t } = shadowLike();
     t.missing.add(0x5000 >> 12);
