@@ -4,7 +4,7 @@
  */
 import { Code, MemorySizeExt, Mnemonic, OpKind, Register, type Instruction } from 'iced-x86';
 import { BASE_RIP, DecodedInsn, OpK, type Handler } from './decoded.ts';
-import { handlerFor } from './handlers.ts';
+import { handlerFor, refineHandler } from './handlers.ts';
 
 /** iced Register → GPR number (0..15; AH..BH = 16..19) and size, or -1. */
 function gprOf(reg: number): [number, number] {
@@ -239,6 +239,7 @@ export function convertInstruction(instr: Instruction | null, bytes: Uint8Array,
   }
   const natural = d.s0 === 1 || d.s0 === 2 || d.s0 === 4 || d.s0 === 8 ? d.s0 : memSize === 1 || memSize === 2 || memSize === 4 || memSize === 8 ? memSize : d.osz;
   d.opSize = natural as 1 | 2 | 4 | 8;
+  refineHandler(d);
   return d;
 }
 

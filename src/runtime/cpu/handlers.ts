@@ -7,6 +7,8 @@ import { Mnemonic } from 'iced-x86';
 import type { Handler, HandlerTable } from './decoded.ts';
 import { systemHandlers } from './system/index.ts';
 import { coreHandlers } from './core/index.ts';
+import { specialize } from './core/fast.ts';
+import type { DecodedInsn } from './decoded.ts';
 
 const udCache = new Map<number, Handler>();
 
@@ -30,4 +32,14 @@ export function handlerFor(code: number, mnemonic: number): Handler {
     core.byMnemonic.get(mnemonic) ??
     udHandler(mnemonic)
   );
+}
+
+/**
+ * After conversion: replace a generic core handler by a specialized one for frequent forms
+ * (core/fast.ts). Never replaces a system handler.
+ */
+export function refineHandler(d: DecodedInsn): void {
+  if (d.handler !== coreHandlers.byMnemonic.get(d.mnemonic)) return;
+  const fast = specialize(d);
+  if (fast !== null) d.handler = fast;
 }

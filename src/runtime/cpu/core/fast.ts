@@ -1,0 +1,155 @@
+/**
+ * Specialized handlers for the most frequent 32-bit forms (register/immediate ALU, MOV, INC/DEC),
+ * chosen once at decode time in place of the generic handler of the same mnemonic. Each is a
+ * separate function so the JIT sees one shape per call site. Semantics are identical to the
+ * generic handlers (alu.ts, data.ts).
+ */
+import { Mnemonic } from 'iced-x86';
+import { Flag, STATUS_FLAGS } from '../state.ts';
+import { OpK, type DecodedInsn, type Handler } from '../decoded.ts';
+import { addFlags, fl, logicFlags, subFlags } from './flags.ts';
+import { ea } from './operands.ts';
+
+const KEEP = ~STATUS_FLAGS;
+const KEEP_CF = ~(STATUS_FLAGS & ~Flag.CF);
+
+const addRR: Handler = (cpu, d) => {
+  const r = addFlags(cpu.lo[d.r0]!, cpu.lo[d.r1]!, 0, 4);
+  cpu.lo[d.r0] = r;
+  cpu.hi[d.r0] = 0;
+  cpu.flags = (cpu.flags & KEEP) | fl.v;
+};
+const addRI: Handler = (cpu, d) => {
+  const r = addFlags(cpu.lo[d.r0]!, d.imm, 0, 4);
+  cpu.lo[d.r0] = r;
+  cpu.hi[d.r0] = 0;
+  cpu.flags = (cpu.flags & KEEP) | fl.v;
+};
+const subRR: Handler = (cpu, d) => {
+  const r = subFlags(cpu.lo[d.r0]!, cpu.lo[d.r1]!, 0, 4);
+  cpu.lo[d.r0] = r;
+  cpu.hi[d.r0] = 0;
+  cpu.flags = (cpu.flags & KEEP) | fl.v;
+};
+const subRI: Handler = (cpu, d) => {
+  const r = subFlags(cpu.lo[d.r0]!, d.imm, 0, 4);
+  cpu.lo[d.r0] = r;
+  cpu.hi[d.r0] = 0;
+  cpu.flags = (cpu.flags & KEEP) | fl.v;
+};
+const cmpRR: Handler = (cpu, d) => {
+  subFlags(cpu.lo[d.r0]!, cpu.lo[d.r1]!, 0, 4);
+  cpu.flags = (cpu.flags & KEEP) | fl.v;
+};
+const cmpRI: Handler = (cpu, d) => {
+  subFlags(cpu.lo[d.r0]!, d.imm, 0, 4);
+  cpu.flags = (cpu.flags & KEEP) | fl.v;
+};
+const andRR: Handler = (cpu, d) => {
+  const r = logicFlags((cpu.lo[d.r0]! & cpu.lo[d.r1]!) >>> 0, 4);
+  cpu.lo[d.r0] = r;
+  cpu.hi[d.r0] = 0;
+  cpu.flags = (cpu.flags & KEEP) | fl.v;
+};
+const andRI: Handler = (cpu, d) => {
+  const r = logicFlags((cpu.lo[d.r0]! & d.imm) >>> 0, 4);
+  cpu.lo[d.r0] = r;
+  cpu.hi[d.r0] = 0;
+  cpu.flags = (cpu.flags & KEEP) | fl.v;
+};
+const orRR: Handler = (cpu, d) => {
+  const r = logicFlags((cpu.lo[d.r0]! | cpu.lo[d.r1]!) >>> 0, 4);
+  cpu.lo[d.r0] = r;
+  cpu.hi[d.r0] = 0;
+  cpu.flags = (cpu.flags & KEEP) | fl.v;
+};
+const orRI: Handler = (cpu, d) => {
+  const r = logicFlags((cpu.lo[d.r0]! | d.imm) >>> 0, 4);
+  cpu.lo[d.r0] = r;
+  cpu.hi[d.r0] = 0;
+  cpu.flags = (cpu.flags & KEEP) | fl.v;
+};
+const xorRR: Handler = (cpu, d) => {
+  const r = logicFlags((cpu.lo[d.r0]! ^ cpu.lo[d.r1]!) >>> 0, 4);
+  cpu.lo[d.r0] = r;
+  cpu.hi[d.r0] = 0;
+  cpu.flags = (cpu.flags & KEEP) | fl.v;
+};
+const xorRI: Handler = (cpu, d) => {
+  const r = logicFlags((cpu.lo[d.r0]! ^ d.imm) >>> 0, 4);
+  cpu.lo[d.r0] = r;
+  cpu.hi[d.r0] = 0;
+  cpu.flags = (cpu.flags & KEEP) | fl.v;
+};
+const testRR: Handler = (cpu, d) => {
+  logicFlags((cpu.lo[d.r0]! & cpu.lo[d.r1]!) >>> 0, 4);
+  cpu.flags = (cpu.flags & KEEP) | fl.v;
+};
+const testRI: Handler = (cpu, d) => {
+  logicFlags((cpu.lo[d.r0]! & d.imm) >>> 0, 4);
+  cpu.flags = (cpu.flags & KEEP) | fl.v;
+};
+const incR: Handler = (cpu, d) => {
+  const r = addFlags(cpu.lo[d.r0]!, 1, 0, 4);
+  cpu.lo[d.r0] = r;
+  cpu.hi[d.r0] = 0;
+  cpu.flags = (cpu.flags & KEEP_CF) | (fl.v & ~Flag.CF);
+};
+const decR: Handler = (cpu, d) => {
+  const r = subFlags(cpu.lo[d.r0]!, 1, 0, 4);
+  cpu.lo[d.r0] = r;
+  cpu.hi[d.r0] = 0;
+  cpu.flags = (cpu.flags & KEEP_CF) | (fl.v & ~Flag.CF);
+};
+const movRR: Handler = (cpu, d) => {
+  cpu.lo[d.r0] = cpu.lo[d.r1]!;
+  cpu.hi[d.r0] = 0;
+};
+const movRI: Handler = (cpu, d) => {
+  cpu.lo[d.r0] = d.imm;
+  cpu.hi[d.r0] = 0;
+};
+const movRM: Handler = (cpu, d) => {
+  const v = cpu.read(d.seg, ea(cpu, d), 4);
+  cpu.lo[d.r0] = v;
+  cpu.hi[d.r0] = 0;
+};
+const movMR: Handler = (cpu, d) => {
+  cpu.write(d.seg, ea(cpu, d), 4, cpu.lo[d.r1]!);
+};
+
+type Pair = [Handler, Handler];
+const ALU: ReadonlyMap<number, Pair> = new Map<number, Pair>([
+  [Mnemonic.Add, [addRR, addRI]],
+  [Mnemonic.Sub, [subRR, subRI]],
+  [Mnemonic.Cmp, [cmpRR, cmpRI]],
+  [Mnemonic.And, [andRR, andRI]],
+  [Mnemonic.Or, [orRR, orRI]],
+  [Mnemonic.Xor, [xorRR, xorRI]],
+  [Mnemonic.Test, [testRR, testRI]],
+]);
+
+/** A specialized handler for `d` (already converted), or null to keep the generic one. */
+export function specialize(d: DecodedInsn): Handler | null {
+  if (d.k0 !== OpK.Gpr && d.k0 !== OpK.Mem) return null;
+  if (d.s0 !== 4 || d.lock) return null;
+  const m = d.mnemonic;
+  if (d.k0 === OpK.Gpr) {
+    const pair = ALU.get(m);
+    if (pair !== undefined && d.opCount === 2) {
+      if (d.k1 === OpK.Gpr && d.s1 === 4) return pair[0];
+      if (d.k1 === OpK.Imm) return pair[1];
+      return null;
+    }
+    if (m === Mnemonic.Inc && d.opCount === 1) return incR;
+    if (m === Mnemonic.Dec && d.opCount === 1) return decR;
+    if (m === Mnemonic.Mov && d.opCount === 2) {
+      if (d.k1 === OpK.Gpr && d.s1 === 4) return movRR;
+      if (d.k1 === OpK.Imm) return movRI;
+      if (d.k1 === OpK.Mem && d.s1 === 4) return movRM;
+    }
+    return null;
+  }
+  if (m === Mnemonic.Mov && d.opCount === 2 && d.k1 === OpK.Gpr && d.s1 === 4) return movMR;
+  return null;
+}
