@@ -9,6 +9,7 @@ import { Flag, STATUS_FLAGS } from '../state.ts';
 import { OpK, type DecodedInsn, type Handler } from '../decoded.ts';
 import { addFlags, fl, logicFlags, subFlags } from './flags.ts';
 import { ea } from './operands.ts';
+import { specialize64 } from './fast64.ts';
 
 const KEEP = ~STATUS_FLAGS;
 const KEEP_CF = ~(STATUS_FLAGS & ~Flag.CF);
@@ -132,6 +133,7 @@ const ALU: ReadonlyMap<number, Pair> = new Map<number, Pair>([
 /** A specialized handler for `d` (already converted), or null to keep the generic one. */
 export function specialize(d: DecodedInsn): Handler | null {
   if (d.k0 !== OpK.Gpr && d.k0 !== OpK.Mem) return null;
+  if (d.s0 === 8) return specialize64(d);
   if (d.s0 !== 4 || d.lock) return null;
   const m = d.mnemonic;
   if (d.k0 === OpK.Gpr) {
