@@ -164,3 +164,23 @@ describe('protected mode: IDT delivery', () => {
     if (stop?.kind === 'triple-fault') expect(stop.detail).toContain(`#GP(0x0) -> #TS(0x${(Sel.DATA32_U & 0xfffc | 1).toString(16)}) -> #DF(0x0)`);
   });
 });
+
+describe('16-bit gates and frames', () => {
+  it('a 16-bit interrupt gate pushes word-sized FLAGS/CS/IP; IRETW returns', () => {
+    const m = new SysMachine();
+    m.protected32(CODE, 0);
+    m.cpu.lo[4] = 0x7000;
+    // 16-bit interrupt gate (type 6) to a 16-bit code segment at base 0 (entry 10, 0x50)
+    m.idtGate(0x22, gate(Sel.CODE16, 0x0200, 0x6, 0));
+    m.code(CODE, 'cd22 90'); // int 0x22 ; nop
+    m.code(0x0200, 'f4 cf'); // (16-bit code) hlt ; iret
+    m.cpu.setFlags(0x246);
+    expect(m.run()).toEqual({ kind: 'halted' });
+    expect(m.cpu.mode).toBe('protected16');
+    expect(m.cpu.lo[4]).toBe(0x7000 - 6);
+    expect(m.r16(0x7000 - 6)).toBe((CODE + 2) & 0xffff); // IP, truncated to 16 bits
+    expect(m.r16(0x7000 - 4)).toBe(Sel.CODE32);
+    expect(m.r16(0x7000 - 2)).toBe(0x246);
+    expect(m.cpu.getFlags() & 0x200).toBe(0);
+  });
+});
