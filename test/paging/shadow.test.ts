@@ -306,3 +306,26 @@ describe('shadow: 5-level guest (LA57)', () => {
     expect(e.go(neg)).toEqual({ kind: 'ok', phys: PHYS + 0x3000 });
   });
 });
+
+describe('shadow: prefetch of accessed neighbours', () => {
+  it.each(MODES)('%s: a fill also shadows neighbours the guest already accessed, read-only unless dirty', (_n, mode) => {
+    const e = env('shadow', mode);
+    e.tables.map(LIN, PHYS);
+    e.tables.map(LIN + 0x1000, PHYS + 0x1000, { flags: P | W | U | A }); // accessed, clean
+    e.tables.map(LIN + 0x2000, PHYS + 0x2000, { flags: P | W | U | A | D }); // accessed, dirty
+    e.tables.map(LIN + 0x3000, PHYS + 0x3000); // never accessed: not prefetched
+    const upper = [e.tables.leafOf(LIN + 0x3000)];
+    expect(e.go(LIN)).toEqual({ kind: 'ok', phys: PHYS });
+    expect(e.strategy.stats()['shadow.prefetched']).toBeGreaterThanOrEqual(2);
+    const exits = e.vcpu.exits;
+    expect(e.go(LIN + 0x1000)).toEqual({ kind: 'ok', phys: PHYS + 0x1000 });
+    expect(e.go(LIN + 0x2000, Access.Write)).toEqual({ kind: 'ok', phys: PHYS + 0x2000 });
+    expect(e.vcpu.exits).toBe(exits);
+    expect(readLo(e.bus, upper[0]) & A).toBe(0); // the never-accessed page stayed untouched
+    expect(e.go(LIN + 0x1000, Access.Write)).toEqual({ kind: 'ok', phys: PHYS + 0x1000 });
+    expect(e.vcpu.exits).toBe(exits + 1); // D emulation still sees the first write
+    expect(readLo(e.bus, e.tables.leafOf(LIN + 0x1000)) & D).toBe(D);
+    expect(e.go(LIN + 0x3000)).toEqual({ kind: 'ok', phys: PHYS + 0x3000 });
+    expect(e.vcpu.exits).toBe(exits + 2);
+  });
+});

@@ -65,6 +65,9 @@ const SU = 4;
 const SA = 0x20;
 const SD = 0x40;
 
+/** Pages around a fill that are prefetched when the guest already marked them accessed. */
+const PREFETCH_WINDOW = 16;
+
 /** Consecutive fills of the same page and access after which the monitor gives up. */
 const MAX_REFILLS = 4;
 
@@ -78,6 +81,7 @@ export class ShadowPaging implements PagingStrategy {
   private tables: ShadowTables | null = null;
   private readonly guestCfg: WalkConfig = newWalkConfig();
   private readonly res = new WalkResult();
+  private readonly probe = new WalkResult();
   private readonly pdptes = new Uint32Array(8);
   /** PDPTEs latched for the current PAE paging (R109). */
   private pdptesLoaded = false;
@@ -89,7 +93,15 @@ export class ShadowPaging implements PagingStrategy {
   private lastFillCode = -1;
   private refills = 0;
   private readonly flushes = new FlushCounters();
-  private readonly counters = { pageFaults: 0, fills: 0, injected: 0, dirtyFaults: 0, wpEmulated: 0, treesDropped: 0 };
+  private readonly counters = {
+    pageFaults: 0,
+    fills: 0,
+    prefetched: 0,
+    injected: 0,
+    dirtyFaults: 0,
+    wpEmulated: 0,
+    treesDropped: 0,
+  };
 
   constructor(private readonly deps: PagingDeps) {
     this.passthrough = new PassthroughTables(deps.memory);
@@ -244,7 +256,37 @@ export class ShadowPaging implements PagingStrategy {
     this.lastFill = linear;
     this.lastFillCode = code;
     vcpu.flushTlb({ kind: 'page', linear });
+    this.prefetch(vcpu, mode, linear);
     return RESUME;
+  }
+
+  /**
+   * Shadow the neighbours of a fill whose guest entries are all present and already accessed
+   * (KVM's PTE prefetch): a TLB may cache such translations at any time (SDM 4.10.2.3), and no
+   * guest A/D bit changes, so the guest cannot tell. Rights as the guest's, writable only when
+   * dirty; anything unusual (reserved bits, clean A, beyond MONITOR_BASE) is left to a fault.
+   */
+  private prefetch(vcpu: Vcpu, mode: PagingMode, linear: number): void {
+    const tables = this.tables;
+    if (tables === null) return;
+    const page = Math.floor(linear / 4096);
+    const first = page - (((page % PREFETCH_WINDOW) + PREFETCH_WINDOW) % PREFETCH_WINDOW);
+    const pr = this.probe;
+    const pdptes = mode === PagingMode.Pae ? this.pdptes : null;
+    for (let p = first; p < first + PREFETCH_WINDOW; p++) {
+      if (p === page) continue;
+      const lin = p * 4096;
+      if ((tables.leafLo(lin) & SP) !== 0) continue;
+      // Supervisor read with AC: only presence and reserved bits can fail; no A/D written.
+      if (walk(vcpu.bus, this.guestCfg, pdptes, lin, Access.Read, false, true, 0, pr, null) !== WALK_OK) continue;
+      let accessed = true;
+      for (let k = 0; k < pr.entryCount; k++) if ((pr.entryLo[k] & SA) === 0) accessed = false;
+      if (!accessed || pr.frame >= MONITOR_BASE_) continue;
+      const w = pr.writable && pr.dirty;
+      tables.setLeaf(lin, pr.frame, SP | SA | (w ? SW | SD : 0) | (pr.user ? SU : 0), pr.nx);
+      if (pr.pageSize > this.largestPage) this.largestPage = pr.pageSize;
+      this.counters.prefetched++;
+    }
   }
 
   handleNestedFault(exit: NestedPageFaultExit): ExitOutcome {
@@ -255,6 +297,7 @@ export class ShadowPaging implements PagingStrategy {
     const out: Record<string, number> = {
       'shadow.pageFaults': this.counters.pageFaults,
       'shadow.fills': this.counters.fills,
+      'shadow.prefetched': this.counters.prefetched,
       'shadow.pfInjected': this.counters.injected,
       'shadow.dirtyFaults': this.counters.dirtyFaults,
       'shadow.wpEmulated': this.counters.wpEmulated,
