@@ -33,10 +33,17 @@ function countOf(cpu: Cpu, d: DecodedInsn, k: OpK): number {
   return k === OpK.Imm ? d.imm & 0xff : cpu.lo[1]! & 0xff;
 }
 
+function msbOf(bits: number, v: number): number {
+  return (v >>> (bits - 1)) & 1;
+}
+
+function msb64(v: bigint): number {
+  return Number(v >> 63n);
+}
+
 function shift32(kind: K, a: number, b: number, c: number, s: number, cfIn: number): number {
   const bits = s * 8;
   const mask = MASK[s]!;
-  const msb = (v: number): number => (v >>> (bits - 1)) & 1;
   let res = 0;
   let cf = 0;
   let of = 0;
@@ -47,12 +54,12 @@ function shift32(kind: K, a: number, b: number, c: number, s: number, cfIn: numb
       if (s === 4) res >>>= 0;
       cf = c <= bits ? (a >>> (bits - c)) & 1 : 0;
       if (c === bits && s === 4) cf = a & 1;
-      of = msb(res) ^ cf;
+      of = msbOf(bits, res) ^ cf;
       break;
     case K.Shr:
       res = c < 32 ? a >>> c : 0;
       cf = c <= 32 ? (a >>> (c - 1)) & 1 : 0;
-      of = msb(a);
+      of = msbOf(bits, a);
       break;
     case K.Sar: {
       const sa = sext(a, s);
@@ -67,7 +74,7 @@ function shift32(kind: K, a: number, b: number, c: number, s: number, cfIn: numb
       res = r === 0 ? a : ((a << r) | (a >>> (bits - r))) & mask;
       if (s === 4) res >>>= 0;
       cf = res & 1;
-      of = msb(res) ^ cf;
+      of = msbOf(bits, res) ^ cf;
       touched = ROT;
       break;
     }
@@ -75,8 +82,8 @@ function shift32(kind: K, a: number, b: number, c: number, s: number, cfIn: numb
       const r = c % bits;
       res = r === 0 ? a : ((a >>> r) | (a << (bits - r))) & mask;
       if (s === 4) res >>>= 0;
-      cf = msb(res);
-      of = msb(res) ^ ((res >>> (bits - 2)) & 1);
+      cf = msbOf(bits, res);
+      of = msbOf(bits, res) ^ ((res >>> (bits - 2)) & 1);
       touched = ROT;
       break;
     }
@@ -85,12 +92,12 @@ function shift32(kind: K, a: number, b: number, c: number, s: number, cfIn: numb
       res = a;
       cf = cfIn;
       for (let i = 0; i < r; i++) {
-        const out = msb(res);
+        const out = msbOf(bits, res);
         res = ((res << 1) | cf) & mask;
         if (s === 4) res >>>= 0;
         cf = out;
       }
-      of = msb(res) ^ cf;
+      of = msbOf(bits, res) ^ cf;
       // A rotation count that is a multiple of size+1 changes nothing, flags included (as Intel hardware).
       touched = r === 0 ? 0 : ROT;
       break;
@@ -105,7 +112,7 @@ function shift32(kind: K, a: number, b: number, c: number, s: number, cfIn: numb
         if (s === 4) res >>>= 0;
         cf = out;
       }
-      of = msb(res) ^ ((res >>> (bits - 2)) & 1);
+      of = msbOf(bits, res) ^ ((res >>> (bits - 2)) & 1);
       // A rotation count that is a multiple of size+1 changes nothing, flags included (as Intel hardware).
       touched = r === 0 ? 0 : ROT;
       break;
@@ -118,7 +125,7 @@ function shift32(kind: K, a: number, b: number, c: number, s: number, cfIn: numb
       res = (((dst << cc) | (cc === 0 ? 0 : src >>> (bits - cc))) & mask) >>> 0;
       if (cc === bits) res = src;
       cf = (dst >>> (bits - cc)) & 1;
-      of = msb(res) ^ msb(a);
+      of = msbOf(bits, res) ^ msbOf(bits, a);
       break;
     }
     case K.Shrd: {
@@ -127,7 +134,7 @@ function shift32(kind: K, a: number, b: number, c: number, s: number, cfIn: numb
       const dst = c > bits ? b : a;
       res = cc === bits ? src : (((dst >>> cc) | (src << (bits - cc))) & mask) >>> 0;
       cf = (dst >>> (cc - 1)) & 1;
-      of = msb(res) ^ msb(a);
+      of = msbOf(bits, res) ^ msbOf(bits, a);
       break;
     }
   }
@@ -139,7 +146,6 @@ function shift32(kind: K, a: number, b: number, c: number, s: number, cfIn: numb
 
 function shift64(kind: K, a: bigint, b: bigint, c: number, cfIn: number): bigint {
   const n = BigInt(c);
-  const msb = (v: bigint): number => Number(v >> 63n);
   let res = 0n;
   let cf = 0;
   let of = 0;
@@ -148,12 +154,12 @@ function shift64(kind: K, a: bigint, b: bigint, c: number, cfIn: number): bigint
     case K.Shl:
       res = (a << n) & M64;
       cf = Number((a >> (64n - n)) & 1n);
-      of = msb(res) ^ cf;
+      of = msb64(res) ^ cf;
       break;
     case K.Shr:
       res = a >> n;
       cf = Number((a >> (n - 1n)) & 1n);
-      of = msb(a);
+      of = msb64(a);
       break;
     case K.Sar: {
       const sa = BigInt.asIntN(64, a);
@@ -164,24 +170,24 @@ function shift64(kind: K, a: bigint, b: bigint, c: number, cfIn: number): bigint
     case K.Rol:
       res = ((a << n) | (a >> (64n - n))) & M64;
       cf = Number(res & 1n);
-      of = msb(res) ^ cf;
+      of = msb64(res) ^ cf;
       touched = ROT;
       break;
     case K.Ror:
       res = ((a >> n) | (a << (64n - n))) & M64;
-      cf = msb(res);
-      of = msb(res) ^ Number((res >> 62n) & 1n);
+      cf = msb64(res);
+      of = msb64(res) ^ Number((res >> 62n) & 1n);
       touched = ROT;
       break;
     case K.Rcl:
       res = a;
       cf = cfIn;
       for (let i = 0; i < c; i++) {
-        const out = msb(res);
+        const out = msb64(res);
         res = ((res << 1n) | BigInt(cf)) & M64;
         cf = out;
       }
-      of = msb(res) ^ cf;
+      of = msb64(res) ^ cf;
       touched = ROT;
       break;
     case K.Rcr:
@@ -192,18 +198,18 @@ function shift64(kind: K, a: bigint, b: bigint, c: number, cfIn: number): bigint
         res = (res >> 1n) | (BigInt(cf) << 63n);
         cf = out;
       }
-      of = msb(res) ^ Number((res >> 62n) & 1n);
+      of = msb64(res) ^ Number((res >> 62n) & 1n);
       touched = ROT;
       break;
     case K.Shld:
       res = ((a << n) | (b >> (64n - n))) & M64;
       cf = Number((a >> (64n - n)) & 1n);
-      of = msb(res) ^ msb(a);
+      of = msb64(res) ^ msb64(a);
       break;
     case K.Shrd:
       res = ((a >> n) | (b << (64n - n))) & M64;
       cf = Number((a >> (n - 1n)) & 1n);
-      of = msb(res) ^ msb(a);
+      of = msb64(res) ^ msb64(a);
       break;
   }
   const flags = touched === ALL ? szp64(res) : 0;
