@@ -29,6 +29,8 @@ export interface ConformReport {
   notRunnable: { id: string; reason: string }[];
   unknownDisagreements: number;
   knownDisagreements: number;
+  /** Known-disagreement entries for these runners that excused nothing (fixed? remove them). */
+  unusedKnown: string[];
   stats: Record<string, ExecuteStats>;
   qemuVersion?: string;
 }
@@ -69,6 +71,10 @@ export async function runConform(opts: ConformOptions): Promise<ConformReport> {
     total: runnable.length,
     notRunnable,
     unknownDisagreements: reports.reduce((n, r) => n + r.unknown.length, 0),
+    unusedKnown: opts.known
+      .filter((k) => runners.some((r) => r.name === k.runner))
+      .filter((k) => !reports.some((r) => Object.values(r.known).some((x) => x.id === k.id)))
+      .map((k) => k.id),
     knownDisagreements: reports.reduce((n, r) => n + Object.keys(r.known).length, 0),
     stats,
     ...(runners.some((r) => r.name === 'qemu') ? { qemuVersion: qemuVersion() } : {}),

@@ -1,4 +1,4 @@
-import { BAD_PDPT, TOP_TABLE, type PagingFormat } from './tables.ts';
+import { BAD_PDPTE, TOP_TABLE, type PagingFormat } from './tables.ts';
 import { GUEST_MEM_MIB, reservedRanges } from './layout.ts';
 import type { ConformVector } from './vector.ts';
 
@@ -49,8 +49,10 @@ export function planVector(v: ConformVector, imageEnd: number): Plan {
   const need: { dest: number; fmt: Exclude<PagingFormat, 'none'> }[] = [];
   if (before !== 'none') need.push({ dest: base(i.cr3, before), fmt: before });
   if (fmtAfter !== 'none') need.push({ dest: base(after.cr3, fmtAfter), fmt: fmtAfter });
-  // The check a vector with invalid PDPTEs exercises reads the PDPT at the CR3 in force after it.
-  const pdpteFmt = fmtAfter === 'pae' ? fmtAfter : before === 'pae' ? before : undefined;
+  // The check a vector with invalid PDPTEs exercises reads the PDPT at the CR3 the instruction
+  // tries to establish (R16, R41, R55), whether or not it then faults.
+  const tried = attemptedState(v);
+  const triedFmt = pagingFormat(tried.cr0, tried.cr4, tried.lma);
   for (const n of need) {
     const other = need.find((m) => m.fmt !== n.fmt && overlaps(m.dest, m.fmt, n.dest, n.fmt));
     if (other !== undefined) {
@@ -63,8 +65,12 @@ export function planVector(v: ConformVector, imageEnd: number): Plan {
     if (!copies.some((c) => c.dest === n.dest)) copies.push({ label: t.label, size: t.size, dest: n.dest, late: false });
   }
   if (!v.pdptesValid) {
-    if (pdpteFmt === undefined) return { ok: false, reason: 'invalid PDPTEs without PAE paging' };
-    copies.push({ label: BAD_PDPT.label, size: BAD_PDPT.size, dest: base(after.cr3, 'pae'), late: true });
+    if (triedFmt !== 'pae') return { ok: false, reason: 'invalid PDPTEs without PAE paging' };
+    const dest = base(tried.cr3, 'pae') + BAD_PDPTE.offset;
+    if (reservedRanges(imageEnd).some(([lo, hi]) => dest < hi && dest + BAD_PDPTE.size > lo)) {
+      return { ok: false, reason: `PDPT ${hex(dest)} points into the guest's own memory` };
+    }
+    copies.push({ label: BAD_PDPTE.label, size: BAD_PDPTE.size, dest, late: true });
   }
   return { ok: true, copies };
 }
@@ -90,6 +96,16 @@ export function afterState(v: ConformVector): { cr0: bigint; cr3: bigint; cr4: b
   const lma =
     r.efer !== undefined ? (r.efer & LMA) !== 0n : (efer & LME) !== 0n && (cr0 & PG) !== 0n && (cr4 & PAE) !== 0n;
   return { cr0, cr3, cr4, lma };
+}
+
+/** The state the instruction tries to establish, ignoring whether it faults. */
+function attemptedState(v: ConformVector): { cr0: bigint; cr3: bigint; cr4: bigint; lma: boolean } {
+  const i = v.initial;
+  const w = (n: number): bigint | undefined => (v.instr.kind === 'mov-to-cr' && v.instr.cr === n ? v.instr.operand : undefined);
+  const cr0 = w(0) ?? i.cr0;
+  const cr4 = w(4) ?? i.cr4;
+  const lma = (i.efer & LME) !== 0n && (cr0 & PG) !== 0n && (cr4 & PAE) !== 0n;
+  return { cr0, cr3: w(3) ?? i.cr3, cr4, lma };
 }
 
 function checkMode(v: ConformVector): string | undefined {

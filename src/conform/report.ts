@@ -38,6 +38,7 @@ export function formatTable(r: ConformReport, opts: TableOptions = {}): string {
   lines.push('');
   for (const v of r.vectors) for (const u of v.unknown) lines.push(c.red(`unknown disagreement ${v.id}: ${u}`));
   for (const n of r.notRunnable) lines.push(`not runnable ${n.id}: ${n.reason}`);
+  if (r.unusedKnown.length > 0) lines.push(c.yellow(`known-disagreement entries that matched nothing in this run: ${r.unusedKnown.join(', ')}`));
   if (r.qemuVersion !== undefined) lines.push(`oracle: ${r.qemuVersion}, -accel tcg -cpu max`);
   for (const [name, s] of Object.entries(r.stats)) lines.push(`${name}: ${s.images} images, ${s.seconds.toFixed(1)} s`);
   const summary = agreementLine(r);
@@ -57,6 +58,7 @@ export function toJson(r: ConformReport): unknown {
     unknownDisagreements: r.unknownDisagreements,
     knownDisagreements: r.knownDisagreements,
     notRunnable: r.notRunnable,
+    unusedKnown: r.unusedKnown,
     qemuVersion: r.qemuVersion ?? null,
     stats: r.stats,
     vectors: r.vectors.map((v) => ({

@@ -113,8 +113,13 @@ export const TOP_TABLE: Record<Exclude<PagingFormat, 'none'>, { label: string; s
   long4: { label: 'pt_pml4', size: 4096, align: 4096 },
   long5: { label: 'pt_pml5', size: 4096, align: 4096 },
 };
-/** A PAE PDPT whose first entry is present with reserved bit 1 set (R41). */
-export const BAD_PDPT = { label: 'pt_pdpt_bad', size: 32, align: 32 };
+/**
+ * A present PAE PDPTE with reserved bit 1 set (R41), written over entry 3 of the PDPT (offset
+ * 24) right before the instruction. Entry 3 maps 3-4 GiB, which the guest never touches, so an
+ * emulator that does not check PDPTEs keeps running; read as a 32-bit page directory the same
+ * bytes are PDE 6 and 7 (24-32 MiB, unused), so a 32-bit directory at that page stays valid.
+ */
+export const BAD_PDPTE = { label: 'pt_pdpte_bad', size: 8, offset: 24 };
 
 const P = 1n;
 const RW = 2n;
@@ -166,8 +171,8 @@ export function emitPageTables(s: Section): void {
   s.data((L) => concat(le(BigInt(L('pt_pml4')) | P | RW | US, 8), new Uint8Array(4088)));
   s.align(32).label('pt_pdpt');
   s.data((L) => concat(le(BigInt(L('pt_pd2m')) | P, 8), new Uint8Array(24)));
-  s.align(32).label('pt_pdpt_bad');
-  s.data((L) => concat(le(BigInt(L('pt_pd2m')) | P | RW, 8), new Uint8Array(24)));
+  s.align(8).label('pt_pdpte_bad');
+  s.data((L) => le(BigInt(L('pt_pd2m')) | P | RW, 8));
 }
 
 export function concat(...parts: Uint8Array[]): Uint8Array {
