@@ -7,6 +7,7 @@
 import { Mnemonic } from 'iced-x86';
 import { Flag, STATUS_FLAGS } from '../state.ts';
 import { OpK, type DecodedInsn, type Handler } from '../decoded.ts';
+import type { Cpu } from '../cpu.ts';
 import { addFlags, fl, logicFlags, subFlags } from './flags.ts';
 import { ea } from './operands.ts';
 import { specialize64 } from './fast64.ts';
@@ -119,6 +120,63 @@ const movMR: Handler = (cpu, d) => {
   cpu.write(d.seg, ea(cpu, d), 4, cpu.lo[d.r1]!);
 };
 
+// ---- 32-bit read-modify-write to memory: op [mem], r32 / imm ----------------------------------
+// `op` is a literal at every call site, so the JIT folds the switch after inlining.
+
+const OP_ADD = 0;
+const OP_SUB = 1;
+const OP_AND = 2;
+const OP_OR = 3;
+const OP_XOR = 4;
+const OP_CMP = 5;
+
+function rmw32(cpu: Cpu, d: DecodedInsn, b: number, op: number): void {
+  const off = ea(cpu, d);
+  const a = cpu.read(d.seg, off, 4);
+  let r: number;
+  switch (op) {
+    case OP_ADD:
+      r = addFlags(a, b, 0, 4);
+      break;
+    case OP_SUB:
+    case OP_CMP:
+      r = subFlags(a, b, 0, 4);
+      break;
+    case OP_AND:
+      r = logicFlags((a & b) >>> 0, 4);
+      break;
+    case OP_OR:
+      r = logicFlags((a | b) >>> 0, 4);
+      break;
+    default:
+      r = logicFlags((a ^ b) >>> 0, 4);
+  }
+  if (op !== OP_CMP) cpu.write(d.seg, off, 4, r);
+  cpu.flags = (cpu.flags & KEEP) | fl.v;
+}
+
+const addMR: Handler = (cpu, d) => rmw32(cpu, d, cpu.lo[d.r1]!, OP_ADD);
+const addMI: Handler = (cpu, d) => rmw32(cpu, d, d.imm, OP_ADD);
+const subMR: Handler = (cpu, d) => rmw32(cpu, d, cpu.lo[d.r1]!, OP_SUB);
+const subMI: Handler = (cpu, d) => rmw32(cpu, d, d.imm, OP_SUB);
+const andMR: Handler = (cpu, d) => rmw32(cpu, d, cpu.lo[d.r1]!, OP_AND);
+const andMI: Handler = (cpu, d) => rmw32(cpu, d, d.imm, OP_AND);
+const orMR: Handler = (cpu, d) => rmw32(cpu, d, cpu.lo[d.r1]!, OP_OR);
+const orMI: Handler = (cpu, d) => rmw32(cpu, d, d.imm, OP_OR);
+const xorMR: Handler = (cpu, d) => rmw32(cpu, d, cpu.lo[d.r1]!, OP_XOR);
+const xorMI: Handler = (cpu, d) => rmw32(cpu, d, d.imm, OP_XOR);
+const cmpMR: Handler = (cpu, d) => rmw32(cpu, d, cpu.lo[d.r1]!, OP_CMP);
+const cmpMI: Handler = (cpu, d) => rmw32(cpu, d, d.imm, OP_CMP);
+
+const MEM_ALU: ReadonlyMap<number, [Handler, Handler]> = new Map<number, [Handler, Handler]>([
+  [Mnemonic.Add, [addMR, addMI]],
+  [Mnemonic.Sub, [subMR, subMI]],
+  [Mnemonic.And, [andMR, andMI]],
+  [Mnemonic.Or, [orMR, orMI]],
+  [Mnemonic.Xor, [xorMR, xorMI]],
+  [Mnemonic.Cmp, [cmpMR, cmpMI]],
+]);
+
 type Pair = [Handler, Handler];
 const ALU: ReadonlyMap<number, Pair> = new Map<number, Pair>([
   [Mnemonic.Add, [addRR, addRI]],
@@ -153,5 +211,10 @@ export function specialize(d: DecodedInsn): Handler | null {
     return null;
   }
   if (m === Mnemonic.Mov && d.opCount === 2 && d.k1 === OpK.Gpr && d.s1 === 4) return movMR;
+  const mem = MEM_ALU.get(m);
+  if (mem !== undefined && d.opCount === 2) {
+    if (d.k1 === OpK.Gpr && d.s1 === 4) return mem[0];
+    if (d.k1 === OpK.Imm) return mem[1];
+  }
   return null;
 }
