@@ -37,13 +37,13 @@ interface Run {
   stats: Record<string, number>;
 }
 
-function runGuest(name: string, paging: PagingModeName): Run {
+function runGuest(name: string, paging: PagingModeName, cmdline?: string): Run {
   const entry = images.find((g) => g.name === name);
   if (entry === undefined) throw new Error(`no guest ${name}`);
   const out = new CapturedOutput();
   const m = new Machine({ memMiB: 32, paging, output: out });
   const image = new Uint8Array(readFileSync(entry.img));
-  const loaded = m.load(image, { file: `${name}.img` });
+  const loaded = m.load(image, { file: `${name}.img`, cmdline });
   if (!loaded.ok) throw new Error(`load ${name}: ${JSON.stringify(loaded)}`);
   const r = m.run(MAX_INSNS);
   const stop = r.stop.kind === 'debug-exit' ? `debug-exit ${r.stop.status}` : r.stop.kind;
@@ -66,6 +66,18 @@ describe.each(images.map((g) => g.name))('guest %s under every paging mode', (na
     if (direct.stop.startsWith('debug-exit') && existsSync(expectedFile)) {
       expect(direct.output).toBe(readFileSync(expectedFile, 'utf8'));
     }
+  });
+});
+
+describe('bench guest paging phases', () => {
+  it('demand paging (pf), CR3 reloads (cr3, cr364) and CR mixes print the same in every mode', () => {
+    const cmdline = 'alu=10 cr3=50 pf=300 crmix=20 cr364=50 phases=alu,cr3,pf,crmix,cr364';
+    const runs = (['direct', 'shadow', 'nested'] as const).map((p) => runGuest('bench', p, cmdline));
+    expect(runs[0].stop).toBe('debug-exit 1');
+    expect(runs[0].output).toContain('phase pf end faults=300');
+    expect(runs[1]).toMatchObject({ output: runs[0].output, stop: runs[0].stop });
+    expect(runs[2]).toMatchObject({ output: runs[0].output, stop: runs[0].stop });
+    expect(runs[1].stats['paging.shadow.pfInjected']).toBeGreaterThanOrEqual(300);
   });
 });
 
