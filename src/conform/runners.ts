@@ -98,7 +98,7 @@ export function qemuVersion(binary = QEMU_BINARY): string {
  * QEMU TCG with the guest contract's command line. Time limit per image: `baseMs` plus
  * `perVectorMs` per vector (a whole image of ~500 vectors runs in well under a second).
  */
-export function qemuRunner(baseMs = 1500, perVectorMs = 10, binary = QEMU_BINARY): Runner {
+export function qemuRunner(baseMs = 2500, perVectorMs = 10, binary = QEMU_BINARY): Runner {
   return {
     name: 'qemu',
     parallel: 4,
