@@ -35,6 +35,7 @@ export function formatTable(r: ConformReport, opts: TableOptions = {}): string {
     const line = fmt(row);
     lines.push(last === 'yes' ? line : last === 'NO' ? c.red(line) : c.yellow(line));
   }
+  if (rows.length === 0) lines.push('(every vector agrees with the spec on every runner)');
   lines.push('');
   for (const v of r.vectors) for (const u of v.unknown) lines.push(c.red(`unknown disagreement ${v.id}: ${u}`));
   for (const n of r.notRunnable) lines.push(`not runnable ${n.id}: ${n.reason}`);
