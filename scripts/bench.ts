@@ -31,22 +31,29 @@ function fail(message: string): never {
   process.exit(2);
 }
 
-const { values } = parseArgs({
-  options: {
-    scale: { type: 'string', default: '1' },
-    phases: { type: 'string' },
-    peers: { type: 'string' },
-    target: { type: 'string', default: '1' },
-    repeat: { type: 'string', default: '2' },
-    'no-calibrate': { type: 'boolean', default: false },
-    'no-codegen': { type: 'boolean', default: false },
-    profile: { type: 'boolean', default: false },
-    'profile-paging': { type: 'string', default: 'shadow' },
-    timeout: { type: 'string', default: '900' },
-    out: { type: 'string', default: join(ROOT, 'bench-results') },
-    help: { type: 'boolean', default: false },
-  },
-});
+const OPTIONS = {
+  scale: { type: 'string', default: '1' },
+  phases: { type: 'string' },
+  peers: { type: 'string' },
+  target: { type: 'string', default: '1' },
+  repeat: { type: 'string', default: '2' },
+  'no-calibrate': { type: 'boolean', default: false },
+  'no-codegen': { type: 'boolean', default: false },
+  profile: { type: 'boolean', default: false },
+  'profile-paging': { type: 'string', default: 'shadow' },
+  timeout: { type: 'string', default: '900' },
+  out: { type: 'string', default: join(ROOT, 'bench-results') },
+  help: { type: 'boolean', default: false },
+} as const;
+
+function parseOptions(): ReturnType<typeof parseArgs<{ options: typeof OPTIONS }>>['values'] {
+  try {
+    return parseArgs({ options: OPTIONS }).values;
+  } catch (error) {
+    fail(`${(error as Error).message} (see --help)`);
+  }
+}
+const values = parseOptions();
 if (values.help) {
   process.stdout.write(
     [
