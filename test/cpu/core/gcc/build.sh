@@ -10,6 +10,9 @@ ld -m elf_x86_64 -nostdlib -N -Ttext=0x10000 -e _start --oformat binary start64.
 gcc -m32 $CFLAGS -c work.c -o work32.o
 as --32 start32.s -o start32.o
 ld -m elf_i386 -nostdlib -N -Ttext=0x10000 -e _start --oformat binary start32.o work32.o -o work32.img
+gcc -m16 $CFLAGS -c work.c -o work16.o
+as --32 start16.s -o start16.o
+ld -m elf_i386 -nostdlib -N -Ttext=0x1000 -e _start --oformat binary start16.o work16.o -o work16.img
 gcc -O2 main.c work.c -o host-ref
 ./host-ref > expected.txt
 rm -f *.o host-ref
