@@ -5,7 +5,10 @@ import { runConform } from '../../conform/conform.ts';
 import { DEFAULT_KNOWN, loadKnown } from '../../conform/known.ts';
 import { DEFAULT_VECTORS, loadVectorsFile } from '../../conform/load-vectors.ts';
 import { formatTable, toJson } from '../../conform/report.ts';
-import { qemuAvailable } from '../../conform/runners.ts';
+import { qemuAvailable, qemuRunner, qemuVersion } from '../../conform/runners.ts';
+import { buildCpuidGuest, parseCpuid } from '../../conform/cpuid-guest.ts';
+import { compareCpuModel, formatCpuModelDiffs } from '../../conform/cpu-model-check.ts';
+import { loadSpec } from '../../../codegen/load.ts';
 import { projectRoot } from './root.ts';
 
 interface ConformFlags {
@@ -15,6 +18,7 @@ interface ConformFlags {
   vectors?: string;
   known?: string;
   all?: boolean;
+  cpuid?: boolean;
 }
 
 /**
@@ -32,8 +36,10 @@ export function registerConform(program: Command): void {
     .option('--all', 'list agreeing vectors too (default: disagreements only)')
     .option('--vectors <file>', 'vector JSON', DEFAULT_VECTORS)
     .option('--known <file>', 'known-disagreements file', DEFAULT_KNOWN)
+    .option('--cpuid', "instead: compare the spec's CPU model with the CPUID QEMU -cpu max reports")
     .action(async (flags: ConformFlags) => {
       const root = projectRoot();
+      if (flags.cpuid === true) return cpuidCheck(root);
       const vectors = loadVectorsFile(resolve(root, flags.vectors ?? DEFAULT_VECTORS));
       if (!vectors.ok) return fail(vectors.message);
       const known = loadKnown(resolve(root, flags.known ?? DEFAULT_KNOWN));
@@ -47,6 +53,17 @@ export function registerConform(program: Command): void {
       else process.stdout.write(formatTable(report, { onlyDisagreements: flags.all !== true, color: pc }));
       if (report.unknownDisagreements > 0) process.exitCode = 1;
     });
+}
+
+async function cpuidCheck(root: string): Promise<void> {
+  if (!qemuAvailable()) return fail('--cpuid: qemu-system-x86_64 is not installed (apt-get install qemu-system-x86)');
+  const spec = loadSpec(root);
+  if ('errors' in spec) return fail('the register spec does not load (run trapspec gen for the errors)');
+  const r = await qemuRunner().run(buildCpuidGuest(), 1);
+  const leaves = parseCpuid(r.output);
+  if (leaves.length === 0) return fail(`--cpuid: the CPUID guest printed nothing under QEMU (${r.detail})`);
+  process.stdout.write(`oracle: ${qemuVersion()}, -cpu max\n`);
+  process.stdout.write(formatCpuModelDiffs(spec.spec.cpu, compareCpuModel(spec.spec.cpu, leaves)));
 }
 
 function fail(message: string): void {
