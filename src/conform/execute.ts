@@ -19,6 +19,8 @@ export interface ExecuteStats {
   seconds: number;
 }
 
+const CHUNK = 600;
+
 /** Vectors known to stop a runner outright go in images of their own, up front. */
 export type Isolate = (v: ConformVector) => boolean;
 
@@ -79,6 +81,13 @@ export async function executeVectors(
   const worker = async (): Promise<void> => {
     for (let b = queue.shift(); b !== undefined; b = queue.shift()) await runBatch(b);
   };
-  await Promise.all([runBatch(common), ...Array.from({ length: parallel }, worker)]);
+  // Images hold at most CHUNK vectors (the image must end below the user region at 4 MiB and
+  // the real-mode code must fit its 64 KiB segment).
+  const chunks: ConformVector[][] = [];
+  for (let i = 0; i < common.length; i += CHUNK) chunks.push(common.slice(i, i + CHUNK));
+  const runChunks = async (): Promise<void> => {
+    for (const c of chunks) await runBatch(c);
+  };
+  await Promise.all([runChunks(), ...Array.from({ length: parallel }, worker)]);
   return { runs, stats: { images, seconds: (performance.now() - t0) / 1000 } };
 }

@@ -1,6 +1,6 @@
 import { Section, assemble } from './asm.ts';
 import { le } from './ins.ts';
-import { IMAGE_BASE, LOW_CODE, USER32, USER64 } from './layout.ts';
+import { IMAGE_BASE, LOW_CODE, LOW_CODE_END, USER32, USER64 } from './layout.ts';
 import { planVector, type TableCopy } from './plan.ts';
 import { emitFinish, emitHandlers16, emitHandlers32, emitHandlers64, emitPrint, emitReset32, emitStartup, emitStrings } from './runtime.ts';
 import { emitDescriptorTables, emitIdts, emitPageTables, concat } from './tables.ts';
@@ -85,5 +85,7 @@ export function buildGuest(vectors: readonly ConformVector[]): GuestImage {
 
   const img = assemble(IMAGE_BASE, [header, main, long, data, tables, low, user32, user64]);
   if (IMAGE_BASE + img.bytes.length > IMAGE_LIMIT) throw new Error('conform/guest: image too large; split the vectors');
+  const lowSize = img.labels.get('low_size') ?? 0;
+  if (LOW_CODE + lowSize > LOW_CODE_END) throw new Error('conform/guest: real-mode code exceeds its segment; split the vectors');
   return { bytes: img.bytes, vectors: included, skipped, entry: img.labels.get('entry') ?? 0 };
 }
