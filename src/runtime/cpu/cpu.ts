@@ -30,6 +30,7 @@ export interface CpuOptions {
 
 /** Counters for --stats. */
 export class CpuStats {
+  /** Instructions started (a faulting one counts), updated live; RDTSC derives from it. */
   instructions = 0;
   readonly exitsByReason = new Map<string, number>();
   readonly udByMnemonic = new Map<string, number>();
