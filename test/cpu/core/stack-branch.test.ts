@@ -92,6 +92,27 @@ describe('stack and near branches', () => {
     m.run('fa');
     expect(m.monitor.exits[0]).toMatchObject({ reason: 'exception', vector: 13, errorCode: 0 });
   });
+  it('virtual-8086 mode: cli/sti/pushf/popf raise #GP(0) unless IOPL is 3', () => {
+    for (const [code, iopl, faults] of [
+      ['fa', 0, true],
+      ['fb', 0, true],
+      ['9c', 0, true],
+      ['9d', 0, true],
+      ['fa', 3, false],
+      ['9c', 3, false],
+    ] as const) {
+      const m = machine(16);
+      m.cpu.setControl({ cr0: 0x11n });
+      m.cpu.setFlags(0x20002 | (iopl << 12)); // VM
+      m.cpu.updateMode();
+      expect(m.cpu.mode).toBe('v86');
+      m.cpu.cpl = 3;
+      m.cpu.intercepts.exceptionBitmap = 1 << 13;
+      m.run(code);
+      if (faults) expect(m.monitor.exits[0]).toMatchObject({ reason: 'exception', vector: 13, errorCode: 0 });
+      else expect(m.monitor.exits).toEqual([]);
+    }
+  });
   it('16-bit push/pop and call/ret in real mode', () => {
     const m = machine(16);
     // mov ax,0x1234 ; push ax ; call +1 ; nop ; pop bx ; pop cx
