@@ -60,7 +60,8 @@ export function judge(v: ConformVector, run: VectorRun | undefined): Verdict {
   if (o.setupFault) return { kind: 'differ', text, why: 'exception while setting up the initial state' };
   const e = v.expected.exception;
   if (e !== undefined) {
-    if (o.exception === undefined) return { kind: 'differ', text, why: `expected ${mnemonic(e)}, the instruction completed` };
+    if (o.exception === undefined)
+      return { kind: 'differ', text, why: `expected ${mnemonic(e)}, the instruction completed` };
     // Real mode delivers exceptions through the IVT without error codes (SDM Vol. 3A §20.1.4).
     const ecMatters = e.errorCode !== undefined && v.mode !== 'real';
     if (o.exception.vector !== e.vector || (ecMatters && o.exception.errorCode !== e.errorCode)) {
@@ -90,7 +91,15 @@ export function compareVector(
   runs: ReadonlyMap<string, ReadonlyMap<string, VectorRun>>,
   known: readonly KnownDisagreement[],
 ): VectorReport {
-  const out: VectorReport = { id: v.id, cites: v.cites, expected: expectationText(v), runs: {}, agree: true, known: {}, unknown: [] };
+  const out: VectorReport = {
+    id: v.id,
+    cites: v.cites,
+    expected: expectationText(v),
+    runs: {},
+    agree: true,
+    known: {},
+    unknown: [],
+  };
   for (const [runner, m] of runs) {
     const verdict = judge(v, m.get(v.id));
     out.runs[runner] = verdict;

@@ -38,7 +38,11 @@ export interface ConformReport {
 export function selectVectors(vectors: readonly ConformVector[], filter: string | undefined): ConformVector[] {
   if (filter === undefined || filter === '') return [...vectors];
   const f = filter.toLowerCase();
-  return vectors.filter((v) => v.id.toLowerCase().includes(f) || v.cites.some((c) => c.toLowerCase() === f || c.toLowerCase().startsWith(`${f}/`)));
+  return vectors.filter(
+    (v) =>
+      v.id.toLowerCase().includes(f) ||
+      v.cites.some((c) => c.toLowerCase() === f || c.toLowerCase().startsWith(`${f}/`)),
+  );
 }
 
 export function defaultRunners(qemu: boolean): Runner[] {

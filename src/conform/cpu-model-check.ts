@@ -16,8 +16,20 @@ export interface CpuModelDiff {
 }
 
 /** CPUID bits that decide control-register behaviour but have no feature line in the model. */
-const UNMODELLED: readonly { name: string; leaf: number; reg: keyof Omit<CpuidLeaf, 'leaf' | 'subleaf'>; bit: number; why: string }[] = [
-  { name: 'AltMovCr8', leaf: 0x80000001, reg: 'ecx', bit: 4, why: 'LOCK MOV CR0 = MOV CR8 outside 64-bit mode (R2, R73)' },
+const UNMODELLED: readonly {
+  name: string;
+  leaf: number;
+  reg: keyof Omit<CpuidLeaf, 'leaf' | 'subleaf'>;
+  bit: number;
+  why: string;
+}[] = [
+  {
+    name: 'AltMovCr8',
+    leaf: 0x80000001,
+    reg: 'ecx',
+    bit: 4,
+    why: 'LOCK MOV CR0 = MOV CR8 outside 64-bit mode (R2, R73)',
+  },
 ];
 
 function loc(leaf: number, subleaf: number, reg: string, bit: number, withSub: boolean): string {
@@ -46,21 +58,38 @@ export function compareCpuModel(cpu: CpuModelIR, leaves: readonly CpuidLeaf[]): 
   const ext = get(0x80000008, 0);
   if (ext !== undefined) {
     if ((ext.eax & 0xff) !== cpu.maxPhysAddr) {
-      out.push({ what: 'MAXPHYADDR', where: '80000008H:EAX[7:0]', spec: String(cpu.maxPhysAddr), oracle: String(ext.eax & 0xff) });
+      out.push({
+        what: 'MAXPHYADDR',
+        where: '80000008H:EAX[7:0]',
+        spec: String(cpu.maxPhysAddr),
+        oracle: String(ext.eax & 0xff),
+      });
     }
     if (((ext.eax >>> 8) & 0xff) !== cpu.maxLinearAddr) {
-      out.push({ what: 'linear address width', where: '80000008H:EAX[15:8]', spec: String(cpu.maxLinearAddr), oracle: String((ext.eax >>> 8) & 0xff) });
+      out.push({
+        what: 'linear address width',
+        where: '80000008H:EAX[15:8]',
+        spec: String(cpu.maxLinearAddr),
+        oracle: String((ext.eax >>> 8) & 0xff),
+      });
     }
   }
   const l0 = get(0, 0);
   if (l0 !== undefined) {
-    const vendor = [l0.ebx, l0.edx, l0.ecx].map((r) => String.fromCharCode(r & 0xff, (r >>> 8) & 0xff, (r >>> 16) & 0xff, r >>> 24)).join('');
+    const vendor = [l0.ebx, l0.edx, l0.ecx]
+      .map((r) => String.fromCharCode(r & 0xff, (r >>> 8) & 0xff, (r >>> 16) & 0xff, r >>> 24))
+      .join('');
     if (vendor !== cpu.vendor) out.push({ what: 'vendor', where: '00H:EBX,EDX,ECX', spec: cpu.vendor, oracle: vendor });
   }
   for (const u of UNMODELLED) {
     const l = get(u.leaf, 0);
     if (l !== undefined && ((l[u.reg] >>> u.bit) & 1) === 1) {
-      out.push({ what: u.name, where: loc(u.leaf, 0, u.reg, u.bit, false), spec: `not modelled (${u.why})`, oracle: 'present' });
+      out.push({
+        what: u.name,
+        where: loc(u.leaf, 0, u.reg, u.bit, false),
+        spec: `not modelled (${u.why})`,
+        oracle: 'present',
+      });
     }
   }
   return out;
@@ -69,6 +98,7 @@ export function compareCpuModel(cpu: CpuModelIR, leaves: readonly CpuidLeaf[]): 
 export function formatCpuModelDiffs(cpu: CpuModelIR, diffs: readonly CpuModelDiff[]): string {
   if (diffs.length === 0) return `CPU model ${cpu.name} (${cpu.file}) matches the oracle's CPUID\n`;
   const lines = [`CPU model ${cpu.name} (${cpu.file}) vs the oracle's CPUID: ${diffs.length} differences`];
-  for (const d of diffs) lines.push(`  ${d.what.padEnd(20)} ${d.where.padEnd(22)} spec: ${d.spec}; oracle: ${d.oracle}`);
+  for (const d of diffs)
+    lines.push(`  ${d.what.padEnd(20)} ${d.where.padEnd(22)} spec: ${d.spec}; oracle: ${d.oracle}`);
   return `${lines.join('\n')}\n`;
 }

@@ -70,7 +70,11 @@ export async function executeVectors(
         const r1 = await runner.run(alone.bytes, 1);
         const obs = parseOutput(r1.output).results.get(culprit.id);
         if (obs !== undefined) runs.set(culprit.id, { kind: 'observed', obs });
-        else runs.set(culprit.id, { kind: r1.end === 'hang' ? 'hang' : r1.end === 'error' ? 'error' : 'crash', detail: r1.detail });
+        else
+          runs.set(culprit.id, {
+            kind: r1.end === 'hang' ? 'hang' : r1.end === 'error' ? 'error' : 'crash',
+            detail: r1.detail,
+          });
       }
       pending = guest.vectors.slice(firstMissing + 1);
     }

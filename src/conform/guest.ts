@@ -2,7 +2,16 @@ import { Section, assemble } from './asm.ts';
 import { le } from './ins.ts';
 import { IMAGE_BASE, LOW_CODE, LOW_CODE_END, USER32, USER64 } from './layout.ts';
 import { planVector, type TableCopy } from './plan.ts';
-import { emitFinish, emitHandlers16, emitHandlers32, emitHandlers64, emitPrint, emitReset32, emitStartup, emitStrings } from './runtime.ts';
+import {
+  emitFinish,
+  emitHandlers16,
+  emitHandlers32,
+  emitHandlers64,
+  emitPrint,
+  emitReset32,
+  emitStartup,
+  emitStrings,
+} from './runtime.ts';
 import { emitDescriptorTables, emitIdts, emitPageTables, concat } from './tables.ts';
 import { emitVector, type GuestSections } from './vector-code.ts';
 import type { ConformVector } from './vector.ts';
@@ -78,7 +87,10 @@ export function buildGuest(vectors: readonly ConformVector[]): GuestImage {
   emitPrint(main);
   emitHandlers64(long);
   emitHandlers16(low);
-  emitStrings(data, included.map((v) => v.id));
+  emitStrings(
+    data,
+    included.map((v) => v.id),
+  );
   emitDescriptorTables(data);
   emitIdts(data);
   emitPageTables(tables);
@@ -86,6 +98,7 @@ export function buildGuest(vectors: readonly ConformVector[]): GuestImage {
   const img = assemble(IMAGE_BASE, [header, main, long, data, tables, low, user32, user64]);
   if (IMAGE_BASE + img.bytes.length > IMAGE_LIMIT) throw new Error('conform/guest: image too large; split the vectors');
   const lowSize = img.labels.get('low_size') ?? 0;
-  if (LOW_CODE + lowSize > LOW_CODE_END) throw new Error('conform/guest: real-mode code exceeds its segment; split the vectors');
+  if (LOW_CODE + lowSize > LOW_CODE_END)
+    throw new Error('conform/guest: real-mode code exceeds its segment; split the vectors');
   return { bytes: img.bytes, vectors: included, skipped, entry: img.labels.get('entry') ?? 0 };
 }

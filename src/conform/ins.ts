@@ -10,7 +10,15 @@ export { Code, Register };
 
 /** [disp] with no base register: disp16 in 16-bit code, absolute disp32 otherwise. */
 export function abs(bits: Bits, disp: number, seg: Register = Register.None): MemoryOperand {
-  return new MemoryOperand(Register.None, Register.None, 1, BigInt(disp), bits === 16 ? 2 : bits === 64 ? 8 : 4, false, seg);
+  return new MemoryOperand(
+    Register.None,
+    Register.None,
+    1,
+    BigInt(disp),
+    bits === 16 ? 2 : bits === 64 ? 8 : 4,
+    false,
+    seg,
+  );
 }
 
 export function movImm32(reg: Register, v: number): Instruction {

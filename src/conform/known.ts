@@ -60,9 +60,11 @@ export function loadKnown(path: string): KnownLoad {
   for (const [i, e] of entries.entries()) {
     const k = e as Partial<KnownDisagreement>;
     for (const f of ['id', 'runner', 'title', 'sdm'] as const) {
-      if (typeof k[f] !== 'string' || k[f] === '') return { ok: false, message: `${path}: entries[${i}]: '${f}' missing` };
+      if (typeof k[f] !== 'string' || k[f] === '')
+        return { ok: false, message: `${path}: entries[${i}]: '${f}' missing` };
     }
-    if (!Array.isArray(k.observed)) return { ok: false, message: `${path}: entries[${i}] (${k.id}): 'observed' missing` };
+    if (!Array.isArray(k.observed))
+      return { ok: false, message: `${path}: entries[${i}] (${k.id}): 'observed' missing` };
   }
   return { ok: true, entries: entries as KnownDisagreement[] };
 }

@@ -23,7 +23,8 @@ export interface Observation {
   regs: Partial<Record<ObservedReg, bigint>>;
 }
 
-const LINE = /^CONFORM (\S+) exc=([0-9a-f]{2}) ec=([0-9a-f]{8}) ph=([0-9a-f]{2}) rax=([0-9a-f]{16}) rdx=([0-9a-f]{16}) cr0=([0-9a-f]{16}) cr3=([0-9a-f]{16}) cr4=([0-9a-f]{16}) efer=([0-9a-f]{16}) xcr0=([0-9a-f]{16}) cr8=([0-9a-f]{16}) obs=([0-9a-f]{2})$/;
+const LINE =
+  /^CONFORM (\S+) exc=([0-9a-f]{2}) ec=([0-9a-f]{8}) ph=([0-9a-f]{2}) rax=([0-9a-f]{16}) rdx=([0-9a-f]{16}) cr0=([0-9a-f]{16}) cr3=([0-9a-f]{16}) cr4=([0-9a-f]{16}) efer=([0-9a-f]{16}) xcr0=([0-9a-f]{16}) cr8=([0-9a-f]{16}) obs=([0-9a-f]{2})$/;
 
 export interface ParsedOutput {
   results: Map<string, Observation>;

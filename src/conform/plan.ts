@@ -62,7 +62,8 @@ export function planVector(v: ConformVector, imageEnd: number): Plan {
     const bad = reservedRanges(imageEnd).find(([lo, hi]) => n.dest < hi && n.dest + t.size > lo);
     if (bad !== undefined) return { ok: false, reason: `CR3 ${hex(n.dest)} points into the guest's own memory` };
     if (n.dest + t.size > GUEST_MEM_MIB * 1024 * 1024) return { ok: false, reason: `CR3 ${hex(n.dest)} beyond RAM` };
-    if (!copies.some((c) => c.dest === n.dest)) copies.push({ label: t.label, size: t.size, dest: n.dest, late: false });
+    if (!copies.some((c) => c.dest === n.dest))
+      copies.push({ label: t.label, size: t.size, dest: n.dest, late: false });
   }
   if (!v.pdptesValid) {
     if (triedFmt !== 'pae') return { ok: false, reason: 'invalid PDPTEs without PAE paging' };
@@ -101,7 +102,8 @@ export function afterState(v: ConformVector): { cr0: bigint; cr3: bigint; cr4: b
 /** The state the instruction tries to establish, ignoring whether it faults. */
 function attemptedState(v: ConformVector): { cr0: bigint; cr3: bigint; cr4: bigint; lma: boolean } {
   const i = v.initial;
-  const w = (n: number): bigint | undefined => (v.instr.kind === 'mov-to-cr' && v.instr.cr === n ? v.instr.operand : undefined);
+  const w = (n: number): bigint | undefined =>
+    v.instr.kind === 'mov-to-cr' && v.instr.cr === n ? v.instr.operand : undefined;
   const cr0 = w(0) ?? i.cr0;
   const cr4 = w(4) ?? i.cr4;
   const lma = (i.efer & LME) !== 0n && (cr0 & PG) !== 0n && (cr4 & PAE) !== 0n;

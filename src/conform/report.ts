@@ -21,9 +21,7 @@ export function formatTable(r: ConformReport, opts: TableOptions = {}): string {
     }
     const notRun = Object.values(v.runs).some((x) => x.kind === 'not-run');
     const knownIds = [...new Set(Object.values(v.known).map((k) => k.id))];
-    cells.push(
-      v.agree ? 'yes' : notRun ? 'not run' : v.unknown.length === 0 ? `known: ${knownIds.join(', ')}` : 'NO',
-    );
+    cells.push(v.agree ? 'yes' : notRun ? 'not run' : v.unknown.length === 0 ? `known: ${knownIds.join(', ')}` : 'NO');
     rows.push(cells);
   }
   const widths = head.map((h, i) => Math.min(48, Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length))));
@@ -39,7 +37,8 @@ export function formatTable(r: ConformReport, opts: TableOptions = {}): string {
   lines.push('');
   for (const v of r.vectors) for (const u of v.unknown) lines.push(c.red(`unknown disagreement ${v.id}: ${u}`));
   for (const n of r.notRunnable) lines.push(`not runnable ${n.id}: ${n.reason}`);
-  if (r.unusedKnown.length > 0) lines.push(c.yellow(`known-disagreement entries that matched nothing in this run: ${r.unusedKnown.join(', ')}`));
+  if (r.unusedKnown.length > 0)
+    lines.push(c.yellow(`known-disagreement entries that matched nothing in this run: ${r.unusedKnown.join(', ')}`));
   if (r.qemuVersion !== undefined) lines.push(`oracle: ${r.qemuVersion}, -accel tcg -cpu max`);
   for (const [name, s] of Object.entries(r.stats)) lines.push(`${name}: ${s.images} images, ${s.seconds.toFixed(1)} s`);
   const summary = agreementLine(r);

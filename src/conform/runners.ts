@@ -108,8 +108,21 @@ export function qemuRunner(baseMs = 2500, perVectorMs = 10, binary = QEMU_BINARY
       const file = join(dir, 'guest.img');
       writeFileSync(file, image);
       const args = [
-        '-accel', 'tcg', '-cpu', 'max', '-m', String(GUEST_MEM_MIB), '-display', 'none', '-no-reboot',
-        '-serial', 'stdio', '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04', '-kernel', file,
+        '-accel',
+        'tcg',
+        '-cpu',
+        'max',
+        '-m',
+        String(GUEST_MEM_MIB),
+        '-display',
+        'none',
+        '-no-reboot',
+        '-serial',
+        'stdio',
+        '-device',
+        'isa-debug-exit,iobase=0xf4,iosize=0x04',
+        '-kernel',
+        file,
       ];
       return new Promise((resolve) => {
         const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });

@@ -318,4 +318,3 @@ export function emitStrings(s: Section, ids: readonly string[]): void {
 function mem(base: Register, index: Register, disp: number): MemoryOperand {
   return new MemoryOperand(base, index, 1, BigInt(disp), disp === 0 ? 0 : 4, false, Register.None);
 }
-

@@ -75,7 +75,8 @@ export function emitVector(g: GuestSections, v: ConformVector, i: number, copies
   s.ins(() => storeImm8(32, V_RES_VEC, 0xff));
   s.ins(() => storeImm8(32, V_RES_PHASE, 0));
   s.ins(() => storeImm32(32, V_RES_EC, 0xffffffff));
-  for (const a of [V_RES_RAX, V_RES_RAX + 4, V_RES_RDX, V_RES_RDX + 4, V_SAVED_SP + 4]) s.ins(() => storeImm32(32, a, 0));
+  for (const a of [V_RES_RAX, V_RES_RAX + 4, V_RES_RDX, V_RES_RDX + 4, V_SAVED_SP + 4])
+    s.ins(() => storeImm32(32, a, 0));
   s.ins(() => storeImm32(32, V_SAVED_SP, KSTACK_TOP));
   s.ins((L) => storeImm32(32, V_RESUME_FAR, L(t('after32'))));
   s.ins(() => storeImm16(32, V_RESUME_FAR + 4, SEL.code32));
@@ -138,7 +139,6 @@ export function emitVector(g: GuestSections, v: ConformVector, i: number, copies
   s.ins((L) => call(32, L('print_result')));
 }
 
-
 function emitCopy(s: Section, c: TableCopy, bits: Bits = 32): void {
   s.ins((L) => movImm32(R.ESI, L(c.label)));
   s.ins(() => movImm32(R.EDI, c.dest));
@@ -183,7 +183,14 @@ function emitPcid(s: Section, bits: Bits, v: ConformVector): void {
 }
 
 /** Run the instruction at the vector's CPL; falls through (CPL 0) or resumes (CPL 3) at `after`. */
-function emitRun(s: Section, g: GuestSections, bits: Bits, v: ConformVector, i: number, copies: readonly TableCopy[]): void {
+function emitRun(
+  s: Section,
+  g: GuestSections,
+  bits: Bits,
+  v: ConformVector,
+  i: number,
+  copies: readonly TableCopy[],
+): void {
   for (const c of copies.filter((c) => c.late)) emitCopy(s, c, bits);
   if (v.cpl === 0) {
     s.ins(() => storeImm8(bits, V_PHASE, 2));
@@ -250,7 +257,9 @@ export function emitInstruction(s: Section, bits: Bits, v: ConformVector): void 
       s.ins(() => op(Code.Clts));
       break;
     case 'smsw':
-      s.ins(() => (wide ? Instruction.createReg(Code.Smsw_r64m16, R.RAX) : Instruction.createReg(Code.Smsw_r32m16, R.EAX)));
+      s.ins(() =>
+        wide ? Instruction.createReg(Code.Smsw_r64m16, R.RAX) : Instruction.createReg(Code.Smsw_r32m16, R.EAX),
+      );
       break;
     case 'rdmsr':
       s.ins(() => op(Code.Rdmsr));
@@ -295,4 +304,3 @@ function emitReal(l: Section, v: ConformVector, i: number): void {
   l.ins(() => movToCr(R.CR0, R.EAX));
   l.ins((L) => jmpFar32From16(SEL.code32, L(t('back16'))));
 }
-

@@ -6,15 +6,7 @@
 
 export type GuestMode = 'real' | 'protected' | 'compat' | 'long64';
 
-export type InstrKind =
-  | 'mov-to-cr'
-  | 'mov-from-cr'
-  | 'lmsw'
-  | 'clts'
-  | 'smsw'
-  | 'rdmsr'
-  | 'wrmsr'
-  | 'xsetbv';
+export type InstrKind = 'mov-to-cr' | 'mov-from-cr' | 'lmsw' | 'clts' | 'smsw' | 'rdmsr' | 'wrmsr' | 'xsetbv';
 
 /** Registers the guest reads back after every vector (XCR0 only when CR4.OSXSAVE=1, CR8 in 64-bit mode). */
 export type ObservedReg = 'cr0' | 'cr3' | 'cr4' | 'efer' | 'xcr0' | 'cr8';

@@ -36,11 +36,28 @@ describe('a deliberately broken rule', () => {
     if (!real.ok) throw new Error(real.message);
     // Vector ids are positional, so the same case is found by what it does.
     const key = (v: ConformVector): string =>
-      [v.id.split('/')[0], v.id.split('/')[1], v.cpl, v.initial.cr0, v.initial.cr4, v.initial.efer, v.instr.kind, v.instr.cr, v.instr.operand, v.instr.index, v.initial.xcr0, v.initial.cr3].join('|');
+      [
+        v.id.split('/')[0],
+        v.id.split('/')[1],
+        v.cpl,
+        v.initial.cr0,
+        v.initial.cr4,
+        v.initial.efer,
+        v.instr.kind,
+        v.instr.cr,
+        v.instr.operand,
+        v.instr.index,
+        v.initial.xcr0,
+        v.initial.cr3,
+      ].join('|');
     const realByKey = new Map(real.vectors.map((v) => [key(v), v]));
     const nwVectors = parsed.vectors.filter((v) => {
       const r = realByKey.get(key(v));
-      return v.id.startsWith('write-CR0/protected/') && r?.expected.exception !== undefined && v.expected.exception === undefined;
+      return (
+        v.id.startsWith('write-CR0/protected/') &&
+        r?.expected.exception !== undefined &&
+        v.expected.exception === undefined
+      );
     });
     expect(nwVectors.length).toBeGreaterThan(0);
     for (const v of nwVectors) expect((v.instr.operand & 0x60000000n).toString(16), v.id).toBe('20000000'); // NW, no CD

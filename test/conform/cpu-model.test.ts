@@ -23,7 +23,8 @@ function leavesOf(): CpuidLeaf[] {
   }
   leaf(0x80000008, 0).eax = cpu.maxPhysAddr | (cpu.maxLinearAddr << 8);
   const v = [...cpu.vendor].map((c) => c.charCodeAt(0));
-  const dw = (i: number): number => ((v[i] ?? 0) | ((v[i + 1] ?? 0) << 8) | ((v[i + 2] ?? 0) << 16) | ((v[i + 3] ?? 0) << 24)) >>> 0;
+  const dw = (i: number): number =>
+    ((v[i] ?? 0) | ((v[i + 1] ?? 0) << 8) | ((v[i + 2] ?? 0) << 16) | ((v[i + 3] ?? 0) << 24)) >>> 0;
   Object.assign(leaf(0, 0), { ebx: dw(0), edx: dw(4), ecx: dw(8) });
   return [...leaves.values()];
 }
@@ -42,7 +43,12 @@ describe('CPU model vs an oracle CPUID', () => {
     const diffs = compareCpuModel(cpu, leaves);
     const pcid = cpu.features.find((f) => f.name === 'PCID');
     expect(diffs).toEqual([
-      { what: 'PCID', where: '01H:ECX[17]', spec: pcid?.present ? 'present' : 'absent', oracle: pcid?.present ? 'absent (bit 0)' : 'present (bit 1)' },
+      {
+        what: 'PCID',
+        where: '01H:ECX[17]',
+        spec: pcid?.present ? 'present' : 'absent',
+        oracle: pcid?.present ? 'absent (bit 0)' : 'present (bit 1)',
+      },
       { what: 'MAXPHYADDR', where: '80000008H:EAX[7:0]', spec: String(cpu.maxPhysAddr), oracle: '36' },
     ]);
   });

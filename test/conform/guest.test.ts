@@ -68,7 +68,10 @@ describe('result lines', () => {
     const b = p.results.get('b/2');
     expect(b?.exception).toBeUndefined();
     expect(b?.regs).toMatchObject({ cr0: 0x80000011n, cr3: 0x3000n, efer: 0x500n, cr8: 5n });
-    const rd = { ...byId('peer/control-cr0-ts'), instr: { kind: 'rdmsr' as const, cr: 0, operand: 0n, index: 0xc0000080, size: 8 } };
+    const rd = {
+      ...byId('peer/control-cr0-ts'),
+      instr: { kind: 'rdmsr' as const, cr: 0, operand: 0n, index: 0xc0000080, size: 8 },
+    };
     if (b !== undefined) expect(resultOf(rd, b)).toBe(0xab12345678n);
   });
 });
@@ -78,7 +81,13 @@ describe('guests under trapspec', () => {
     const vs = peers.vectors;
     const { runs } = await executeVectors(vs, trapspecRunner('nested'));
     // trapspec follows the SDM: every peers.md case faults with #GP(0), the control completes.
-    for (const id of ['peer/nw-without-cd', 'peer/pg-without-pe', 'peer/pcide-outside-long', 'peer/pg-lme-without-pae', 'peer/cr4-bit15']) {
+    for (const id of [
+      'peer/nw-without-cd',
+      'peer/pg-without-pe',
+      'peer/pcide-outside-long',
+      'peer/pg-lme-without-pae',
+      'peer/cr4-bit15',
+    ]) {
       const r = runs.get(id);
       expect(r?.kind, id).toBe('observed');
       if (r?.kind === 'observed') {

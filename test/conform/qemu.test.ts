@@ -30,14 +30,17 @@ describe('QEMU as oracle', () => {
     expect(report.agreeing).toBeGreaterThan(report.total / 2);
   }, 180_000);
 
-  it("confirms each QEMU behaviour peers.md lists, on the installed QEMU", async () => {
+  it('confirms each QEMU behaviour peers.md lists, on the installed QEMU', async () => {
     const peers = loadVectorsFile('test/conform/fixtures/peer-vectors.json');
     if (!peers.ok) throw new Error(peers.message);
     const { runs } = await executeVectors(peers.vectors, qemuRunner(), isolateFor(known.entries, 'qemu'), true, 4);
     const seen = new Map<string, string>();
     for (const v of peers.vectors) {
       const verdict = judge(v, runs.get(v.id));
-      seen.set(v.id, verdict.kind === 'agree' ? 'agree' : `${verdict.text} -> ${matchKnown(known.entries, 'qemu', v, verdict)?.id}`);
+      seen.set(
+        v.id,
+        verdict.kind === 'agree' ? 'agree' : `${verdict.text} -> ${matchKnown(known.entries, 'qemu', v, verdict)?.id}`,
+      );
     }
     expect(Object.fromEntries(seen)).toEqual({
       'peer/nw-without-cd': 'ok -> qemu-cr0-nw-without-cd',

@@ -22,13 +22,20 @@ describe('generated vectors as guests under trapspec', () => {
     expect(report.total).toBeGreaterThan(400);
     // Spot checks on values the guest read back (R7: NW without CD faults; R63: RDMSR EFER).
     const nwVec = vectors.vectors.find(
-      (v) => v.mode === 'protected' && v.cpl === 0 && v.instr.kind === 'mov-to-cr' && v.instr.cr === 0 &&
+      (v) =>
+        v.mode === 'protected' &&
+        v.cpl === 0 &&
+        v.instr.kind === 'mov-to-cr' &&
+        v.instr.cr === 0 &&
         (v.instr.operand & 0x60000001n) === 0x20000001n,
     );
     const nw = report.vectors.find((v) => v.id === nwVec?.id);
     expect(nw?.runs['trapspec-shadow']?.text).toBe('#GP(0)');
     const rdVec = vectors.vectors.find((v) => v.mode === 'long64' && v.cpl === 0 && v.instr.kind === 'rdmsr');
     const rd = report.vectors.find((v) => v.id === rdVec?.id);
-    expect(rd?.runs['trapspec-nested']).toEqual({ kind: 'agree', text: `ok r=0x${rdVec?.expected.result?.toString(16)}` });
+    expect(rd?.runs['trapspec-nested']).toEqual({
+      kind: 'agree',
+      text: `ok r=0x${rdVec?.expected.result?.toString(16)}`,
+    });
   });
 });

@@ -44,9 +44,11 @@ export function registerConform(program: Command): void {
       if (!vectors.ok) return fail(vectors.message);
       const known = loadKnown(resolve(root, flags.known ?? DEFAULT_KNOWN));
       if (!known.ok) return fail(known.message);
-      if (flags.oracle !== undefined && flags.oracle !== 'qemu') return fail(`--oracle: unknown oracle '${flags.oracle}' (known: qemu)`);
+      if (flags.oracle !== undefined && flags.oracle !== 'qemu')
+        return fail(`--oracle: unknown oracle '${flags.oracle}' (known: qemu)`);
       const qemu = flags.oracle === 'qemu';
-      if (qemu && !qemuAvailable()) return fail('--oracle qemu: qemu-system-x86_64 is not installed (apt-get install qemu-system-x86)');
+      if (qemu && !qemuAvailable())
+        return fail('--oracle qemu: qemu-system-x86_64 is not installed (apt-get install qemu-system-x86)');
       const report = await runConform({ vectors: vectors.vectors, known: known.entries, qemu, filter: flags.filter });
       if (report.vectors.length === 0) return fail(`--filter ${flags.filter}: no vector matches`);
       if (flags.json === true) process.stdout.write(`${JSON.stringify(toJson(report), null, 2)}\n`);
