@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Machine, type PagingModeName } from '../runtime/machine/machine.ts';
@@ -107,6 +107,9 @@ export function qemuRunner(baseMs = 2500, perVectorMs = 10, binary = QEMU_BINARY
       const dir = mkdtempSync(join(tmpdir(), 'trapspec-conform-'));
       const file = join(dir, 'guest.img');
       writeFileSync(file, image);
+      // Serial output goes to a file, not a pipe: QEMU's stdio chardev is non-blocking and drops
+      // bytes when the reader falls behind (seen under load: parts of lines missing).
+      const serial = join(dir, 'serial.out');
       const args = [
         '-accel',
         'tcg',
@@ -118,7 +121,7 @@ export function qemuRunner(baseMs = 2500, perVectorMs = 10, binary = QEMU_BINARY
         'none',
         '-no-reboot',
         '-serial',
-        'stdio',
+        `file:${serial}`,
         '-device',
         'isa-debug-exit,iobase=0xf4,iosize=0x04',
         '-kernel',
@@ -128,9 +131,15 @@ export function qemuRunner(baseMs = 2500, perVectorMs = 10, binary = QEMU_BINARY
         const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
         let output = '';
         let stderr = '';
+        const readSerial = (): void => {
+          try {
+            output = readFileSync(serial, 'latin1');
+          } catch {
+            output = '';
+          }
+        };
         let timedOut = false;
-        child.stdout.setEncoding('latin1');
-        child.stdout.on('data', (d: string) => (output += d));
+        child.stdout.resume();
         child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
         const timer = setTimeout(() => {
           timedOut = true;
@@ -138,6 +147,7 @@ export function qemuRunner(baseMs = 2500, perVectorMs = 10, binary = QEMU_BINARY
         }, timeoutMs);
         const finish = (end: RunEnd, detail: string): void => {
           clearTimeout(timer);
+          readSerial();
           rmSync(dir, { recursive: true, force: true });
           resolve({ output, end, detail });
         };
