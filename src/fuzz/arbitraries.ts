@@ -116,7 +116,7 @@ export function tameOp(mode: GuestMode): fc.Arbitrary<Op> {
     // CR0: WP TS MP EM NE AM (and CD/NW: #GP when NW without CD); CR4: PGE TSD DE OSFXSR SMEP.
     // Not CR4.PSE: clearing it under 32-bit paging unmaps the code, stack and IDT, and a guest
     // #PF while delivering a guest #PF is the shadow limitation found by this fuzzer
-    // (docs/readme-fuzz.md, "Found"); test/fuzz/known-divergence.test.ts pins it.
+    // (docs/readme-fuzz.md, "Found"; reproduce with scripts/fuzz/repro-shadow-delivery.ts).
     {
       weight: 2,
       arbitrary: fc.record({
