@@ -11,7 +11,17 @@ import { parseArgs } from 'node:util';
 import { ROOT, runChild } from './bench/child.ts';
 import type { CodegenTiming } from './bench/codegen-child.ts';
 import { machineInfo } from './bench/machine-info.ts';
-import { aluCheck, guestCmdline, isPhaseName, PHASE_NAMES, PHASES_32, scaledCounts, expectedCount, type IterationCounts, type PhaseName } from './bench/phases.ts';
+import {
+  aluCheck,
+  guestCmdline,
+  isPhaseName,
+  PHASE_NAMES,
+  PHASES_32,
+  scaledCounts,
+  expectedCount,
+  type IterationCounts,
+  type PhaseName,
+} from './bench/phases.ts';
 import { formatProfile, summarizeProfile, type ProfileSummary } from './bench/profile-summary.ts';
 import { runQemu } from './bench/qemu-peer.ts';
 import { computeRatios, formatReport, type BenchReport } from './bench/report.ts';
@@ -58,7 +68,7 @@ if (values.help) {
   process.stdout.write(
     [
       'usage: npm run bench -- [options]',
-      '  --scale N          multiply every phase\'s iterations (default 1: about 1 s per phase under trapspec)',
+      "  --scale N          multiply every phase's iterations (default 1: about 1 s per phase under trapspec)",
       `  --phases LIST      phases to run (default all: ${PHASE_NAMES.join(',')})`,
       `  --peers LIST       peers (default ${DEFAULT_PEERS.join(',')}; also trapspec-direct; "trapspec" = shadow+nested)`,
       '  --repeat R         run each phase R times in a row and time the last (default 2: JITs warm)',
@@ -92,7 +102,8 @@ const peers: PeerName[] = [];
 for (const word of (values.peers ?? DEFAULT_PEERS.join(',')).split(',').filter((w) => w !== '')) {
   const names = word === 'trapspec' ? (['trapspec-shadow', 'trapspec-nested'] as const) : [word];
   for (const name of names) {
-    if (!(PEERS as readonly string[]).includes(name)) fail(`--peers: unknown peer ${name} (peers: ${PEERS.join(', ')})`);
+    if (!(PEERS as readonly string[]).includes(name))
+      fail(`--peers: unknown peer ${name} (peers: ${PEERS.join(', ')})`);
     if (!peers.includes(name as PeerName)) peers.push(name as PeerName);
   }
 }
@@ -115,7 +126,9 @@ async function runV86Peer(cmdline: string): Promise<PeerResult> {
   const r = await runChild<PeerResult>('v86-child.ts', request, [], timeoutSeconds + 30);
   if (r.value !== undefined) return r.value;
   const missing = /Cannot find (package|module) 'v86'/.test(r.stderr);
-  return missing ? unavailable('v86', 'the v86 package is not installed (npm install --save-dev v86)') : { ...unavailable('v86', r.error ?? 'no result'), status: 'failed' };
+  return missing
+    ? unavailable('v86', 'the v86 package is not installed (npm install --save-dev v86)')
+    : { ...unavailable('v86', r.error ?? 'no result'), status: 'failed' };
 }
 
 /**
@@ -148,9 +161,14 @@ function checkCounts(result: PeerResult, cmdline: string): PeerResult {
   const counts = Object.fromEntries(cmdline.split(' ').map((w) => w.split('='))) as Record<string, string>;
   for (const p of result.phases) {
     const want = expectedCount(p.name, Number(counts[p.name]));
-    if (p.count !== want) return { ...result, status: 'failed', reason: `phase ${p.name}: end line says ${p.count}, expected ${want}` };
+    if (p.count !== want)
+      return { ...result, status: 'failed', reason: `phase ${p.name}: end line says ${p.count}, expected ${want}` };
     if (p.name === 'alu' && p.extra !== `check=${aluCheck(Number(counts.alu))}`) {
-      return { ...result, status: 'failed', reason: `phase alu: wrong result (${p.extra}, expected check=${aluCheck(Number(counts.alu))})` };
+      return {
+        ...result,
+        status: 'failed',
+        reason: `phase alu: wrong result (${p.extra}, expected check=${aluCheck(Number(counts.alu))})`,
+      };
     }
   }
   return result;
@@ -159,9 +177,13 @@ function checkCounts(result: PeerResult, cmdline: string): PeerResult {
 async function timeCodegen(): Promise<BenchReport['codegen']> {
   log('bench: timing codegen');
   const r = await runChild<CodegenTiming>('codegen-child.ts', {}, [], 300);
-  if (r.value === undefined) return { ok: false, importMs: 0, pipelineMs: 0, warmPipelineMs: 0, files: 0, timings: {}, error: r.error };
+  if (r.value === undefined)
+    return { ok: false, importMs: 0, pipelineMs: 0, warmPipelineMs: 0, files: 0, timings: {}, error: r.error };
   const t0 = performance.now();
-  const check = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'codegen', 'main.ts'), 'gen', '--check'], { cwd: ROOT, encoding: 'utf8' });
+  const check = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'codegen', 'main.ts'), 'gen', '--check'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  });
   const processMs = performance.now() - t0;
   return { ...r.value, processMs: check.status === 0 ? processMs : undefined };
 }
@@ -173,7 +195,11 @@ async function profilePhases(outDir: string, paging: TrapspecPaging): Promise<Re
   for (const name of phases) {
     const file = `${name}-${paging}.cpuprofile`;
     log(`bench: profiling ${name} (trapspec, ${paging} paging)`);
-    const r = await runTrapspecPeer(paging, guestCmdline(baseCounts, [name], repeat), ['--cpu-prof', `--cpu-prof-dir=${dir}`, `--cpu-prof-name=${file}`]);
+    const r = await runTrapspecPeer(paging, guestCmdline(baseCounts, [name], repeat), [
+      '--cpu-prof',
+      `--cpu-prof-dir=${dir}`,
+      `--cpu-prof-name=${file}`,
+    ]);
     if (r.status !== 'ok') {
       log(`bench: profiling ${name}: ${r.status}: ${r.reason ?? ''}`);
       continue;
@@ -218,7 +244,8 @@ for (const peer of peers) {
 report.ratios = computeRatios(report.peers);
 if (values.profile) {
   const paging = values['profile-paging'];
-  if (paging !== 'shadow' && paging !== 'nested' && paging !== 'direct') fail(`--profile-paging: expected shadow, nested or direct, got ${paging}`);
+  if (paging !== 'shadow' && paging !== 'nested' && paging !== 'direct')
+    fail(`--profile-paging: expected shadow, nested or direct, got ${paging}`);
   report.profiles = await profilePhases(values.out, paging);
 }
 

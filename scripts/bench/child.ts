@@ -16,7 +16,12 @@ export interface ChildOutcome<T> {
  * Run `node [nodeFlags] --import tsx scripts/bench/<script> <JSON request>` and parse the last
  * line of its stdout that is a JSON object (peers may print their own lines before it).
  */
-export function runChild<T>(script: string, request: unknown, nodeFlags: readonly string[] = [], timeoutSeconds = 600): Promise<ChildOutcome<T>> {
+export function runChild<T>(
+  script: string,
+  request: unknown,
+  nodeFlags: readonly string[] = [],
+  timeoutSeconds = 600,
+): Promise<ChildOutcome<T>> {
   return new Promise((resolve) => {
     const args = [...nodeFlags, '--import', 'tsx', join(BENCH_DIR, script), JSON.stringify(request)];
     const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -22,13 +22,55 @@ export interface PhaseInfo {
 
 /** At --scale 1 each phase runs for roughly a second under trapspec. */
 export const PHASES: Readonly<Record<PhaseName, PhaseInfo>> = {
-  alu: { name: 'alu', unit: 'insns', baseIterations: 1_000_000, insnsPerIteration: 8, description: 'register-only loop, paging off' },
-  mem: { name: 'mem', unit: 'insns', baseIterations: 2, insnsPerIteration: 4_194_307, description: 'read-modify-write over 4 MiB, 32-bit paging, 4 KiB pages' },
-  cr3: { name: 'cr3', unit: 'insns', baseIterations: 20_000, insnsPerIteration: 19, description: 'mov cr3 (same directory) + loads from 16 pages' },
-  pf: { name: 'pf', unit: 'faults', baseIterations: 20_000, insnsPerIteration: 0, description: 'demand paging: #PF handler installs each fresh page' },
-  crmix: { name: 'crmix', unit: 'insns', baseIterations: 50_000, insnsPerIteration: 7, description: 'mov cr0 (TS), clts, 2x mov cr4 (PGE), mov from cr3' },
-  mem64: { name: 'mem64', unit: 'insns', baseIterations: 2, insnsPerIteration: 4_194_307, description: 'mem in long mode, 4-level paging' },
-  cr364: { name: 'cr364', unit: 'insns', baseIterations: 20_000, insnsPerIteration: 19, description: 'cr3 in long mode' },
+  alu: {
+    name: 'alu',
+    unit: 'insns',
+    baseIterations: 1_000_000,
+    insnsPerIteration: 8,
+    description: 'register-only loop, paging off',
+  },
+  mem: {
+    name: 'mem',
+    unit: 'insns',
+    baseIterations: 2,
+    insnsPerIteration: 4_194_307,
+    description: 'read-modify-write over 4 MiB, 32-bit paging, 4 KiB pages',
+  },
+  cr3: {
+    name: 'cr3',
+    unit: 'insns',
+    baseIterations: 20_000,
+    insnsPerIteration: 19,
+    description: 'mov cr3 (same directory) + loads from 16 pages',
+  },
+  pf: {
+    name: 'pf',
+    unit: 'faults',
+    baseIterations: 20_000,
+    insnsPerIteration: 0,
+    description: 'demand paging: #PF handler installs each fresh page',
+  },
+  crmix: {
+    name: 'crmix',
+    unit: 'insns',
+    baseIterations: 50_000,
+    insnsPerIteration: 7,
+    description: 'mov cr0 (TS), clts, 2x mov cr4 (PGE), mov from cr3',
+  },
+  mem64: {
+    name: 'mem64',
+    unit: 'insns',
+    baseIterations: 2,
+    insnsPerIteration: 4_194_307,
+    description: 'mem in long mode, 4-level paging',
+  },
+  cr364: {
+    name: 'cr364',
+    unit: 'insns',
+    baseIterations: 20_000,
+    insnsPerIteration: 19,
+    description: 'cr3 in long mode',
+  },
 };
 
 export type IterationCounts = Record<PhaseName, number>;

@@ -3,7 +3,12 @@ import { relative } from 'node:path';
 
 /** The parts of a V8 .cpuprofile (node --cpu-prof) the summary reads. */
 interface CpuProfile {
-  nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; hitCount?: number; children?: number[] }[];
+  nodes: {
+    id: number;
+    callFrame: { functionName: string; url: string; lineNumber: number };
+    hitCount?: number;
+    children?: number[];
+  }[];
   startTime: number;
   endTime: number;
   samples?: number[];
@@ -29,7 +34,12 @@ export interface ProfileSummary {
  * Self time per function (by name and location), from a .cpuprofile file; with `windowUs`
  * (monotonic microseconds, the profile's own clock) only the samples taken inside it count.
  */
-export function summarizeProfile(path: string, root: string, windowUs?: readonly [number, number], top = 15): ProfileSummary {
+export function summarizeProfile(
+  path: string,
+  root: string,
+  windowUs?: readonly [number, number],
+  top = 15,
+): ProfileSummary {
   const profile = JSON.parse(readFileSync(path, 'utf8')) as CpuProfile;
   const [from, to] = windowUs ?? [profile.startTime, profile.endTime];
   const hits = new Map<number, number>();

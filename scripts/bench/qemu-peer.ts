@@ -14,9 +14,23 @@ export function qemuVersion(): string | undefined {
 /** The guest contract's QEMU command line (peers.md), with the multiboot command line. */
 export function qemuArgs(imagePath: string, cmdline: string, memMiB: number): string[] {
   return [
-    '-accel', 'tcg', '-cpu', 'max', '-m', String(memMiB), '-display', 'none', '-no-reboot',
-    '-serial', 'stdio', '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04',
-    '-kernel', imagePath, '-append', cmdline,
+    '-accel',
+    'tcg',
+    '-cpu',
+    'max',
+    '-m',
+    String(memMiB),
+    '-display',
+    'none',
+    '-no-reboot',
+    '-serial',
+    'stdio',
+    '-device',
+    'isa-debug-exit,iobase=0xf4,iosize=0x04',
+    '-kernel',
+    imagePath,
+    '-append',
+    cmdline,
   ];
 }
 
@@ -25,9 +39,15 @@ export function qemuArgs(imagePath: string, cmdline: string, memMiB: number): st
  * timestamped when Node receives it (QEMU writes each byte as the guest sends it, so the
  * resolution is the event loop's, well under a millisecond when idle).
  */
-export function runQemu(imagePath: string, cmdline: string, memMiB: number, timeoutSeconds: number): Promise<PeerResult> {
+export function runQemu(
+  imagePath: string,
+  cmdline: string,
+  memMiB: number,
+  timeoutSeconds: number,
+): Promise<PeerResult> {
   const version = qemuVersion();
-  if (version === undefined) return Promise.resolve(unavailable('qemu', `${QEMU_BINARY} not found (apt-get install -y qemu-system-x86)`));
+  if (version === undefined)
+    return Promise.resolve(unavailable('qemu', `${QEMU_BINARY} not found (apt-get install -y qemu-system-x86)`));
   return new Promise((resolve) => {
     const clock = new PhaseClock();
     const t0 = performance.now();

@@ -6,7 +6,14 @@ import type { PeerResult, PhaseResult } from './result.ts';
 /** Everything one `npm run bench` measured; written as bench-results/bench-<date>.json. */
 export interface BenchReport {
   machine: MachineInfo;
-  options: { scale: number; phases: PhaseName[]; peers: string[]; calibrate: boolean; targetSeconds: number; repeat: number };
+  options: {
+    scale: number;
+    phases: PhaseName[];
+    peers: string[];
+    calibrate: boolean;
+    targetSeconds: number;
+    repeat: number;
+  };
   codegen?: CodegenTiming & { processMs?: number };
   /** The guest command line each peer ran with (calibration may raise a fast peer's counts). */
   cmdlines: Record<string, string>;
@@ -50,7 +57,9 @@ export function si(n: number | undefined): string {
 
 function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
-  return rows.map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ')).join('\n');
+  return rows
+    .map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  '))
+    .join('\n');
 }
 
 /** Issue 7's targets: trapspec/v86 at least this on each phase (measured in one run). */
@@ -64,7 +73,9 @@ export function targetLines(report: BenchReport): string[] {
     const row = report.ratios[name] ?? {};
     for (const [key, got] of Object.entries(row)) {
       if (!key.endsWith('/v86')) continue;
-      lines.push(`  ${name.padEnd(6)} ${key.padEnd(22)} ${got.toFixed(3)}x (target >= ${want}x): ${got >= want ? 'met' : 'not met'}`);
+      lines.push(
+        `  ${name.padEnd(6)} ${key.padEnd(22)} ${got.toFixed(3)}x (target >= ${want}x): ${got >= want ? 'met' : 'not met'}`,
+      );
     }
   }
   const c = report.codegen;
@@ -79,7 +90,9 @@ export function targetLines(report: BenchReport): string[] {
 export function formatReport(report: BenchReport): string {
   const lines: string[] = [];
   const m = report.machine;
-  lines.push(`machine: ${m.cpuModel}, ${m.cores} cores, ${m.memGiB} GiB, node ${m.node}, load average ${m.loadAverage}, trapspec ${m.trapspec}`);
+  lines.push(
+    `machine: ${m.cpuModel}, ${m.cores} cores, ${m.memGiB} GiB, node ${m.node}, load average ${m.loadAverage}, trapspec ${m.trapspec}`,
+  );
   for (const p of report.peers) {
     const v = p.version !== undefined ? ` ${p.version}` : '';
     const state = p.status === 'ok' ? `ok, ${p.wallSeconds.toFixed(1)} s` : `${p.status}: ${p.reason ?? ''}`;
@@ -109,7 +122,11 @@ export function formatReport(report: BenchReport): string {
       ...ratioKeys.map((k) => (ratios[k] !== undefined ? `${ratios[k]!.toFixed(3)}x` : '-')),
     ]);
   }
-  lines.push('', 'rate per phase (instructions or faults per second, host-timed) and trapspec/peer ratios:', table(rows));
+  lines.push(
+    '',
+    'rate per phase (instructions or faults per second, host-timed) and trapspec/peer ratios:',
+    table(rows),
+  );
 
   const mine = ok.filter((p) => p.peer.startsWith('trapspec'));
   if (mine.length > 0) {
@@ -121,11 +138,20 @@ export function formatReport(report: BenchReport): string {
         ...mine.flatMap((p) => {
           const r = phaseOf(p, name);
           const ips = r?.hostInstructions !== undefined && r.seconds > 0 ? r.hostInstructions / r.seconds : undefined;
-          return [r !== undefined ? r.seconds.toFixed(3) : '-', si(r?.exitsPerSecond), si(r?.pagingFaultsPerSecond), si(ips)];
+          return [
+            r !== undefined ? r.seconds.toFixed(3) : '-',
+            si(r?.exitsPerSecond),
+            si(r?.pagingFaultsPerSecond),
+            si(ips),
+          ];
         }),
       ]);
     }
-    lines.push('', 'trapspec per phase: seconds, VM exits/s, page faults through the paging strategy/s (shadow faults), interpreted instructions/s:', table(rows2));
+    lines.push(
+      '',
+      'trapspec per phase: seconds, VM exits/s, page faults through the paging strategy/s (shadow faults), interpreted instructions/s:',
+      table(rows2),
+    );
   }
   const targets = targetLines(report);
   if (targets.length > 0) lines.push('', 'targets (issue 7):', ...targets);

@@ -16,7 +16,11 @@ export interface TrapspecRunOptions {
 /** The parts of the machine API (src/runtime/machine/machine.ts) the bench uses. */
 interface BenchMachine {
   load(image: Uint8Array, options: { file: string; cmdline?: string }): { ok: boolean; error?: unknown };
-  run(maxInsns?: number): { stop: { kind: string; status?: number; detail?: string }; instructions: number; seconds: number };
+  run(maxInsns?: number): {
+    stop: { kind: string; status?: number; detail?: string };
+    instructions: number;
+    seconds: number;
+  };
   stats(): {
     instructions: number;
     exits: Map<string, number>;
@@ -100,7 +104,10 @@ export async function runTrapspec(options: TrapspecRunOptions): Promise<PeerResu
   try {
     const result = machine.run(options.maxInsns ?? Infinity);
     const stop = result.stop;
-    stopText = stop.kind === 'debug-exit' ? `debug-exit ${stop.status}` : `${stop.kind}${stop.detail !== undefined ? `: ${stop.detail}` : ''}`;
+    stopText =
+      stop.kind === 'debug-exit'
+        ? `debug-exit ${stop.status}`
+        : `${stop.kind}${stop.detail !== undefined ? `: ${stop.detail}` : ''}`;
   } catch (error) {
     stopText = `runtime threw: ${(error as Error).stack ?? String(error)}`;
   }

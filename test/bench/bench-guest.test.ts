@@ -4,7 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { classifyLine, PhaseClock } from '../../scripts/bench/phase-clock.ts';
-import { aluCheck, expectedLines, guestCmdline, scaledCounts, type IterationCounts, type PhaseName } from '../../scripts/bench/phases.ts';
+import {
+  aluCheck,
+  expectedLines,
+  guestCmdline,
+  scaledCounts,
+  type IterationCounts,
+  type PhaseName,
+} from '../../scripts/bench/phases.ts';
 import { phaseResults } from '../../scripts/bench/result.ts';
 import { runTrapspec, type TrapspecPaging } from '../../scripts/bench/trapspec-run.ts';
 
@@ -18,8 +25,19 @@ const SMALL: IterationCounts = { alu: 1000, mem: 1, cr3: 20, pf: 1500, crmix: 20
 const ALL: PhaseName[] = ['alu', 'mem', 'cr3', 'pf', 'crmix', 'mem64', 'cr364'];
 /** The phases without a 4 MiB pass (cheap enough to run under every strategy, twice). */
 const QUICK: PhaseName[] = ['alu', 'cr3', 'pf', 'crmix', 'cr364'];
-const QEMU_ARGS = ['-accel', 'tcg', '-cpu', 'max', '-m', '128', '-display', 'none', '-no-reboot',
-  '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04'];
+const QEMU_ARGS = [
+  '-accel',
+  'tcg',
+  '-cpu',
+  'max',
+  '-m',
+  '128',
+  '-display',
+  'none',
+  '-no-reboot',
+  '-device',
+  'isa-debug-exit,iobase=0xf4,iosize=0x04',
+];
 const hasQemu = spawnSync('qemu-system-x86_64', ['--version']).status === 0;
 const hasNasm = spawnSync('nasm', ['-v']).status === 0;
 
@@ -54,16 +72,23 @@ describe('bench guest under trapspec', () => {
     expect(crmix.exits).toBeGreaterThanOrEqual(5 * 20);
   });
 
-  it.each<TrapspecPaging>(['shadow', 'nested', 'direct'])('%s paging: exact lines for the quick phases, each run twice', async (paging) => {
-    const r = await runTrapspec({ image: IMAGE, cmdline: guestCmdline(SMALL, QUICK, 2), paging });
-    expect(lines(r.output)).toEqual(expectedLines(SMALL, QUICK, 2));
-    expect(r.status).toBe('ok');
-    expect(r.phases.every((p) => p.repetitions === 2)).toBe(true);
-  });
+  it.each<TrapspecPaging>(['shadow', 'nested', 'direct'])(
+    '%s paging: exact lines for the quick phases, each run twice',
+    async (paging) => {
+      const r = await runTrapspec({ image: IMAGE, cmdline: guestCmdline(SMALL, QUICK, 2), paging });
+      expect(lines(r.output)).toEqual(expectedLines(SMALL, QUICK, 2));
+      expect(r.status).toBe('ok');
+      expect(r.phases.every((p) => p.repetitions === 2)).toBe(true);
+    },
+  );
 
   it('the interpreter executes exactly the instructions the guest counts (alu: 8 per iteration)', async () => {
     const run = async (alu: number): Promise<{ host: number; guest: number }> => {
-      const r = await runTrapspec({ image: IMAGE, cmdline: guestCmdline({ ...SMALL, alu }, ['alu'], 1), paging: 'nested' });
+      const r = await runTrapspec({
+        image: IMAGE,
+        cmdline: guestCmdline({ ...SMALL, alu }, ['alu'], 1),
+        paging: 'nested',
+      });
       const p = r.phases[0]!;
       return { host: p.hostInstructions!, guest: p.count };
     };
@@ -91,7 +116,10 @@ describe('bench guest image', () => {
     if (hasNasm) {
       const out = join(mkdtempSync(join(tmpdir(), 'trapspec-bench-')), 'bench.img');
       execFileSync('nasm', ['-f', 'bin', '-o', out, 'guests/bench/bench.asm']);
-      expect(readFileSync(out).equals(Buffer.from(IMAGE)), 'guests/bench/bench.img is stale: run guests/bench/build.sh').toBe(true);
+      expect(
+        readFileSync(out).equals(Buffer.from(IMAGE)),
+        'guests/bench/bench.img is stale: run guests/bench/build.sh',
+      ).toBe(true);
     }
   });
 });
@@ -103,7 +131,15 @@ describe('bench guest under QEMU (when installed)', () => {
     if (hasQemu) {
       // Serial output to a file: QEMU's stdio chardev can drop bytes on a busy machine.
       const serial = join(mkdtempSync(join(tmpdir(), 'trapspec-bench-qemu-')), 'serial.txt');
-      const args = [...QEMU_ARGS, '-serial', `file:${serial}`, '-kernel', 'guests/bench/bench.img', '-append', guestCmdline(SMALL, ALL, 1)];
+      const args = [
+        ...QEMU_ARGS,
+        '-serial',
+        `file:${serial}`,
+        '-kernel',
+        'guests/bench/bench.img',
+        '-append',
+        guestCmdline(SMALL, ALL, 1),
+      ];
       const r = spawnSync('qemu-system-x86_64', args, { encoding: 'latin1', timeout: 60_000 });
       expect(r.status).toBe(1);
       expect(readFileSync(serial, 'latin1')).toBe(expected);
@@ -130,11 +166,21 @@ describe('bench harness parts', () => {
     expect(clock.done).toBe(true);
     expect(clock.phases).toHaveLength(2);
     const [alu] = phaseResults(clock.phases);
-    expect(alu).toMatchObject({ name: 'alu', count: 80, seconds: 0.01, rate: 8000, coldRate: 4000, repetitions: 2, extra: 'check=0000000A' });
+    expect(alu).toMatchObject({
+      name: 'alu',
+      count: 80,
+      seconds: 0.01,
+      rate: 8000,
+      coldRate: 4000,
+      repetitions: 2,
+      extra: 'check=0000000A',
+    });
   });
 
   it('builds the command line and the counts for a scale', () => {
-    expect(guestCmdline(SMALL, ['alu', 'pf'], 3)).toBe('alu=1000 mem=1 cr3=20 pf=1500 crmix=20 mem64=1 cr364=20 repeat=3 phases=alu,pf');
+    expect(guestCmdline(SMALL, ['alu', 'pf'], 3)).toBe(
+      'alu=1000 mem=1 cr3=20 pf=1500 crmix=20 mem64=1 cr364=20 repeat=3 phases=alu,pf',
+    );
     const half = scaledCounts(0.5);
     expect(half.alu).toBe(500_000);
     expect(half.mem).toBe(1);

@@ -8,7 +8,16 @@ import type { PeerResult, PhaseResult } from '../../scripts/bench/result.ts';
 
 /** The bench harness's arithmetic on made-up measurements (no guest runs, no clocks). */
 function phase(name: PhaseResult['name'], rate: number): PhaseResult {
-  return { name, unit: name === 'pf' ? 'faults' : 'insns', count: rate, seconds: 1, rate, extra: '', repetitions: 1, coldRate: rate };
+  return {
+    name,
+    unit: name === 'pf' ? 'faults' : 'insns',
+    count: rate,
+    seconds: 1,
+    rate,
+    extra: '',
+    repetitions: 1,
+    coldRate: rate,
+  };
 }
 function peer(name: string, phases: PhaseResult[]): PeerResult {
   return { peer: name, status: 'ok', phases, wallSeconds: 1, output: '' };
