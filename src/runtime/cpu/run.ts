@@ -70,6 +70,13 @@ function describe(e: unknown): string {
   return String(e);
 }
 
+function stuck(cpu: Cpu): StopReason {
+  return {
+    kind: 'monitor-error',
+    detail: `no progress after ${MAX_STALLS} faults/exits at ${cpu.ip.toString(16)} (last fault: vector list ${cpu.recentFaults.join(',')})`,
+  };
+}
+
 export function runLoop(cpu: Cpu, budget: number): StopReason | null {
   cpu.stopReason = null;
   const stats = cpu.stats;
@@ -79,7 +86,25 @@ export function runLoop(cpu: Cpu, budget: number): StopReason | null {
   try {
     while (done < budget) {
       try {
-        if (cpu.pending !== null) deliverPending(cpu);
+        if (cpu.pending !== null) {
+          deliverPending(cpu);
+          if (cpu.stopReason !== null) break;
+          // Delivery exited (an intercepted fault while pushing the frame) and the event is queued
+          // again: deliver it again after the monitor's fix, before any instruction runs — the
+          // instruction that raised it must not be re-executed (VMX IDT-vectoring information).
+          if (cpu.pending !== null) {
+            if (done === doneAtLastFault) {
+              if (++stalls > MAX_STALLS) {
+                cpu.stopReason = stuck(cpu);
+                break;
+              }
+            } else {
+              stalls = 0;
+              doneAtLastFault = done;
+            }
+            continue;
+          }
+        }
         if (cpu.stopReason !== null) break;
         if (cpu.trace !== null) {
           while (done < budget) {
@@ -123,7 +148,7 @@ export function runLoop(cpu: Cpu, budget: number): StopReason | null {
         // re-queueing) must not spin forever.
         if (done === doneAtLastFault) {
           if (++stalls > MAX_STALLS) {
-            cpu.stopReason = { kind: 'monitor-error', detail: `no progress after ${MAX_STALLS} faults/exits at ${cpu.ip.toString(16)} (last fault: vector list ${cpu.recentFaults.join(',')})` };
+            cpu.stopReason = stuck(cpu);
           }
         } else {
           stalls = 0;

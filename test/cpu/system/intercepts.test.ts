@@ -72,6 +72,42 @@ describe('exceptions the monitor intercepts', () => {
     expect(m.cpu.cr2).toBe(0x4000_0000n);
   });
 
+  it('an injected #PF re-queued after a shadow #PF exit is re-delivered without re-running the instruction', () => {
+    // The guest's own #PF (a page its tables do not map) is injected once; delivering it needs the
+    // handler's stack page, which the "shadow" has not filled yet. The monitor fills it and the
+    // CPU re-delivers the owed #PF (IDT-vectoring information) instead of re-executing the load.
+    const { m, t } = shadowLike();
+    const GUEST_HOLE = 0x4000_0000;
+    t.missing.add(GUEST_HOLE >> 12);
+    t.missing.add((STACK0 - 4) >> 12);
+    let injected = 0;
+    m.monitor.hook = (exit, vcpu) => {
+      if (exit.reason !== 'exception' || exit.vector !== 14) return null;
+      if (Math.floor(exit.faultAddress / 4096) === GUEST_HOLE >> 12) {
+        injected++;
+        m.cpu.cr2 = BigInt(exit.faultAddress);
+        vcpu.injectException(14, exit.errorCode);
+      } else {
+        t.missing.delete(Math.floor(exit.faultAddress / 4096));
+      }
+      return { kind: 'resume' };
+    };
+    m.idtGate(14, gate(Sel.CODE32, HANDLER, 0xe, 0));
+    m.code(CODE, 'a100000040'); // mov eax, [0x40000000]
+    m.code(HANDLER, 'f4');
+    expect(m.run()).toEqual({ kind: 'halted' });
+    expect(injected).toBe(1);
+    expect(m.monitor.exits.map((e) => (e.reason === 'exception' ? `#${e.vector}@${e.faultAddress.toString(16)}` : e.reason))).toEqual([
+      '#14@40000000',
+      `#14@${(STACK0 - 4).toString(16)}`,
+      'hlt',
+    ]);
+    expect(m.cpu.ip).toBe(HANDLER + 1);
+    expect(m.r32(STACK0 - 12)).toBe(CODE); // pushed EIP: the faulting load
+    expect(m.r32(STACK0 - 16)).toBe(0); // error code: not-present read at CPL 0
+    expect(m.cpu.cr2).toBe(0x4000_0000n);
+  });
+
   it('an intercepted #PF that is not nested in anything leaves no event pending', () => {
     const { m, t } = shadowLike();
     t.missing.add(0x5000 >> 12);
