@@ -78,13 +78,17 @@ for (const target of targets) {
       );
     },
   };
-  const params: fc.Parameters<unknown> = { seed, numRuns: runs, endOnFailure: false };
-  if (args.path !== undefined) params.path = args.path;
-  if (Number.isFinite(minutes)) params.interruptAfterTimeLimit = minutes * 60_000;
-  const details =
+  const limits = {
+    seed,
+    numRuns: runs,
+    endOnFailure: false,
+    ...(args.path !== undefined ? { path: args.path } : {}),
+    ...(Number.isFinite(minutes) ? { interruptAfterTimeLimit: minutes * 60_000 } : {}),
+  };
+  const details: fc.RunDetails<[unknown]> =
     target === 'spec'
-      ? await fc.check(specProperty(figures, options), params as fc.Parameters<[never]>)
-      : fc.check(target === 'guest' ? guestProperty(figures, options) : diffProperty(figures, options), params as fc.Parameters<[never]>);
+      ? ((await fc.check(specProperty(figures, options), limits)) as fc.RunDetails<[unknown]>)
+      : (fc.check(target === 'guest' ? guestProperty(figures, options) : diffProperty(figures, options), limits) as fc.RunDetails<[unknown]>);
   const seconds = (performance.now() - t0) / 1000;
   results[target] = { figures, seconds, failed: details.failed, interrupted: details.interrupted };
   process.stdout.write(
