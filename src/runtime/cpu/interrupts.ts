@@ -138,10 +138,30 @@ function raiseEvent(
       // itself has been past the bitmap already: the run loop checks instruction faults, and
       // injected events and INT n are delivered as they are.
       if (e.vector < 32 && ((cpu.intercepts.exceptionBitmap >>> e.vector) & 1) !== 0) {
+        const cr2 = cpu.cr2;
         cpu.exit({ reason: 'exception', vector: e.vector, errorCode: e.errorCode, faultAddress: e.address });
         // The injected event this fault interrupted is still owed to the guest, unless the
         // monitor queued another event (re-executing an instruction re-raises its own fault).
-        if (injected && cpu.pending === null) cpu.pending = { vector: firstVector, errorCode: firstError };
+        if (cpu.pending === null) {
+          if (injected) cpu.pending = { vector: firstVector, errorCode: firstError };
+          return;
+        }
+        // The monitor reflected the fault to the guest (shadow paging: the guest's own tables
+        // fault): it arose during this delivery, so it combines with the event being delivered
+        // as the hardware would — the monitor cannot, it does not see that event. Without this a
+        // guest #PF during #PF delivery was re-injected forever (found by fuzzing, see
+        // test/fuzz/regressions.test.ts).
+        if (cpu.stopReason !== null) return;
+        const how = kind === EventKind.SoftInt ? Nesting.Serial : nesting(vector, cpu.pending.vector);
+        if (how === Nesting.Serial) return;
+        record(cpu.pending.vector, cpu.pending.errorCode);
+        cpu.cr2 = cr2; // as when the CPU forms the #DF itself (CR2 is written on delivery of #PF)
+        if (how === Nesting.Triple) {
+          cpu.pending = null;
+          tripleFault(cpu);
+        } else {
+          cpu.pending = { vector: Vec.DF, errorCode: 0 };
+        }
         return;
       }
       const how = kind === EventKind.SoftInt ? Nesting.Serial : nesting(vector, e.vector);
