@@ -142,8 +142,10 @@ export class Cpu extends CpuState implements Vcpu {
     const cs = this.seg[Seg.CS]!;
     this.mode64 = this.longMode && cs.l;
     const v86 = this.protectedMode && (this.flags & Flag.VM) !== 0;
-    this.bitness = this.mode64 ? 64 : this.protectedMode && !v86 && cs.db ? 32 : 16;
-    this.stackSize = this.mode64 ? 8 : this.protectedMode && !v86 && this.seg[Seg.SS]!.db ? 4 : 2;
+    // R21: sizes come from the descriptor caches, also in real mode: after MOV CR0 clears PE a
+    // 32-bit CS (D=1) and SS (B=1) stay in force until reloaded (real-mode loads keep them too).
+    this.bitness = this.mode64 ? 64 : !v86 && cs.db ? 32 : 16;
+    this.stackSize = this.mode64 ? 8 : !v86 && this.seg[Seg.SS]!.db ? 4 : 2;
     this.cachedMode = deriveMode(this);
     this.mem.refresh();
     this.decoded.selectBitness(this.bitness);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Seg } from '../../../src/runtime/cpu/state.ts';
-import { SysMachine } from './harness.ts';
+import { CODE, Sel, STACK0, SysMachine } from './harness.ts';
 
 describe('real mode: IVT delivery and IRET', () => {
   it('INT n pushes FLAGS, CS, IP, clears IF/TF and jumps through the IVT; IRET returns', () => {
@@ -65,5 +65,61 @@ describe('real mode: IVT delivery and IRET', () => {
       expect(stop.detail).toMatch(/CS:RIP=0000:00007c00/);
       expect(stop.detail).toContain('CR0=00000010');
     }
+  });
+});
+
+describe('leaving protected mode (R21: descriptor caches stay until reloaded)', () => {
+  it('after MOV CR0 clears PE, 32-bit code keeps running with the cached CS.D and SS.B until CS is reloaded', () => {
+    const m = new SysMachine();
+    m.protected32(CODE, 0);
+    m.code(
+      CODE,
+      '0f20c0' + // mov eax, cr0
+        '83e0fe' + // and eax, ~1
+        '0f22c0' + // mov cr0, eax              (PE := 0; CS still D=1, SS still B=1)
+        'bb78563412' + // mov ebx, 0x12345678   (5 bytes: 32-bit operand size)
+        '53' + // push ebx                      (ESP, 4 bytes: SS.B)
+        '89e1' + // mov ecx, esp
+        'ea' + '40000000' + '0010', // jmp far 1000:00000040 (ptr16:32) — a real-mode CS load
+    );
+    m.code(
+      CODE + 0x40,
+      '8cc8' + // mov eax, cs
+        '8ed8' + // mov ds, ax   (real mode: base = sel << 4, limit kept)
+        'f4', // hlt
+    );
+    expect(m.run()).toEqual({ kind: 'halted' });
+    expect(m.monitor.exits.map((e) => e.reason)).toEqual(['cr-access', 'cr-access', 'hlt']);
+    expect(m.cpu.mode).toBe('real');
+    expect(m.cpu.lo[3]).toBe(0x12345678);
+    expect(m.cpu.lo[1]).toBe(STACK0 - 4);
+    expect(m.r32(STACK0 - 4)).toBe(0x12345678);
+    const cs = m.cpu.seg[Seg.CS]!;
+    expect([cs.selector, cs.base, cs.limit, cs.db]).toEqual([0x1000, 0x10000, 0xffffffff, true]);
+    expect(m.cpu.ip).toBe(0x45); // 32-bit code after the real-mode far JMP: the cache keeps D=1
+    const ds = m.cpu.seg[Seg.DS]!;
+    expect([ds.selector, ds.base, ds.limit]).toEqual([0x1000, 0x10000, 0xffffffff]);
+  });
+
+  it('a 16-bit CS loaded before PE is cleared gives 16-bit real-mode code (the SDM §9.9.2 sequence)', () => {
+    const m = new SysMachine();
+    m.protected32(CODE, 0);
+    m.code(
+      CODE,
+      'ea' + '00600000' + Sel.CODE16.toString(16).padStart(2, '0') + '00', // jmp far CODE16:00006000 (16-bit, 64 KiB)
+    );
+    m.code(
+      0x6000,
+      '0f20c0' + // mov eax, cr0
+        '6683e0fe' + // and eax, ~1 (0x66: 32-bit operand in 16-bit code)
+        '0f22c0' + // mov cr0, eax
+        'bb3412' + // mov bx, 0x1234   (3 bytes: 16-bit operand size)
+        'f4',
+    );
+    expect(m.run()).toEqual({ kind: 'halted' });
+    expect(m.cpu.mode).toBe('real');
+    expect(m.cpu.lo[3]! & 0xffff).toBe(0x1234);
+    expect(m.cpu.ip).toBe(0x6000 + 3 + 4 + 3 + 3 + 1);
+    expect(m.cpu.seg[Seg.CS]!.db).toBe(false);
   });
 });
