@@ -1,5 +1,9 @@
 import fc from 'fast-check';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { runGen } from '../../codegen/generate.ts';
 import { compileOverlay, generateAndCompile } from '../../src/fuzz/spec-compile.ts';
 import { applyMutation, checkSpecSources, mutationArb, readAllSpecSources } from '../../src/fuzz/spec-mutate.ts';
 
@@ -54,6 +58,22 @@ describe('spec fuzzing (fixed seed)', () => {
       .slice(0, 3);
     expect(passing.length).toBe(3);
     for (const { s, r } of passing) expect(await generateAndCompile(root, s, r.spec!)).toEqual([]);
+  });
+
+  it('`gen` on a mutated spec tree fails with file:line:col errors, not an exception', async () => {
+    const mutated = applyMutation(base, { k: 'random-bytes', file: 1, at: 200, bytes: [0x7b, 0x22, 0x0a], replace: true });
+    const tmp = mkdtempSync(join(tmpdir(), 'trapspec-fuzz-test-'));
+    try {
+      for (const [f, t] of mutated) {
+        mkdirSync(dirname(join(tmp, f)), { recursive: true });
+        writeFileSync(join(tmp, f), t);
+      }
+      const r = await runGen(tmp, { check: true });
+      expect(r.ok).toBe(false);
+      expect(r.text).toMatch(/^spec\/registers\/cr0\.reg:\d+:\d+: /);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
   });
 
   it('the compile check reports a type error (it can fail)', () => {
