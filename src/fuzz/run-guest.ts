@@ -33,7 +33,7 @@ const BUS_METHODS: readonly BusMethod[] = ['read8', 'read16', 'read32', 'read64'
 const SIZE: Record<BusMethod, number> = { read8: 1, read16: 2, read32: 4, read64: 8, write8: 1, write16: 2, write32: 4, write64: 8 };
 
 /** Wrap the machine's bus methods (instance properties shadow the prototype's) to check every address. */
-function instrumentBus(m: Machine, violations: string[]): void {
+export function instrumentBus(m: Machine, violations: string[]): void {
   const mem = m.memory;
   const pageOk = (pa: number): boolean => {
     try {
