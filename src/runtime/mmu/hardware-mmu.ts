@@ -113,7 +113,7 @@ export class HardwareMmu implements Translator {
     if (tlb.tag[i] === vpn) {
       const c = tlb.ctx[i];
       // Permission bit (tlb.ts permIndex, inlined): (user ? 3 : ac ? 6 : 0) + access.
-      if ((c === tlb.current || c === -1) && (tlb.perm[i] & (1 << ((user ? 3 : ac ? 6 : 0) + access))) !== 0) {
+      if ((c === tlb.current || c === tlb.global) && (tlb.perm[i] & (1 << ((user ? 3 : ac ? 6 : 0) + access))) !== 0) {
         return tlb.frame[i] + (linear & 0xfff);
       }
     }
@@ -130,7 +130,7 @@ export class HardwareMmu implements Translator {
       const i = (vpn ^ tlb.salt) & tlb.mask;
       if (tlb.tag[i] === vpn) {
         const c = tlb.ctx[i];
-        if ((c === tlb.current || c === -1) && (tlb.perm[i] & (1 << ((user ? 3 : ac ? 6 : 0) + access))) !== 0) {
+        if ((c === tlb.current || c === tlb.global) && (tlb.perm[i] & (1 << ((user ? 3 : ac ? 6 : 0) + access))) !== 0) {
           return tlb.frame[i] + (linear & 0xfff);
         }
       }

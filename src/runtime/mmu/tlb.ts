@@ -5,14 +5,13 @@
  *
  * Contexts implement PCIDs (§4.10.1) and non-global flushes without touching the slots: every
  * PCID has a current context id; flushing a PCID gives it a fresh id, so its old entries stop
- * matching. Global entries carry the context GLOBAL and match under every PCID (R103).
+ * matching. Global entries carry the global context and match under every PCID (R103); a full flush
+ * renews the global context and every PCID's, so it is O(1) too.
  *
  * Permission bits: index = (user ? 3 : ac ? 6 : 0) + access (Read 0, Write 1, Fetch 2), so the
  * caller tests `perm & (1 << index)`. Write bits are only ever set for dirty leaves, so the first
  * write to a clean page misses and the walk sets D (R102).
  */
-
-export const TLB_GLOBAL_CTX = -1;
 
 export function permIndex(access: number, user: boolean, ac: boolean): number {
   return (user ? 3 : ac ? 6 : 0) + access;
@@ -25,7 +24,7 @@ export class Tlb {
   /** Host-physical base of the 4 KiB frame. */
   readonly frame: Float64Array;
   readonly perm: Uint16Array;
-  /** Context id, or TLB_GLOBAL_CTX. */
+  /** Context id: a PCID's context, or `global` for global entries. */
   readonly ctx: Float64Array;
   /** First page number and size in pages of the (large) page the slot came from. */
   readonly pageFirst: Float64Array;
@@ -37,6 +36,13 @@ export class Tlb {
   private pcidsUsed = false;
   /** Context of the current PCID (what a hit compares against). */
   current = 0;
+  /**
+   * Context of global entries (a hit also accepts it). flushAll gives it and every PCID a fresh
+   * id, so a full flush is O(1) and leaves the slots alone.
+   */
+  global = 0;
+  /** Every context id below this one was flushed by flushAll (occupancy). */
+  private live = 0;
   /** Slot salt of the current PCID: slot = (vpn ^ salt) & mask, so PCIDs do not evict each other. */
   salt = 0;
   private currentPcid = 0;
@@ -50,6 +56,7 @@ export class Tlb {
     this.ctx = new Float64Array(n);
     this.pageFirst = new Float64Array(n);
     this.pagePages = new Float64Array(n);
+    this.global = this.nextCtx++;
     for (let p = 0; p < 4096; p++) this.pcidCtx[p] = this.nextCtx++;
     this.current = this.pcidCtx[0];
   }
@@ -74,7 +81,7 @@ export class Tlb {
     this.tag[i] = vpn;
     this.frame[i] = frame;
     this.perm[i] = perm;
-    this.ctx[i] = global ? TLB_GLOBAL_CTX : this.current;
+    this.ctx[i] = global ? this.global : this.current;
     this.pageFirst[i] = firstVpn;
     this.pagePages[i] = pages;
     if (pages > 1) this.largeCached = true;
@@ -82,7 +89,9 @@ export class Tlb {
 
   /** Everything, global entries included (R19, R57). */
   flushAll(): void {
-    this.tag.fill(NaN);
+    this.live = this.nextCtx;
+    this.global = this.nextCtx++;
+    this.flushNonGlobal();
     this.largeCached = false;
   }
 
@@ -125,7 +134,7 @@ export class Tlb {
   /** Number of valid slots (for tests and stats). */
   occupancy(): number {
     let n = 0;
-    for (let j = 0; j <= this.mask; j++) if (this.tag[j] === this.tag[j]) n++;
+    for (let j = 0; j <= this.mask; j++) if (this.tag[j] === this.tag[j] && this.ctx[j] >= this.live) n++;
     return n;
   }
 }

@@ -23,7 +23,15 @@ const TWO32 = 2 ** 32;
 
 export class ShadowTables {
   root = 0;
+  /** The root as the hardware CR3 value. */
+  readonly rootBig: bigint;
   private readonly pages = new Set<number>();
+  /** Pages that live as long as the tree: the root and, for 'pae', its four directories. */
+  private readonly fixed: number[] = [];
+  /** PAE: the four directories (no PDPTE read per walk). */
+  private readonly pds: number[] = [];
+  /** Entries written in fixed pages since the last reset (what reset() clears). */
+  private readonly fixedEntries: number[] = [];
   /** Pages ever allocated by this tree (stats). */
   allocated = 0;
 
@@ -32,12 +40,31 @@ export class ShadowTables {
     readonly format: ShadowFormat,
   ) {
     this.root = this.alloc();
+    this.rootBig = BigInt(this.root);
+    this.fixed.push(this.root);
     if (format === 'pae') {
       for (let j = 0; j < 4; j++) {
         const pd = this.alloc();
+        this.fixed.push(pd);
+        this.pds.push(pd);
         this.writeEntry(this.root + j * 8, pd, P); // PDPTE: P and address only (R41)
       }
     }
+  }
+
+  /**
+   * Drop every mapping but keep the root (and PAE directories), so the hardware CR3 and latched
+   * PDPTEs stay valid: the other table pages return to the pool, the entries written in the
+   * kept pages are cleared. Cheaper than destroy() + a new tree on every guest flush.
+   */
+  reset(): void {
+    const fixed = this.fixed;
+    for (const pa of this.pages) if (!fixed.includes(pa)) this.memory.freeMonitorPage(pa);
+    this.pages.clear();
+    for (const pa of fixed) this.pages.add(pa);
+    const entries = this.fixedEntries;
+    for (let i = 0; i < entries.length; i++) this.writeEntry(entries[i]!, 0, 0);
+    entries.length = 0;
   }
 
   get livePages(): number {
@@ -71,28 +98,38 @@ export class ShadowTables {
     return shift < 24 ? (linear >>> shift) & 511 : Math.floor(linear / 2 ** shift) & 511;
   }
 
-  /** The directory/table where the walk for `linear` starts, and its level. */
-  private start(linear: number): [number, number] {
-    if (this.format === 'pae') return [this.entryAddr(this.root + ((linear >>> 30) & 3) * 8), 2];
-    return [this.root, this.format === 'long5' ? 5 : 4];
-  }
-
   /** Address of the PTE for `linear`, creating page tables; -1 when `create` is false and absent. */
   leafSlot(linear: number, create: boolean): number {
-    let [table, level] = this.start(linear);
+    let table: number;
+    let level: number;
+    if (this.format === 'pae') {
+      table = this.pds[(linear >>> 30) & 3]!;
+      level = 2;
+    } else {
+      table = this.root;
+      level = this.format === 'long5' ? 5 : 4;
+    }
+    let top = true;
     while (level > 1) {
       const e = table + ShadowTables.index(linear, level) * 8;
       if (!this.present(e)) {
         if (!create) return -1;
         const t = this.alloc();
         this.writeEntry(e, t, UPPER);
+        if (top) this.fixedEntries.push(e);
         table = t;
       } else {
         table = this.entryAddr(e);
       }
+      top = false;
       level--;
     }
     return table + ShadowTables.index(linear, 1) * 8;
+  }
+
+  /** Install a 4 KiB leaf at a slot from leafSlot(…, true). */
+  setLeafAt(slot: number, frame: number, flags: number, nx: boolean): void {
+    this.writeEntry(slot, frame, flags, nx ? 0x8000_0000 : 0);
   }
 
   /** Install a 4 KiB leaf: `flags` in the low dword (P, W, U, A, D), `nx` sets bit 63. */

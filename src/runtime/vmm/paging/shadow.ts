@@ -34,8 +34,10 @@ import type { ExitOutcome } from '../monitor.ts';
 import type { GuestControl, PagingStrategy } from '../paging.ts';
 import type { Vcpu } from '../vcpu.ts';
 import {
+  CR0_OWNED,
   CR0_PG,
   CR0_WP,
+  CR4_OWNED,
   CR4_LA57,
   CR4_PAE,
   CR4_PSE,
@@ -44,6 +46,7 @@ import {
   EFER_LMA,
   EFER_LME,
   EFER_NXE,
+  EFER_OWNED,
   FlushCounters,
   interceptPageFaults,
   linearToU64,
@@ -70,6 +73,12 @@ const PREFETCH_WINDOW = 16;
 
 /** Consecutive fills of the same page and access after which the monitor gives up. */
 const MAX_REFILLS = 4;
+
+const FLUSH_ALL: FlushScope = { kind: 'all' };
+
+function formatOf(mode: PagingMode): ShadowFormat {
+  return mode === PagingMode.Level5 ? 'long5' : mode === PagingMode.Level4 ? 'long' : 'pae';
+}
 
 function stop(detail: string): ExitOutcome {
   return { kind: 'stop', reason: { kind: 'monitor-error', detail } };
@@ -165,15 +174,26 @@ export class ShadowPaging implements PagingStrategy {
 
   /** Drop the shadow tree and program the hardware for the guest's current paging state. */
   private reprogram(vcpu: Vcpu, guest: GuestControl): void {
-    if (this.tables !== null) {
-      this.tables.destroy();
-      this.tables = null;
-      this.counters.treesDropped++;
-    }
     this.largestPage = 4096;
     this.lastFill = NaN;
     const mode = this.guestMode(guest);
-    const lma = guest.efer & EFER_LMA;
+    const tables = this.tables;
+    if (tables !== null) {
+      this.counters.treesDropped++;
+      if (mode !== PagingMode.Off && tables.format === formatOf(mode)) {
+        // Same format: empty the tree in place (its root stays the hardware CR3), and program
+        // the hardware only when a bit it runs with would change.
+        this.pdptesFresh = false;
+        if (mode !== PagingMode.Pae) this.pdptesLoaded = false;
+        else if (!this.pdptesLoaded) this.latchPdptes(vcpu, guest.cr3);
+        tables.reset();
+        if (!this.programmedFor(vcpu, guest, tables)) this.programTables(vcpu, guest, tables);
+        vcpu.flushTlb(FLUSH_ALL);
+        return;
+      }
+      tables.destroy();
+      this.tables = null;
+    }
     this.pdptesFresh = false;
     if (mode === PagingMode.Off) {
       this.pdptesLoaded = false;
@@ -189,17 +209,41 @@ export class ShadowPaging implements PagingStrategy {
     } else {
       if (mode !== PagingMode.Pae) this.pdptesLoaded = false;
       else if (!this.pdptesLoaded) this.latchPdptes(vcpu, guest.cr3);
-      const format: ShadowFormat = mode === PagingMode.Level5 ? 'long5' : mode === PagingMode.Level4 ? 'long' : 'pae';
+      const format = formatOf(mode);
       this.tables = new ShadowTables(this.deps.memory, format);
-      programHardware(vcpu, {
-        cr0: CR0_PG | CR0_WP,
-        cr4: CR4_PAE | (guest.cr4 & (CR4_SMEP | CR4_SMAP)) | (format === 'long5' ? CR4_LA57 : 0n),
-        efer: EFER_NXE | (lma !== 0n ? EFER_LME | EFER_LMA : 0n),
-        cr3: BigInt(this.tables.root),
-        ncr3: null,
-      });
+      this.programTables(vcpu, guest, this.tables);
     }
-    vcpu.flushTlb({ kind: 'all' });
+    vcpu.flushTlb(FLUSH_ALL);
+  }
+
+  private wantCr4(guest: GuestControl, format: ShadowFormat): bigint {
+    return CR4_PAE | (guest.cr4 & (CR4_SMEP | CR4_SMAP)) | (format === 'long5' ? CR4_LA57 : 0n);
+  }
+
+  private wantEfer(guest: GuestControl): bigint {
+    return EFER_NXE | ((guest.efer & EFER_LMA) !== 0n ? EFER_LME | EFER_LMA : 0n);
+  }
+
+  /** The hardware already runs on `tables` with the bits programTables would set. */
+  private programmedFor(vcpu: Vcpu, guest: GuestControl, tables: ShadowTables): boolean {
+    const c = vcpu.control;
+    return (
+      c.ncr3 === null &&
+      c.cr3 === tables.rootBig &&
+      (c.cr0 & CR0_OWNED) === ((CR0_PG | CR0_WP) & CR0_OWNED) &&
+      (c.cr4 & CR4_OWNED) === (this.wantCr4(guest, tables.format) & CR4_OWNED) &&
+      (c.efer & EFER_OWNED) === (this.wantEfer(guest) & EFER_OWNED)
+    );
+  }
+
+  private programTables(vcpu: Vcpu, guest: GuestControl, tables: ShadowTables): void {
+    programHardware(vcpu, {
+      cr0: CR0_PG | CR0_WP,
+      cr4: this.wantCr4(guest, tables.format),
+      efer: this.wantEfer(guest),
+      cr3: tables.rootBig,
+      ncr3: null,
+    });
   }
 
   handlePageFault(exit: ExceptionExit, vcpu: Vcpu, guest: GuestControl): ExitOutcome {
