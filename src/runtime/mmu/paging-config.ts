@@ -69,14 +69,22 @@ export function pagingModeOf(cr0: number, cr4: number, efer: number): PagingMode
 
 /** Table base from CR3 for a mode: 31:12 (32-bit), 31:5 (PAE), M-1:12 (4/5-level). */
 export function rootOf(mode: PagingMode, cr3: bigint, maxPhyAddr: number): number {
+  const pae = mode === PagingMode.Pae;
+  // The same CR3 is converted again and again (every flush and shadow exit): remember the last.
+  if (cr3 === lastCr3 && pae === lastPae && maxPhyAddr === lastMax) return lastRoot;
   const mask = (1n << BigInt(maxPhyAddr)) - 1n;
-  switch (mode) {
-    case PagingMode.Pae:
-      return Number(cr3 & mask & ~0x1fn);
-    default:
-      return Number(cr3 & mask & ~0xfffn);
-  }
+  const root = pae ? Number(cr3 & mask & ~0x1fn) : Number(cr3 & mask & ~0xfffn);
+  lastCr3 = cr3;
+  lastPae = pae;
+  lastMax = maxPhyAddr;
+  lastRoot = root;
+  return root;
 }
+
+let lastCr3 = -1n;
+let lastPae = false;
+let lastMax = -1;
+let lastRoot = 0;
 
 /** Fill `cfg` from control-register values (in place). */
 export function configure(

@@ -25,6 +25,7 @@ export class ShadowTables {
   root = 0;
   /** The root as the hardware CR3 value. */
   readonly rootBig: bigint;
+  /** Table pages other than the fixed ones. */
   private readonly pages = new Set<number>();
   /** Pages that live as long as the tree: the root and, for 'pae', its four directories. */
   private readonly fixed: number[] = [];
@@ -39,13 +40,11 @@ export class ShadowTables {
     private readonly memory: PhysicalBus & MonitorMemory,
     readonly format: ShadowFormat,
   ) {
-    this.root = this.alloc();
+    this.root = this.allocFixed();
     this.rootBig = BigInt(this.root);
-    this.fixed.push(this.root);
     if (format === 'pae') {
       for (let j = 0; j < 4; j++) {
-        const pd = this.alloc();
-        this.fixed.push(pd);
+        const pd = this.allocFixed();
         this.pds.push(pd);
         this.writeEntry(this.root + j * 8, pd, P); // PDPTE: P and address only (R41)
       }
@@ -58,17 +57,22 @@ export class ShadowTables {
    * kept pages are cleared. Cheaper than destroy() + a new tree on every guest flush.
    */
   reset(): void {
-    const fixed = this.fixed;
-    for (const pa of this.pages) if (!fixed.includes(pa)) this.memory.freeMonitorPage(pa);
+    for (const pa of this.pages) this.memory.freeMonitorPage(pa);
     this.pages.clear();
-    for (const pa of fixed) this.pages.add(pa);
     const entries = this.fixedEntries;
     for (let i = 0; i < entries.length; i++) this.writeEntry(entries[i]!, 0, 0);
     entries.length = 0;
   }
 
   get livePages(): number {
-    return this.pages.size;
+    return this.pages.size + this.fixed.length;
+  }
+
+  private allocFixed(): number {
+    const pa = this.memory.allocMonitorPage();
+    this.fixed.push(pa);
+    this.allocated++;
+    return pa;
   }
 
   private alloc(): number {
@@ -211,5 +215,7 @@ export class ShadowTables {
   destroy(): void {
     for (const pa of this.pages) this.memory.freeMonitorPage(pa);
     this.pages.clear();
+    for (const pa of this.fixed) this.memory.freeMonitorPage(pa);
+    this.fixed.length = 0;
   }
 }

@@ -317,17 +317,21 @@ export class ShadowPaging implements PagingStrategy {
     const first = page - (((page % PREFETCH_WINDOW) + PREFETCH_WINDOW) % PREFETCH_WINDOW);
     const pr = this.probe;
     const pdptes = mode === PagingMode.Pae ? this.pdptes : null;
+    // The window is aligned and inside one shadow page table (the fill just created it).
+    const base = tables.leafSlot(linear, false) - (page - first) * 8;
+    const mem = this.deps.memory;
     for (let p = first; p < first + PREFETCH_WINDOW; p++) {
       if (p === page) continue;
       const lin = p * 4096;
-      if ((tables.leafLo(lin) & SP) !== 0) continue;
+      const slot = base + (p - first) * 8;
+      if ((mem.read32(slot) & SP) !== 0) continue;
       // Supervisor read with AC: only presence and reserved bits can fail; no A/D written.
       if (walk(vcpu.bus, this.guestCfg, pdptes, lin, Access.Read, false, true, 0, pr, null) !== WALK_OK) continue;
       let accessed = true;
       for (let k = 0; k < pr.entryCount; k++) if ((pr.entryLo[k] & SA) === 0) accessed = false;
       if (!accessed || pr.frame >= MONITOR_BASE_) continue;
       const w = pr.writable && pr.dirty;
-      tables.setLeaf(lin, pr.frame, SP | SA | (w ? SW | SD : 0) | (pr.user ? SU : 0), pr.nx);
+      tables.setLeafAt(slot, pr.frame, SP | SA | (w ? SW | SD : 0) | (pr.user ? SU : 0), pr.nx);
       if (pr.pageSize > this.largestPage) this.largestPage = pr.pageSize;
       this.counters.prefetched++;
     }
