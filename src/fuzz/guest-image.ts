@@ -13,12 +13,15 @@ import { encodeOps, type Bits, type Op } from './ops.ts';
  *
  * Memory map (physical = linear for the first 4 MiB in every paged mode):
  *   0x100000 header, prologue      0x100800 exception stubs (32 x 8 bytes)
- *   0x101000 GDT (16 entries)      0x101100 GDTR, 0x101110 IDTR
+ *   0x101000 GDT (16 entries: null, code32 0x08, data 0x10, code64 0x18, user code32 0x23,
+ *            user data 0x2B, user code64 0x33, random 0x38..0x68, TSS 0x70 (16 bytes))
+ *   0x101100 GDTR, 0x101110 IDTR   0x107800 TSS (ring-0 stack 0x10:0x180000)
  *   0x102000 IDT (32 gates)        0x103000 PAE/long PDPT   0x104000 PAE/long PD
  *   0x105000 PML4                  0x106000 PT (PAE/long, 8-byte entries) for 0x400000+
  *   0x107000 scratch               0x108000 body            0x109000 32-bit PD, 0x10A000 32-bit PT
  *   0x10B000 long-mode PDPT (writable entries; a PAE PDPTE has no R/W bit)
- * The data window 0x400000..0x40FFFF (DATA_LINEAR) is mapped page by page through the PTs.
+ * The data window 0x400000..0x40FFFF (DATA_LINEAR) is mapped page by page through the PTs. The
+ * identity-mapped first 2/4 MiB are user-accessible (U = 1), so 'touser' ops run user code there.
  */
 
 export type GuestMode = 'real' | 'protected' | 'paged32' | 'pae' | 'long';
@@ -33,7 +36,7 @@ export interface FuzzGuest {
   body: { ops: Op[] } | { bytes: number[] };
   /** 32 gates (vectors 0..31). */
   idt: GateSpec[];
-  /** Extra GDT entries 4..15 (selectors 0x20..0x78). */
+  /** Random GDT entries 7..13 (selectors 0x38..0x68). */
   gdt: bigint[];
   /** Page-table slots: [table, index, value] written over the fixed tables. */
   tableNoise: { table: TableName; index: number; value: bigint }[];
@@ -142,6 +145,11 @@ function le32(v: number): number[] {
 const FLAT_CODE32 = 0x00cf9a000000ffffn;
 const FLAT_DATA = 0x00cf92000000ffffn;
 const CODE64 = 0x00af9a000000ffffn;
+const USER_CODE32 = 0x00cffa000000ffffn;
+const USER_DATA = 0x00cff2000000ffffn;
+const USER_CODE64 = 0x00affa000000ffffn;
+export const TSS = 0x107800;
+const TSS_SEL = 0x70;
 
 function prologue32(mode: GuestMode): number[] {
   const p: number[] = [];
@@ -152,6 +160,7 @@ function prologue32(mode: GuestMode): number[] {
   p.push(0xea, ...le32(after), 0x08, 0x00); // jmp 0x08:after (reload CS)
   p.push(0x66, 0xb8, 0x10, 0x00); // mov ax, 0x10
   for (const sreg of [0xc0, 0xd8, 0xd0, 0xe0, 0xe8]) p.push(0x8e, sreg); // es, ds, ss, fs, gs
+  p.push(0x66, 0xb8, TSS_SEL, 0x00, 0x0f, 0x00, 0xd8); // mov ax, TSS_SEL; ltr ax
   const movCr3 = (v: number): void => {
     p.push(0xb8, ...le32(v), 0x0f, 0x22, 0xd8);
   };
@@ -210,7 +219,15 @@ function buildMultiboot(g: FuzzGuest): Uint8Array {
   img.u64(GDT + 8, FLAT_CODE32);
   img.u64(GDT + 16, FLAT_DATA);
   img.u64(GDT + 24, CODE64);
-  g.gdt.slice(0, 12).forEach((e, i) => img.u64(GDT + 32 + i * 8, e));
+  img.u64(GDT + 32, USER_CODE32);
+  img.u64(GDT + 40, USER_DATA);
+  img.u64(GDT + 48, USER_CODE64);
+  g.gdt.slice(0, 7).forEach((e, i) => img.u64(GDT + 56 + i * 8, e));
+  // Available 32-bit TSS (type 9; in long mode the same descriptor + upper half is the 64-bit TSS).
+  img.u64(GDT + TSS_SEL, 0x67n | (BigInt(TSS & 0xffffff) << 16n) | (0x89n << 40n) | (BigInt(TSS >>> 24) << 56n));
+  img.u64(GDT + TSS_SEL + 8, 0n);
+  img.u32(TSS + 4, 0x180000); // ESP0 (32-bit) / low half of RSP0 (64-bit)
+  if (g.mode !== 'long') img.u32(TSS + 8, 0x10); // SS0 (32-bit); in a 64-bit TSS: RSP0 high half
   img.u16(GDTR, 16 * 8 - 1);
   img.u32(GDTR + 2, GDT);
   const gateSize = g.mode === 'long' ? 16 : 8;
@@ -225,11 +242,11 @@ function buildMultiboot(g: FuzzGuest): Uint8Array {
   img.u64(TABLES.pdpt, BigInt(TABLES.pd | 1));
   img.u64(TABLES.pml4, BigInt(TABLES.pdpt64 | 7));
   img.u64(TABLES.pdpt64, BigInt(TABLES.pd | 7));
-  img.u64(TABLES.pd, 0x83n);
+  img.u64(TABLES.pd, 0x87n);
   img.u64(TABLES.pd + 8, 0x200083n);
   img.u64(TABLES.pd + 16, BigInt(TABLES.pt | 7));
   // 32-bit: PD32[0] identity 4 MiB; PD32[1] -> PT32 (data window).
-  img.u32(TABLES.pd32, 0x83);
+  img.u32(TABLES.pd32, 0x87);
   img.u32(TABLES.pd32 + 4, TABLES.pt32 | 7);
   g.dataPages.slice(0, DATA_PAGES).forEach((d, i) => {
     const frame = (DATA_FRAME_FIRST + (d.frame % DATA_FRAME_COUNT)) * 4096;

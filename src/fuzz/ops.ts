@@ -45,7 +45,17 @@ export type Op =
   | { k: 'cpuid'; leaf: number; sub: number }
   | { k: 'out'; port: number; value: number }
   | { k: 'in'; port: number }
-  | { k: 'bytes'; bytes: number[] };
+  | { k: 'bytes'; bytes: number[] }
+  /** IRET to CPL 3 at the next op (user code/data segments and the TSS of guest-image.ts);
+   * later privileged ops then fault (#GP) and exceptions switch to the TSS stack. No-op in
+   * 16-bit code. */
+  | { k: 'touser' };
+
+/** User-mode selectors of the fuzz GDT (guest-image.ts): code32, data, code64, with RPL 3. */
+export const USER_CS32 = 0x23;
+export const USER_DS = 0x2b;
+export const USER_CS64 = 0x33;
+export const USER_STACK = 0x170000;
 
 function le(value: number | bigint, size: number): number[] {
   let v = BigInt.asUintN(size * 8, BigInt(value));
@@ -171,6 +181,13 @@ export function encodeOp(op: Op, bits: Bits): number[] {
       return [...movImm32(bits, 2, op.port & 0xffff), 0xec];
     case 'bytes':
       return op.bytes.map((b) => b & 0xff);
+    case 'touser': {
+      if (bits === 16) return [];
+      // push SS, ESP, EFLAGS, CS; call next (pushes EIP); add [esp], to-after-iret; iret
+      const frame = [0xb8, ...le(USER_DS, 4), 0x50, 0xb8, ...le(USER_STACK, 4), 0x50, 0x9c];
+      if (bits === 64) return [...frame, 0xb8, ...le(USER_CS64, 4), 0x50, 0xe8, 0, 0, 0, 0, 0x48, 0x83, 0x04, 0x24, 7, 0x48, 0xcf];
+      return [...frame, 0xb8, ...le(USER_CS32, 4), 0x50, 0xe8, 0, 0, 0, 0, 0x83, 0x04, 0x24, 5, 0xcf];
+    }
   }
 }
 
