@@ -205,6 +205,7 @@ export class Cpu extends CpuState implements Vcpu {
   }
 
   flushTlb(scope: FlushScope): void {
+    this.decoded.dropFetchPage();
     this.mmu.flush(scope);
   }
 

@@ -19,7 +19,18 @@ function bitIndex(bitness: number): number {
   return bitness === 16 ? 0 : bitness === 32 ? 1 : 2;
 }
 
+const NO_PAGE: Page = [];
+
 export class DecodeCache {
+  /**
+   * The current code page, so a fetch on it skips the TLB: linear base (NaN when none), the
+   * decoded page of its physical frame and the CPL it was translated for. Dropped on every TLB
+   * flush, control-register/mode change (Cpu.updateMode) and clear(); a decoded entry dropped by
+   * a code write reads undefined in the page and goes the slow way.
+   */
+  fetchBase = NaN;
+  fetchCpl = -1;
+  fetchPage: Page = NO_PAGE;
   private readonly cpu: Cpu;
   private readonly tables: Page[][] = [[], [], []];
   private readonly buf = new Uint8Array(15);
@@ -50,9 +61,25 @@ export class DecodeCache {
     return this.miss(lin, pa, table, false);
   }
 
-  /** Select the table for the current bitness (Cpu.updateMode). */
+  /** Select the table for the current bitness (Cpu.updateMode); drops the fetch page. */
   selectBitness(bitness: number): void {
     this.current = this.tables[bitIndex(bitness)]!;
+    this.fetchBase = NaN;
+  }
+
+  /** Forget the current code page (TLB flushes). */
+  dropFetchPage(): void {
+    this.fetchBase = NaN;
+  }
+
+  /** After a translated fetch of `lin` at `pa` (cached instruction decoded): keep its page. */
+  rememberFetchPage(lin: number, pa: number, cpl: number): void {
+    if (pa >= this.ramSize) return;
+    const page = this.current[pa >>> 12];
+    if (page === undefined) return;
+    this.fetchBase = lin - (lin & 0xfff);
+    this.fetchCpl = cpl;
+    this.fetchPage = page;
   }
 
   private miss(lin: number, pa: number, table: Page[], inRam: boolean): DecodedInsn {
@@ -125,6 +152,7 @@ export class DecodeCache {
   /** Drop everything (tests, loaders that rewrite memory behind the CPU's back). */
   clear(): void {
     for (const t of this.tables) t.length = 0;
+    this.fetchBase = NaN;
     this.cpu.mem.codePages.fill(0);
   }
 }

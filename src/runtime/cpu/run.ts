@@ -28,7 +28,16 @@ export function fetch(cpu: Cpu): DecodedInsn {
     if (ip > cs.limit) throw new GuestFault(Vec.GP, 0);
     lin = (cs.base + ip) >>> 0;
   }
-  const insn = cpu.decoded.get(lin, cpu.mem.fetchPa(lin));
+  const dc = cpu.decoded;
+  const off = lin & 0xfff;
+  let insn: DecodedInsn | undefined;
+  if (lin - off === dc.fetchBase && cpu.cpl === dc.fetchCpl) insn = dc.fetchPage[off];
+  if (insn === undefined) {
+    // Not on the remembered code page (or not decoded yet): translate, then remember the page.
+    const pa = cpu.mem.fetchPa(lin);
+    insn = dc.get(lin, pa);
+    dc.rememberFetchPage(lin, pa, cpu.cpl);
+  }
   if (!cpu.mode64 && ip + insn.length - 1 > cpu.seg[Seg.CS]!.limit) throw new GuestFault(Vec.GP, 0);
   return insn;
 }

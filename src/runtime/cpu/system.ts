@@ -114,6 +114,7 @@ export function invlpg(cpu: Cpu, insn: DecodedInsn): void {
     cpu.exit({ reason: 'invlpg', linear, insnLength: insn.length });
     return;
   }
+  cpu.decoded.dropFetchPage();
   cpu.mmu.flush({ kind: 'page', linear });
 }
 
