@@ -133,6 +133,13 @@ export class PhysicalMemory implements PhysicalBus {
 
   read32(pa: number): number {
     if (pa + 4 <= this.ramSize) return this.view.getUint32(pa, true);
+    // Monitor tables (walks of shadow/nested tables): page and offset without a float modulo.
+    const off = pa - MONITOR_BASE;
+    if (off >= 0) {
+      const index = Math.floor(off / MONITOR_PAGE_SIZE);
+      const o = off - index * MONITOR_PAGE_SIZE;
+      if (o <= MONITOR_PAGE_SIZE - 4 && index < this.pages.length) return this.pages[index]!.getUint32(o, true);
+    }
     const at = this.monitorSpan(pa, 4);
     if (at !== undefined) return at.getUint32((pa - MONITOR_BASE) % MONITOR_PAGE_SIZE, true);
     return (this.read16(pa) | (this.read16(pa + 2) << 16)) >>> 0;
@@ -163,6 +170,15 @@ export class PhysicalMemory implements PhysicalBus {
     if (pa + 4 <= this.ramSize) {
       this.view.setUint32(pa, value >>> 0, true);
       return;
+    }
+    const off = pa - MONITOR_BASE;
+    if (off >= 0) {
+      const index = Math.floor(off / MONITOR_PAGE_SIZE);
+      const o = off - index * MONITOR_PAGE_SIZE;
+      if (o <= MONITOR_PAGE_SIZE - 4 && index < this.pages.length) {
+        this.pages[index]!.setUint32(o, value >>> 0, true);
+        return;
+      }
     }
     const at = this.monitorSpan(pa, 4);
     if (at !== undefined) {

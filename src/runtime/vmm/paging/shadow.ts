@@ -89,6 +89,11 @@ export class ShadowPaging implements PagingStrategy {
   private readonly passthrough: PassthroughTables;
   private tables: ShadowTables | null = null;
   private readonly guestCfg: WalkConfig = newWalkConfig();
+  /** The guest registers guestCfg was configured from (-1n: never). */
+  private cfgCr0 = -1n;
+  private cfgCr3 = -1n;
+  private cfgCr4 = -1n;
+  private cfgEfer = -1n;
   private readonly res = new WalkResult();
   private readonly probe = new WalkResult();
   private readonly pdptes = new Uint32Array(8);
@@ -168,7 +173,14 @@ export class ShadowPaging implements PagingStrategy {
   }
 
   private guestMode(guest: GuestControl): PagingMode {
-    configure(this.guestCfg, low32(guest.cr0), guest.cr3, low32(guest.cr4), low32(guest.efer), GUEST_M);
+    // Reconfigure only when a register changed (every exit asks; BigInt masking is not free).
+    if (guest.cr0 !== this.cfgCr0 || guest.cr3 !== this.cfgCr3 || guest.cr4 !== this.cfgCr4 || guest.efer !== this.cfgEfer) {
+      configure(this.guestCfg, low32(guest.cr0), guest.cr3, low32(guest.cr4), low32(guest.efer), GUEST_M);
+      this.cfgCr0 = guest.cr0;
+      this.cfgCr3 = guest.cr3;
+      this.cfgCr4 = guest.cr4;
+      this.cfgEfer = guest.efer;
+    }
     return this.guestCfg.mode;
   }
 
