@@ -5,7 +5,7 @@
  * throws NestedPageFault, which the CPU turns into an NPF exit.
  *
  * A small direct-mapped cache of fully-permitted translations keeps the 2-D walk from re-walking
- * the nested tables for every guest table entry; it is dropped with every TLB flush.
+ * the nested tables for every guest table entry; it is dropped with every full TLB flush and nested-root change (an epoch bump).
  */
 import { NestedPageFault } from './nested-fault.ts';
 import { Access } from './types.ts';
@@ -21,6 +21,9 @@ export class NestedMap implements GuestPhysicalMap {
   private readonly res = new WalkResult();
   private readonly cacheTag = new Float64Array(1 << CACHE_BITS).fill(NaN);
   private readonly cacheFrame = new Float64Array(1 << CACHE_BITS);
+  /** Epoch of each cache slot; a slot is valid only in the current epoch (O(1) invalidate). */
+  private readonly cacheEpoch = new Float64Array(1 << CACHE_BITS);
+  private epoch = 1;
   /** Nested page faults raised (for stats). */
   faults = 0;
 
@@ -30,20 +33,22 @@ export class NestedMap implements GuestPhysicalMap {
     this.cfg.nxe = true;
   }
 
-  /** Point at a nested root (host-physical); drops the cache. */
+  /** Point at a nested root (host-physical); a different root drops the cache. */
   setRoot(root: number): void {
-    if (root !== this.cfg.root) this.cfg.root = root;
-    this.invalidate();
+    if (root !== this.cfg.root) {
+      this.cfg.root = root;
+      this.invalidate();
+    }
   }
 
   invalidate(): void {
-    this.cacheTag.fill(NaN);
+    this.epoch++;
   }
 
   toHost(gpa: number, access: Access): number {
     const gfn = Math.floor(gpa / 4096);
     const i = gfn & CACHE_MASK;
-    if (this.cacheTag[i] === gfn) return this.cacheFrame[i] + (gpa & 0xfff);
+    if (this.cacheTag[i] === gfn && this.cacheEpoch[i] === this.epoch) return this.cacheFrame[i] + (gpa & 0xfff);
     const r = walk(this.mem, this.cfg, null, gpa, access, true, false, WALK_SET_AD, this.res, null);
     if (r !== WALK_OK) {
       this.faults++;
@@ -52,6 +57,7 @@ export class NestedMap implements GuestPhysicalMap {
     if (this.res.writable && !this.res.nx && this.res.dirty) {
       this.cacheTag[i] = gfn;
       this.cacheFrame[i] = this.res.frame;
+      this.cacheEpoch[i] = this.epoch;
     }
     return this.res.phys;
   }

@@ -70,21 +70,27 @@ export function pagingModeOf(cr0: number, cr4: number, efer: number): PagingMode
 /** Table base from CR3 for a mode: 31:12 (32-bit), 31:5 (PAE), M-1:12 (4/5-level). */
 export function rootOf(mode: PagingMode, cr3: bigint, maxPhyAddr: number): number {
   const pae = mode === PagingMode.Pae;
-  // The same CR3 is converted again and again (every flush and shadow exit): remember the last.
-  if (cr3 === lastCr3 && pae === lastPae && maxPhyAddr === lastMax) return lastRoot;
+  // The same CR3 is converted again and again (every flush and shadow exit, once with the host's
+  // and once with the guest's MAXPHYADDR): remember the last two.
+  if (cr3 === memoCr3[0] && pae === memoPae[0] && maxPhyAddr === memoMax[0]) return memoRoot[0]!;
+  if (cr3 === memoCr3[1] && pae === memoPae[1] && maxPhyAddr === memoMax[1]) return memoRoot[1]!;
   const mask = (1n << BigInt(maxPhyAddr)) - 1n;
   const root = pae ? Number(cr3 & mask & ~0x1fn) : Number(cr3 & mask & ~0xfffn);
-  lastCr3 = cr3;
-  lastPae = pae;
-  lastMax = maxPhyAddr;
-  lastRoot = root;
+  memoCr3[1] = memoCr3[0]!;
+  memoPae[1] = memoPae[0]!;
+  memoMax[1] = memoMax[0]!;
+  memoRoot[1] = memoRoot[0]!;
+  memoCr3[0] = cr3;
+  memoPae[0] = pae;
+  memoMax[0] = maxPhyAddr;
+  memoRoot[0] = root;
   return root;
 }
 
-let lastCr3 = -1n;
-let lastPae = false;
-let lastMax = -1;
-let lastRoot = 0;
+const memoCr3: bigint[] = [-1n, -1n];
+const memoPae: boolean[] = [false, false];
+const memoMax: number[] = [-1, -1];
+const memoRoot: number[] = [0, 0];
 
 /** Fill `cfg` from control-register values (in place). */
 export function configure(
