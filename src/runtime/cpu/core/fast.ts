@@ -8,7 +8,7 @@ import { Mnemonic } from 'iced-x86';
 import { Flag, STATUS_FLAGS } from '../state.ts';
 import { OpK, type DecodedInsn, type Handler } from '../decoded.ts';
 import type { Cpu } from '../cpu.ts';
-import { addFlags, fl, logicFlags, subFlags } from './flags.ts';
+import { addFlags, fl, logicFlags, subFlags, szp } from './flags.ts';
 import { ea } from './operands.ts';
 import { specialize64 } from './fast64.ts';
 
@@ -177,6 +177,73 @@ const MEM_ALU: ReadonlyMap<number, [Handler, Handler]> = new Map<number, [Handle
   [Mnemonic.Cmp, [cmpMR, cmpMI]],
 ]);
 
+// ---- 32-bit shifts and rotates of a register by imm8 (shift.ts semantics, count masked to 5 bits;
+// a count of 0 only zero-extends the destination and leaves the flags alone) ------------------
+
+const ROT = Flag.CF | Flag.OF;
+const KEEP_ROT = ~ROT;
+const KEEP_SHIFT = ~(Flag.CF | Flag.PF | Flag.AF | Flag.ZF | Flag.SF | Flag.OF);
+
+const rolRI: Handler = (cpu, d) => {
+  const a = cpu.lo[d.r0]!;
+  const c = d.imm & 31;
+  cpu.hi[d.r0] = 0;
+  if (c === 0) return;
+  const res = ((a << c) | (a >>> (32 - c))) >>> 0;
+  cpu.lo[d.r0] = res;
+  const cf = res & 1;
+  cpu.flags = (cpu.flags & KEEP_ROT) | (cf !== 0 ? Flag.CF : 0) | (((res >>> 31) ^ cf) !== 0 ? Flag.OF : 0);
+};
+const rorRI: Handler = (cpu, d) => {
+  const a = cpu.lo[d.r0]!;
+  const c = d.imm & 31;
+  cpu.hi[d.r0] = 0;
+  if (c === 0) return;
+  const res = ((a >>> c) | (a << (32 - c))) >>> 0;
+  cpu.lo[d.r0] = res;
+  const msb = res >>> 31;
+  cpu.flags = (cpu.flags & KEEP_ROT) | (msb !== 0 ? Flag.CF : 0) | ((msb ^ ((res >>> 30) & 1)) !== 0 ? Flag.OF : 0);
+};
+const shlRI: Handler = (cpu, d) => {
+  const a = cpu.lo[d.r0]!;
+  const c = d.imm & 31;
+  cpu.hi[d.r0] = 0;
+  if (c === 0) return;
+  const res = (a << c) >>> 0;
+  cpu.lo[d.r0] = res;
+  const cf = (a >>> (32 - c)) & 1;
+  cpu.flags =
+    (cpu.flags & KEEP_SHIFT) | szp(res, 4) | (cf !== 0 ? Flag.CF : 0) | (((res >>> 31) ^ cf) !== 0 ? Flag.OF : 0);
+};
+const shrRI: Handler = (cpu, d) => {
+  const a = cpu.lo[d.r0]!;
+  const c = d.imm & 31;
+  cpu.hi[d.r0] = 0;
+  if (c === 0) return;
+  const res = a >>> c;
+  cpu.lo[d.r0] = res;
+  cpu.flags =
+    (cpu.flags & KEEP_SHIFT) | szp(res, 4) | (((a >>> (c - 1)) & 1) !== 0 ? Flag.CF : 0) | (a >>> 31 !== 0 ? Flag.OF : 0);
+};
+const sarRI: Handler = (cpu, d) => {
+  const sa = cpu.lo[d.r0]! | 0;
+  const c = d.imm & 31;
+  cpu.hi[d.r0] = 0;
+  if (c === 0) return;
+  const res = (sa >> c) >>> 0;
+  cpu.lo[d.r0] = res;
+  cpu.flags = (cpu.flags & KEEP_SHIFT) | szp(res, 4) | (((sa >> (c - 1)) & 1) !== 0 ? Flag.CF : 0);
+};
+
+const SHIFT_RI: ReadonlyMap<number, Handler> = new Map<number, Handler>([
+  [Mnemonic.Rol, rolRI],
+  [Mnemonic.Ror, rorRI],
+  [Mnemonic.Shl, shlRI],
+  [Mnemonic.Sal, shlRI],
+  [Mnemonic.Shr, shrRI],
+  [Mnemonic.Sar, sarRI],
+]);
+
 type Pair = [Handler, Handler];
 const ALU: ReadonlyMap<number, Pair> = new Map<number, Pair>([
   [Mnemonic.Add, [addRR, addRI]],
@@ -200,6 +267,10 @@ export function specialize(d: DecodedInsn): Handler | null {
       if (d.k1 === OpK.Gpr && d.s1 === 4) return pair[0];
       if (d.k1 === OpK.Imm) return pair[1];
       return null;
+    }
+    if (d.opCount === 2 && d.k1 === OpK.Imm) {
+      const sh = SHIFT_RI.get(m);
+      if (sh !== undefined) return sh;
     }
     if (m === Mnemonic.Inc && d.opCount === 1) return incR;
     if (m === Mnemonic.Dec && d.opCount === 1) return decR;
