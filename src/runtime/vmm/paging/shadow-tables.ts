@@ -83,6 +83,12 @@ export class ShadowTables {
   }
 
   private writeEntry(at: number, addr: number, flags: number, hi = 0): void {
+    if (addr < TWO32) {
+      // Guest frames (below 4 GiB): no float division.
+      this.memory.write32(at, (addr | flags) >>> 0);
+      this.memory.write32(at + 4, hi >>> 0);
+      return;
+    }
     this.memory.write32(at, ((addr % TWO32) | flags) >>> 0);
     this.memory.write32(at + 4, (Math.floor(addr / TWO32) | hi) >>> 0);
   }
