@@ -2,7 +2,7 @@
  * `npm run bench [-- --scale N --phases a,b --peers p,q --profile]`: the benchmark guest
  * (guests/bench) under trapspec (shadow and nested paging), v86 and QEMU TCG; per-phase rates
  * timed on the host, trapspec/peer ratios, trapspec exits and shadow faults per second, codegen
- * time; results also in bench-results/bench-<date>.json. See docs/readme-bench.md.
+ * time; results also in bench-results/bench-<date>.json. See README.md.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';

@@ -4,7 +4,7 @@
  * properties of test/fuzz/ (scripts/fuzz/properties.ts). Prints the seed first, progress while it
  * runs, figures at the end; on a failure the shrunk counterexample and the command that replays
  * it (`npm run fuzz -- --target T --seed S --path P`). Exit status 0 all passed, 1 a property
- * failed, 2 bad arguments. See docs/readme-fuzz.md.
+ * failed, 2 bad arguments. See README.md.
  */
 import fc from 'fast-check';
 import { writeFileSync } from 'node:fs';

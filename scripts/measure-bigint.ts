@@ -1,6 +1,6 @@
 /**
  * Measures what a generated register accessor costs as `number` vs `bigint`, to choose the
- * representation per register width (docs/readme-dsl.md quotes the figures).
+ * representation per register width (README.md quotes the figures).
  * Run: npx tsx scripts/measure-bigint.ts
  * Each case does a read-modify-write the way generated code does (test a bit, set a field,
  * check reserved bits), over a varying value so nothing folds to a constant.

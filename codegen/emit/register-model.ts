@@ -25,7 +25,7 @@ export function fieldRep(f: FieldIR): FieldRep {
   return w === 1 ? 'boolean' : w <= 32 ? 'number' : 'bigint';
 }
 
-/** Registers up to 32 bits are held in a number, 64-bit ones in a bigint (docs/readme-dsl.md). */
+/** Registers up to 32 bits are held in a number, 64-bit ones in a bigint (README.md). */
 export function isBig(reg: RegisterIR): boolean {
   return reg.width > 32;
 }

@@ -60,7 +60,7 @@ export function guestProperty(f: Figures, o: PropertyOptions): fc.IPropertyWithH
 /**
  * What must agree across paging modes. A run cut by the budget (a guest in an exception loop) is
  * compared by its stop only: instruction counts include attempts that faulted or exited, so the
- * cut falls at a different point in each mode (docs/readme-fuzz.md, "Known differences").
+ * cut falls at a different point in each mode (README.md, "Known differences").
  */
 export function diffKey(r: GuestOutcome): string {
   if (r.stop.kind === 'max-insns') return JSON.stringify({ stop: r.stop.kind });

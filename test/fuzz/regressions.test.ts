@@ -4,7 +4,7 @@ import type { Op } from '../../src/fuzz/ops.ts';
 import { runFuzzGuest } from '../../src/fuzz/run-guest.ts';
 import { PAGING_MODES } from '../../src/runtime/machine/monitor-factory.ts';
 
-/** Failing seeds found by the fuzzer, shrunk and kept (docs/readme-fuzz.md, "Found and fixed"). */
+/** Failing seeds found by the fuzzer, shrunk and kept (README.md, "Found and fixed"). */
 
 const stubs = (): GateSpec[] => Array.from({ length: 32 }, (): GateSpec => ({ kind: 'stub' }));
 const pages = (flags: number): FuzzGuest['dataPages'] => Array.from({ length: 16 }, () => ({ flags, nx: false, frame: 0 }));

@@ -52,7 +52,7 @@ describe.each([...MODES, ['5-level', PagingMode.Level5] as [string, PagingMode]]
         regsArb,
         (mappings, accesses, r) => {
           // SMAP with guest CR0.WP=0 is the one combination shadow paging cannot express
-          // (docs/readme-paging.md, "Limits").
+          // (README.md, "Limits").
           const smap = r.smap && r.wp;
           const cr0 = (CR0_PE | CR0_PG | (r.wp ? CR0_WP : 0)) >>> 0;
           const cr4 = (r.smep ? CR4_SMEP : 0) | (smap ? CR4_SMAP : 0);

@@ -4,9 +4,9 @@ import { describe, expect, it } from 'vitest';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
-describe('docs/readme-rules.md', () => {
+describe('README.md', () => {
   it('quotes the MOV-to-CR0 rule exactly as spec/rules/cr0.rules has it', () => {
-    const doc = readFileSync(`${root}docs/readme-rules.md`, 'utf8');
+    const doc = readFileSync(`${root}README.md`, 'utf8');
     const spec = readFileSync(`${root}spec/rules/cr0.rules`, 'utf8');
     const quoted = /```\n(on write CR0 \(new\) \{[\s\S]*?\n\})\n```/.exec(doc)?.[1];
     expect(quoted).toBeDefined();

@@ -24,7 +24,7 @@ interface ConformFlags {
 /**
  * `trapspec conform [--oracle qemu] [--filter RULE] [--json]`: the conformance vectors as guests,
  * on trapspec (shadow and nested paging) and QEMU; exit status 1 on a disagreement that
- * conform/known-disagreements.json does not explain (docs/readme-conform.md).
+ * conform/known-disagreements.json does not explain (README.md).
  */
 export function registerConform(program: Command): void {
   program

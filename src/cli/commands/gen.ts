@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { runGen } from '../../../codegen/generate.ts';
 import { projectRoot } from './root.ts';
 
-/** `trapspec gen [--check]`: regenerate src/generated/ from spec/ (see docs/readme-dsl.md). */
+/** `trapspec gen [--check]`: regenerate src/generated/ from spec/ (see README.md). */
 export function registerGen(program: Command): void {
   program
     .command('gen')
