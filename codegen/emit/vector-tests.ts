@@ -6,9 +6,10 @@ import { VECTORS_PATH } from './vectors.ts';
 
 /**
  * Emits test/generated/<rules file>.vectors.test.ts: every conformance vector of that rules
- * file run through the trap monitor and the generated handlers (test/rules/support/), compared
- * with the outcome the reference interpreter derived. The per-rule counts are in the file, so a
- * rule edit that adds or removes vectors shows up in the diff.
+ * file run through the trap monitor and the generated handlers, compared with the outcome the
+ * reference interpreter derived. The shared suite is hand-written in
+ * test/rules/support/vector-suite.ts; each emitted file holds only its source, the per-rule counts
+ * and the digest, so a rule edit that adds or removes vectors shows up in the diff.
  */
 
 export const VECTOR_TESTS_DIR = 'test/generated';
@@ -23,28 +24,13 @@ export async function emitVectorTests(doc: VectorsDoc): Promise<GeneratedFile[]>
     const mine = doc.vectors.filter((v) => v.source.startsWith(`${source}:`));
     const digest = vectorsDigest(mine.map((v) => JSON.stringify(v)));
     const body = `
-import { describe, expect, it } from 'vitest';
-import { loadVectors, observe, expectedOf, vectorsDigest } from '../rules/support/run-vector.ts';
+import { describeVectors } from '../rules/support/vector-suite.ts';
 
-const SOURCE = ${JSON.stringify(source)};
-/** Vectors per rule, as generated from ${source}. */
-const COUNTS: Record<string, number> = ${JSON.stringify(counts)};
-/** SHA-256 (first 16 hex digits) of these vectors as generated: changes with every rule edit. */
-const DIGEST = ${JSON.stringify(digest)};
-
-const vectors = loadVectors(${JSON.stringify(VECTORS_PATH)}).filter((v) => v.source.startsWith(\`\${SOURCE}:\`));
-
-describe(\`conformance vectors of \${SOURCE}\`, () => {
-  it('has the generated vectors', () => {
-    const counts: Record<string, number> = {};
-    for (const v of vectors) counts[v.rule] = (counts[v.rule] ?? 0) + 1;
-    expect(counts).toEqual(COUNTS);
-    expect(vectorsDigest(vectors.map((v) => JSON.stringify(v)))).toBe(DIGEST);
-  });
-
-  it.each(vectors.map((v) => [v.id, v] as const))('%s', (_id, v) => {
-    expect(observe(v)).toEqual(expectedOf(v));
-  });
+describeVectors({
+  source: ${JSON.stringify(source)},
+  vectorsPath: ${JSON.stringify(VECTORS_PATH)},
+  counts: ${JSON.stringify(counts)},
+  digest: ${JSON.stringify(digest)},
 });
 `;
     files.push({ path: `${VECTOR_TESTS_DIR}/${base}.vectors.test.ts`, contents: await finishTs(source, body) });
