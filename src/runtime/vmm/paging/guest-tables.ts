@@ -1,0 +1,62 @@
+/**
+ * What direct and nested paging share: the hardware runs with the guest's own CR3 and paging
+ * bits and walks the guest's tables itself (nested paging adds nCR3 below it), so guest #PF and
+ * INVLPG are not intercepted, and every paging event just reprograms the hardware and flushes.
+ * The two strategies differ only in the nCR3 they give (`nestedRoot`), nested page faults and
+ * stats.
+ */
+import type { FlushScope } from '../../mmu/types.ts';
+import type { ExceptionExit } from '../exit.ts';
+import type { ExitOutcome } from '../monitor.ts';
+import type { GuestControl } from '../paging.ts';
+import type { Vcpu } from '../vcpu.ts';
+import { FlushCounters, guestPaging, interceptPageFaults, linearToU64, PF_VECTOR, programHardware } from './hardware-bits.ts';
+import { readPdptes } from './pdptes.ts';
+
+const RESUME: ExitOutcome = { kind: 'resume' };
+const FLUSH_ALL: FlushScope = { kind: 'all' };
+
+export abstract class GuestTablesPaging {
+  private readonly pdptes = new Uint32Array(8);
+  protected readonly flushes = new FlushCounters();
+
+  /** The hardware nCR3 under the guest's tables: null for direct paging. */
+  protected abstract nestedRoot(): bigint | null;
+
+  private program(vcpu: Vcpu, guest: GuestControl, scope: FlushScope): void {
+    programHardware(vcpu, guestPaging(guest, this.nestedRoot()));
+    vcpu.flushTlb(scope);
+  }
+
+  attach(vcpu: Vcpu, guest: GuestControl): void {
+    interceptPageFaults(vcpu, false);
+    vcpu.intercepts.invlpg = false;
+    this.program(vcpu, guest, FLUSH_ALL);
+  }
+
+  pagingModeChanged(vcpu: Vcpu, guest: GuestControl): void {
+    this.flushes.count(FLUSH_ALL, 'mode');
+    this.program(vcpu, guest, FLUSH_ALL);
+  }
+
+  cr3Loaded(vcpu: Vcpu, guest: GuestControl, flush: FlushScope): void {
+    this.flushes.count(flush, 'cr3');
+    this.program(vcpu, guest, flush);
+  }
+
+  flush(vcpu: Vcpu, _guest: GuestControl, scope: FlushScope): void {
+    this.flushes.count(scope, 'flush');
+    vcpu.flushTlb(scope);
+  }
+
+  loadPdptes(vcpu: Vcpu, _guest: GuestControl, cr3: bigint): boolean {
+    return readPdptes(vcpu.bus, cr3, this.pdptes);
+  }
+
+  handlePageFault(exit: ExceptionExit, vcpu: Vcpu): ExitOutcome {
+    // Not intercepted here; if one arrives, it is the guest's: reflect it.
+    vcpu.cr2 = linearToU64(exit.faultAddress);
+    vcpu.injectException(PF_VECTOR, exit.errorCode ?? 0);
+    return RESUME;
+  }
+}
