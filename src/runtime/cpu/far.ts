@@ -42,7 +42,7 @@ import {
   selRpl,
   SysType,
 } from './system/descriptor.ts';
-import { effectiveOffset } from './system/operands.ts';
+import { ea } from './core/operands.ts';
 import { canonicalOf, hi32, isCanonical, linWrite } from './system/sysmem.ts';
 
 const target = new RawDescriptor();
@@ -66,7 +66,7 @@ function readFarPointer(cpu: Cpu, insn: DecodedInsn): void {
     ptr.off = insn.farOff;
     return;
   }
-  const off = effectiveOffset(cpu, insn);
+  const off = ea(cpu, insn);
   const w = insn.osz;
   if (w === 8) {
     const v = cpu.read64(insn.seg, off);

@@ -17,7 +17,7 @@ import type { Cpu } from './cpu.ts';
 import { OpK, type DecodedInsn } from './decoded.ts';
 import { GuestFault, Vec } from './fault.ts';
 import { Flag } from './state.ts';
-import { effectiveOffset } from './system/operands.ts';
+import { ea } from './core/operands.ts';
 
 export const CR4_DE = 1 << 3;
 export const CR4_TSD = 1 << 2;
@@ -84,7 +84,7 @@ export function clts(cpu: Cpu, insn: DecodedInsn): void {
 /** LMSW r/m16 (R24-R29): the hardware reads the source, the handler applies it. */
 export function lmsw(cpu: Cpu, insn: DecodedInsn): void {
   requirePrivileged(cpu);
-  const src = insn.k0 === OpK.Gpr ? cpu.lo[insn.r0]! & 0xffff : cpu.read(insn.seg, effectiveOffset(cpu, insn), 2);
+  const src = insn.k0 === OpK.Gpr ? cpu.lo[insn.r0]! & 0xffff : cpu.read(insn.seg, ea(cpu, insn), 2);
   cpu.exit({ reason: 'cr-access', cr: 0, access: 'lmsw', operand: { kind: 'reg', gpr: 0, size: 2 }, lmswSource: src, insnLength: insn.length });
 }
 
@@ -100,14 +100,14 @@ export function smsw(cpu: Cpu, insn: DecodedInsn): void {
     cpu.exit({ reason: 'cr-access', cr: 0, access: 'smsw', operand: { kind: 'reg', gpr: insn.r0, size }, lmswSource: 0, insnLength: insn.length });
     return;
   }
-  const linear = cpu.mem.linear(insn.seg, effectiveOffset(cpu, insn), 2, true);
+  const linear = cpu.mem.linear(insn.seg, ea(cpu, insn), 2, true);
   cpu.exit({ reason: 'cr-access', cr: 0, access: 'smsw', operand: { kind: 'mem', linear, size: 2 }, lmswSource: 0, insnLength: insn.length });
 }
 
 /** INVLPG m (R107): CPL 0; no segment-limit check, no fault for unmapped or non-canonical addresses. */
 export function invlpg(cpu: Cpu, insn: DecodedInsn): void {
   requirePrivileged(cpu);
-  const off = effectiveOffset(cpu, insn);
+  const off = ea(cpu, insn);
   const seg = cpu.seg[insn.seg]!;
   const linear = cpu.mode64 ? (insn.seg >= 4 ? seg.base + off : off) : (seg.base + off) >>> 0;
   if (cpu.intercepts.invlpg) {

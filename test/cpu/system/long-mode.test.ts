@@ -86,4 +86,16 @@ describe('IA-32e mode: 64-bit IDT delivery and IRETQ', () => {
     expect(m.cpu.mode).toBe('long64');
     expect(m.cpu.lo[0]).toBe(STACK0);
   });
+
+  it('SGDT with RIP- and EIP-relative (addr32) operands: the core effective address, EIP wrapped to 32 bits', () => {
+    const m = new SysMachine();
+    m.long64(CODE, 0);
+    // sgdt [a32 rel $-0x100] ; sgdt [rel $-0x200] ; hlt
+    m.code(CODE, '670f0105f8feffff 0f0105f9fdffff f4');
+    expect(m.run()).toEqual({ kind: 'halted' });
+    expect(m.r16(CODE - 0x100)).toBe(m.cpu.gdtr.limit);
+    expect(q(m, CODE - 0x100 + 2)).toBe(m.cpu.gdtr.base);
+    expect(m.r16(CODE + 8 - 0x200)).toBe(m.cpu.gdtr.limit);
+    expect(q(m, CODE + 8 - 0x200 + 2)).toBe(m.cpu.gdtr.base);
+  });
 });

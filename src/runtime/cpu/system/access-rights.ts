@@ -11,7 +11,7 @@ import { GuestFault, Vec } from '../fault.ts';
 import { peekDescriptor, RawDescriptor } from '../segments.ts';
 import { Flag } from '../state.ts';
 import { descDpl, descIsSystem, descLimit, descType, SegType, selRpl, SysType } from './descriptor.ts';
-import { effectiveOffset } from './operands.ts';
+import { ea } from '../core/operands.ts';
 
 const d = new RawDescriptor();
 
@@ -25,7 +25,7 @@ function setZf(cpu: Cpu, on: boolean): void {
 
 /** Source selector: r16/r32/r64 (low 16 bits) or m16 — operand 1 for LAR/LSL, 0 for VERR/VERW. */
 function selectorOperand(cpu: Cpu, insn: DecodedInsn, k: OpK, r: number): number {
-  return k === OpK.Gpr ? cpu.lo[r]! & 0xffff : cpu.read(insn.seg, effectiveOffset(cpu, insn), 2);
+  return k === OpK.Gpr ? cpu.lo[r]! & 0xffff : cpu.read(insn.seg, ea(cpu, insn), 2);
 }
 
 /** Is the descriptor visible (DPL ≥ CPL and DPL ≥ RPL, or conforming code)? */
@@ -90,7 +90,7 @@ function verify(write: boolean): Handler {
 const arpl: Handler = (cpu, insn) => {
   requireProtected(cpu);
   const src = cpu.lo[insn.r1]! & 3;
-  const off = insn.k0 === OpK.Gpr ? 0 : effectiveOffset(cpu, insn);
+  const off = insn.k0 === OpK.Gpr ? 0 : ea(cpu, insn);
   const dest = insn.k0 === OpK.Gpr ? cpu.lo[insn.r0]! & 0xffff : cpu.read(insn.seg, off, 2);
   if ((dest & 3) < src) {
     const v = (dest & ~3) | src;

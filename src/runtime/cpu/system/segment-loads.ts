@@ -10,7 +10,7 @@ import { OpK, type DecodedInsn, type Handler } from '../decoded.ts';
 import { GuestFault, Vec } from '../fault.ts';
 import { loadSegment } from '../segments.ts';
 import { Seg } from '../state.ts';
-import { effectiveOffset } from './operands.ts';
+import { ea } from '../core/operands.ts';
 
 function load(cpu: Cpu, seg: number, sel: number): void {
   if (seg === Seg.CS || seg > Seg.GS) throw new GuestFault(Vec.UD);
@@ -19,7 +19,7 @@ function load(cpu: Cpu, seg: number, sel: number): void {
 }
 
 export function movSreg(cpu: Cpu, insn: DecodedInsn): void {
-  const sel = insn.k1 === OpK.Gpr ? cpu.lo[insn.r1]! & 0xffff : cpu.read(insn.seg, effectiveOffset(cpu, insn), 2);
+  const sel = insn.k1 === OpK.Gpr ? cpu.lo[insn.r1]! & 0xffff : cpu.read(insn.seg, ea(cpu, insn), 2);
   load(cpu, insn.r0, sel);
 }
 
@@ -43,7 +43,7 @@ export function popSreg(cpu: Cpu, insn: DecodedInsn): void {
 function farPointerLoad(seg: Seg): Handler {
   return (cpu, insn) => {
     const w = insn.osz;
-    const off = effectiveOffset(cpu, insn);
+    const off = ea(cpu, insn);
     let lo: number;
     let hi = 0;
     if (w === 8) {

@@ -12,7 +12,8 @@ import { fetchDescriptor, fillSystemCache, loadNull, RawDescriptor, selErr, syst
 import { Flag, Seg } from '../state.ts';
 import { checkUmip, requirePrivileged } from '../system.ts';
 import { descIsSystem, descPresent, descType, selIsNull, SysType } from './descriptor.ts';
-import { effectiveOffset, readRm16 } from './operands.ts';
+import { ea } from '../core/operands.ts';
+import { readRm16 } from './operands.ts';
 import { canonicalOf, hi32, isCanonical } from './sysmem.ts';
 
 const desc = new RawDescriptor();
@@ -24,7 +25,7 @@ function tableOf(cpu: Cpu, idt: boolean): { base: number; limit: number } {
 function loadTable(cpu: Cpu, insn: DecodedInsn, idt: boolean): void {
   if (insn.k0 !== OpK.Mem) throw new GuestFault(Vec.UD);
   requirePrivileged(cpu);
-  const off = effectiveOffset(cpu, insn);
+  const off = ea(cpu, insn);
   const next = (d: number): number => (cpu.mode64 ? off + d : (off + d) & (insn.addrSize === 2 ? 0xffff : 0xffff_ffff));
   const limit = cpu.read(insn.seg, off, 2);
   let base: number;
@@ -45,7 +46,7 @@ function loadTable(cpu: Cpu, insn: DecodedInsn, idt: boolean): void {
 function storeTable(cpu: Cpu, insn: DecodedInsn, idt: boolean): void {
   if (insn.k0 !== OpK.Mem) throw new GuestFault(Vec.UD);
   checkUmip(cpu);
-  const off = effectiveOffset(cpu, insn);
+  const off = ea(cpu, insn);
   const next = (d: number): number => (cpu.mode64 ? off + d : (off + d) & (insn.addrSize === 2 ? 0xffff : 0xffff_ffff));
   const t = tableOf(cpu, idt);
   // Check the whole operand is writable before storing any of it.
@@ -122,7 +123,7 @@ function storeSelector(cpu: Cpu, insn: DecodedInsn, seg: Seg): void {
     else cpu.writeGpr(insn.r0, BigInt(sel), insn.s0 === 8 ? 8 : 4);
     return;
   }
-  cpu.write(insn.seg, effectiveOffset(cpu, insn), 2, sel);
+  cpu.write(insn.seg, ea(cpu, insn), 2, sel);
 }
 
 export function sldt(cpu: Cpu, insn: DecodedInsn): void {
