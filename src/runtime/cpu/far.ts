@@ -16,10 +16,10 @@ import { GuestFault, Vec } from './fault.ts';
 import { readTss64, readTssStack } from './interrupts.ts';
 import {
   fetchDescriptor,
-  fillCache,
   invalidateOuterSegments,
   loadCs,
   loadNull,
+  loadOuterSs,
   loadV86,
   RawDescriptor,
   selErr,
@@ -322,16 +322,7 @@ export function farRet(cpu: Cpu, insn: DecodedInsn): void {
   if (selIsNull(ssSel) && !nullSsOk) throw new GuestFault(Vec.GP, 0);
   const ss = newSs;
   if (!selIsNull(ssSel)) {
-    if (selRpl(ssSel) !== rpl) throw new GuestFault(Vec.GP, selErr(ssSel, 0));
-    fetchDescriptor(cpu, ssSel, ssDesc, Vec.GP, 0);
-    const shi = ssDesc.hi;
-    const t = descType(shi);
-    if (descIsSystem(shi) || (t & SegType.CODE) !== 0 || (t & SegType.WRITABLE) === 0 || descDpl(shi) !== rpl) {
-      throw new GuestFault(Vec.GP, selErr(ssSel, 0));
-    }
-    if (!descPresent(shi)) throw new GuestFault(Vec.SS, selErr(ssSel, 0));
-    setAccessed(cpu, ssDesc);
-    fillCache(ss, ssSel, ssDesc);
+    loadOuterSs(cpu, ssSel, rpl, ssDesc, ss);
   } else {
     loadNull(ss, ssSel);
     ss.dpl = rpl;

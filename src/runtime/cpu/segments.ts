@@ -225,6 +225,24 @@ export function loadCs(cpu: Cpu, sel: number, d: RawDescriptor, cpl: number): vo
 }
 
 /**
+ * RETF/IRET to an outer privilege level: check the non-null SS selector popped from the stack
+ * against the new privilege level `rpl` and fill `into` from its descriptor (read into `d`).
+ * #GP(sel) on an RPL, type or DPL mismatch, #SS(sel) if not present (SDM RET/IRET "Operation").
+ */
+export function loadOuterSs(cpu: Cpu, sel: number, rpl: number, d: RawDescriptor, into: SegmentCache): void {
+  if (selRpl(sel) !== rpl) throw new GuestFault(Vec.GP, selErr(sel, 0));
+  fetchDescriptor(cpu, sel, d, Vec.GP, 0);
+  const hi = d.hi;
+  const t = descType(hi);
+  if (descIsSystem(hi) || (t & SegType.CODE) !== 0 || (t & SegType.WRITABLE) === 0 || descDpl(hi) !== rpl) {
+    throw new GuestFault(Vec.GP, selErr(sel, 0));
+  }
+  if (!descPresent(hi)) throw new GuestFault(Vec.SS, selErr(sel, 0));
+  setAccessed(cpu, d);
+  fillCache(into, sel, d);
+}
+
+/**
  * After a return to an outer privilege level (RETF, IRET): data segment registers the new CPL
  * may not use are loaded with null (SDM RET/IRET "Operation", "FOR each SegReg in (ES, FS, GS, DS)").
  */

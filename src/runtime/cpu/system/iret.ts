@@ -9,7 +9,7 @@
 import type { Cpu } from '../cpu.ts';
 import type { DecodedInsn } from '../decoded.ts';
 import { GuestFault, Vec } from '../fault.ts';
-import { fetchDescriptor, fillCache, invalidateOuterSegments, loadCs, loadNull, loadV86, RawDescriptor, selErr, setAccessed } from '../segments.ts';
+import { fetchDescriptor, invalidateOuterSegments, loadCs, loadNull, loadOuterSs, loadV86, RawDescriptor, selErr } from '../segments.ts';
 import { Flag, Seg, SegmentCache } from '../state.ts';
 import { DescHi, descDpl, descIsSystem, descLimit, descPresent, descType, SegType, selIsNull, selRpl } from './descriptor.ts';
 import { canonicalOf, hi32, isCanonical } from './sysmem.ts';
@@ -93,16 +93,7 @@ export function iret(cpu: Cpu, insn: DecodedInsn): void {
     loadNull(newSs, ssSel);
     newSs.dpl = rpl;
   } else {
-    if (selRpl(ssSel) !== rpl) throw new GuestFault(Vec.GP, selErr(ssSel, 0));
-    fetchDescriptor(cpu, ssSel, ssDesc, Vec.GP, 0);
-    const shi = ssDesc.hi;
-    const t = descType(shi);
-    if (descIsSystem(shi) || (t & SegType.CODE) !== 0 || (t & SegType.WRITABLE) === 0 || descDpl(shi) !== rpl) {
-      throw new GuestFault(Vec.GP, selErr(ssSel, 0));
-    }
-    if (!descPresent(shi)) throw new GuestFault(Vec.SS, selErr(ssSel, 0));
-    setAccessed(cpu, ssDesc);
-    fillCache(newSs, ssSel, ssDesc);
+    loadOuterSs(cpu, ssSel, rpl, ssDesc, newSs);
   }
   cpu.setFlags(flags);
   cpu.seg[Seg.SS]!.copyFrom(newSs);
