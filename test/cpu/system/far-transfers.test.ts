@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Seg } from '../../../src/runtime/cpu/state.ts';
-import { CODE, gate, HANDLER, Sel, STACK0, STACK3, SysMachine } from './harness.ts';
+import { CODE, gate, HANDLER, segDesc, Sel, STACK0, STACK3, SysMachine } from './harness.ts';
 
 const CALL_GATE32 = 0xc;
 
@@ -44,6 +44,36 @@ describe('far control transfers', () => {
     expect(m.cpu.seg[Seg.DS]!.usable).toBe(false);
     expect(m.cpu.seg[Seg.DS]!.selector).toBe(0);
   });
+
+  // RETF and IRET to CPL 3 check the popped SS alike (segments.ts loadOuterSs).
+  const hex32 = (v: number): string =>
+    [0, 8, 16, 24].map((b) => ((v >>> b) & 0xff).toString(16).padStart(2, '0')).join('');
+  const push = (v: number): string => `68${hex32(v)}`;
+  const NOT_PRESENT_DATA3 = 0x7b; // GDT entry 15, DPL 3, P = 0
+  for (const [name, op, eflags] of [
+    ['RETF', 'cb', ''],
+    ['IRET', 'cf', push(0x2)],
+  ] as const) {
+    it.each([
+      ['RPL 0 selector', Sel.DATA32, 13, Sel.DATA32],
+      ['DPL 0 data with RPL 3', Sel.DATA32 | 3, 13, Sel.DATA32],
+      ['code segment', Sel.CODE32_U, 13, Sel.CODE32_U & ~3],
+      ['not-present data', NOT_PRESENT_DATA3, 12, NOT_PRESENT_DATA3 & ~3],
+    ] as const)(`${name} to CPL 3 with a bad SS (%s) faults with the SS selector`, (_what, ss, vector, errorCode) => {
+      const m = new SysMachine();
+      m.protected32(CODE, 0);
+      m.gdtEntry(15, segDesc(0, 0xfffff, 0x2, { dpl: 3, g: true, db: true, p: false }));
+      m.idtGate(13, gate(Sel.CODE32, HANDLER, 0xe, 0));
+      m.idtGate(12, gate(Sel.CODE32, HANDLER + 0x100, 0xe, 0));
+      // push ss ; push esp ; [push eflags] ; push cs ; push eip ; retf/iret
+      m.code(CODE, `${push(ss)} ${push(STACK3)} ${eflags} ${push(Sel.CODE32_U)} ${push(CODE + 0x80)} ${op}`);
+      m.code(HANDLER, 'b90d000000 58 f4'); // mov ecx,13 ; pop eax ; hlt
+      m.code(HANDLER + 0x100, 'b90c000000 58 f4'); // mov ecx,12 ; pop eax ; hlt
+      expect(m.run()).toEqual({ kind: 'halted' });
+      expect([m.cpu.lo[1], m.cpu.lo[0]]).toEqual([vector, errorCode]);
+      expect(m.cpu.cpl).toBe(0);
+    });
+  }
 
   it('same-privilege far CALL and RETF', () => {
     const m = new SysMachine();
