@@ -88,6 +88,13 @@ describe('trapspec run: guests', () => {
     expect(r.status).toBe(0x55);
   });
 
+  it('--guest-status exits with the value the guest wrote to 0xF4 (npm start: 0 on success)', async () => {
+    expect((await run('guests/default/default.img', { guestStatus: true })).status).toBe(0);
+    expect((await run('guests/flat-hello/flat-hello.img', { guestStatus: true })).status).toBe(0x2a);
+    // Other stops keep their own statuses.
+    expect((await run('guests/triple-fault/triple-fault.img', { guestStatus: true })).status).toBe(4);
+  });
+
   it('an ELF32 multiboot kernel gets its command line (after the image path, as under QEMU)', async () => {
     const r = await run('guests/elf-hello/elf-hello.img', { cmdline: 'hello world' });
     expect(r.stdout).toBe('elf-hello: cmdline=guests/elf-hello/elf-hello.img hello world\nelf-hello: zeroed segment ok\n');

@@ -15,6 +15,8 @@ export interface RunOptions {
   trace?: boolean;
   traceFile?: string;
   stats?: boolean;
+  /** Exit with the value v the guest wrote to 0xF4 instead of QEMU's (v << 1) | 1. */
+  guestStatus?: boolean;
 }
 
 /** Where `trapspec run` writes: guest output, the report, the trace. Replaceable in tests. */
@@ -80,6 +82,7 @@ export async function runCommand(imagePath: string, options: RunOptions, io: Run
     const report = formatStop(result.stop, machine.vcpu, result.instructions, machine.guestControl());
     if (report !== '') io.stderr(report);
     if (options.stats === true) io.stderr(formatStats(machine.stats(), options.paging));
+    if (options.guestStatus === true && result.stop.kind === 'debug-exit') return (result.stop.status >>> 1) & 0xff;
     return exitStatusFor(result.stop);
   } catch (error) {
     // Only a bug in trapspec gets here (guest behaviour never throws): say so, with the stack.
@@ -105,6 +108,7 @@ export function registerRun(program: Command): void {
     .option('--trace', 'print one line per executed instruction to stderr')
     .option('--trace-file <path>', 'write the instruction trace to a file instead')
     .option('--stats', 'print run statistics to stderr')
+    .option('--guest-status', "on a debug-exit write of v, exit with v itself (0 = success) instead of QEMU's (v << 1) | 1")
     // Usage errors (unknown option, bad value, missing image) exit with 2, not commander's 1.
     .exitOverride((error) => {
       process.exit(error.exitCode === 0 ? 0 : EXIT_USAGE);
