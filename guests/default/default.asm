@@ -7,7 +7,7 @@
 ;   pages) -> PAE paging (2 MiB page) -> long mode (compatibility, then 64-bit code)
 ; and ends the run through the debug-exit port 0xF4 with 0 (exit status 1).
 ;
-; Build: nasm -f bin -o default.img default.asm   (scripts/build-guests.sh)
+; Build (from the repository root): scripts/build-guests.sh
 
 bits 32
 org 0x100000
@@ -193,49 +193,7 @@ print_crs32:
     call hex32
     jmp newline
 
-; eax -> 8 hex digits
-hex32:
-    push ecx
-    mov ecx, 8
-.digit:
-    rol eax, 4
-    push eax
-    and eax, 0xF
-    mov al, [hex_digits + eax]
-    call putc
-    pop eax
-    loop .digit
-    pop ecx
-    ret
-
-newline:
-    mov al, 10
-    jmp putc
-
-; esi -> NUL-terminated string
-puts:
-    lodsb
-    test al, al
-    jz .done
-    call putc
-    jmp puts
-.done:
-    ret
-
-; al -> COM1, after waiting for the transmitter to be empty
-putc:
-    push edx
-    push eax
-    mov dx, COM1 + 5
-.wait:
-    in al, dx
-    test al, 0x20
-    jz .wait
-    pop eax
-    mov dx, COM1
-    out dx, al
-    pop edx
-    ret
+%include "guests/lib/serial32.inc"         ; hex32, newline, puts, putc
 
 ; ---- 64-bit code ----------------------------------------------------------------------------
 bits 64
@@ -292,28 +250,7 @@ hex64:
     loop .digit
     ret
 
-puts64:
-    lodsb
-    test al, al
-    jz .done
-    call putc64
-    jmp puts64
-.done:
-    ret
-
-putc64:
-    push rdx
-    push rax
-    mov dx, COM1 + 5
-.wait:
-    in al, dx
-    test al, 0x20
-    jz .wait
-    pop rax
-    mov dx, COM1
-    out dx, al
-    pop rdx
-    ret
+%include "guests/lib/serial64.inc"         ; puts64, putc64
 
 ; ---- data -----------------------------------------------------------------------------------
 align 8

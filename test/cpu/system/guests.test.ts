@@ -43,6 +43,6 @@ describe.each(GUESTS)('%s guest', (name) => {
     const out = join(mkdtempSync(join(tmpdir(), 'trapspec-guest-')), `${name}.img`);
     execFileSync('nasm', ['-f', 'bin', '-o', out, join(DIR, `${name}.asm`)]);
     const built = readFileSync(out);
-    expect(built.equals(readFileSync(join(DIR, `${name}.img`))), `${name}.img is stale: nasm -f bin -o ${name}.img ${name}.asm`).toBe(true);
+    expect(built.equals(readFileSync(join(DIR, `${name}.img`))), `${name}.img is stale: nasm -f bin -o ${join(DIR, name)}.img ${join(DIR, name)}.asm (from the repository root)`).toBe(true);
   });
 });

@@ -9,7 +9,7 @@
 ;   64-bit: INT with the 16-byte frame alignment; #UD on IST1; #PF (CR2, error code);
 ;   IRETQ to CPL 3; SYSCALL/SYSRET; INT 0x80 from CPL 3; #GP from CPL 3; exit through 0xF4.
 ;
-; Build: nasm -f bin -o rings.img rings.asm
+; Build (from the repository root): nasm -f bin -o test/cpu/system/guests/rings.img test/cpu/system/guests/rings.asm
 
 bits 32
 org 0x100000
@@ -250,46 +250,7 @@ to_long:
     jmp K_CODE64:long64
 
 ; ---- helpers (32-bit) -----------------------------------------------------------------------
-hex32:
-    push ecx
-    mov ecx, 8
-.digit:
-    rol eax, 4
-    push eax
-    and eax, 0xF
-    mov al, [hex_digits + eax]
-    call putc
-    pop eax
-    loop .digit
-    pop ecx
-    ret
-
-newline:
-    mov al, 10
-    jmp putc
-
-puts:
-    lodsb
-    test al, al
-    jz .done
-    call putc
-    jmp puts
-.done:
-    ret
-
-putc:
-    push edx
-    push eax
-    mov dx, COM1 + 5
-.wait:
-    in al, dx
-    test al, 0x20
-    jz .wait
-    pop eax
-    mov dx, COM1
-    out dx, al
-    pop edx
-    ret
+%include "guests/lib/serial32.inc"         ; hex32, newline, puts, putc
 
 ; ---- 64-bit ---------------------------------------------------------------------------------
 bits 64
@@ -507,28 +468,7 @@ newline64:
     mov al, 10
     jmp putc64
 
-puts64:
-    lodsb
-    test al, al
-    jz .done
-    call putc64
-    jmp puts64
-.done:
-    ret
-
-putc64:
-    push rdx
-    push rax
-    mov dx, COM1 + 5
-.wait:
-    in al, dx
-    test al, 0x20
-    jz .wait
-    pop rax
-    mov dx, COM1
-    out dx, al
-    pop rdx
-    ret
+%include "guests/lib/serial64.inc"         ; puts64, putc64
 
 ; ---- data -----------------------------------------------------------------------------------
 align 8

@@ -8,7 +8,7 @@
 ;   DS nulled by IRET to CPL 3, and a trip through virtual-8086 mode (INT n from v86 with the
 ;   nine-dword frame, IRET back to v86, #GP for HLT in v86).
 ;
-; Build: nasm -f bin -o segments.img segments.asm
+; Build (from the repository root): nasm -f bin -o test/cpu/system/guests/segments.img test/cpu/system/guests/segments.asm
 
 bits 32
 org 0x100000
@@ -371,46 +371,7 @@ set_gate:
     mov [edi + 6], ax
     ret
 
-hex32:
-    push ecx
-    mov ecx, 8
-.digit:
-    rol eax, 4
-    push eax
-    and eax, 0xF
-    mov al, [hex_digits + eax]
-    call putc
-    pop eax
-    loop .digit
-    pop ecx
-    ret
-
-newline:
-    mov al, 10
-    jmp putc
-
-puts:
-    lodsb
-    test al, al
-    jz .done
-    call putc
-    jmp puts
-.done:
-    ret
-
-putc:
-    push edx
-    push eax
-    mov dx, COM1 + 5
-.wait:
-    in al, dx
-    test al, 0x20
-    jz .wait
-    pop eax
-    mov dx, COM1
-    out dx, al
-    pop edx
-    ret
+%include "guests/lib/serial32.inc"         ; hex32, newline, puts, putc
 
 ; ---- data -----------------------------------------------------------------------------------
 align 8
