@@ -4,7 +4,21 @@
  * table builder that maps pages in any paging mode.
  */
 import { MONITOR_BASE, type PhysicalBus } from '../../src/runtime/machine/bus.ts';
-import { PagingMode } from '../../src/runtime/mmu/paging-config.ts';
+import {
+  CR0_PG,
+  CR0_WP,
+  CR4_LA57,
+  CR4_PAE,
+  CR4_PCIDE,
+  CR4_PGE,
+  CR4_PSE,
+  CR4_SMAP,
+  CR4_SMEP,
+  EFER_LMA,
+  EFER_LME,
+  EFER_NXE,
+  PagingMode,
+} from '../../src/runtime/mmu/paging-config.ts';
 
 export class TestBus implements PhysicalBus {
   readonly ram: Uint8Array;
@@ -227,20 +241,24 @@ export class TableBuilder {
   }
 }
 
-/** Register values for each paging mode (hardware or guest view). */
+// The MMU's own bit constants, re-exported for the tests (plus PE, which the MMU never reads).
+export {
+  CR0_PG,
+  CR0_WP,
+  CR4_LA57,
+  CR4_PAE,
+  CR4_PCIDE,
+  CR4_PGE,
+  CR4_PSE,
+  CR4_SMAP,
+  CR4_SMEP,
+  EFER_LMA,
+  EFER_LME,
+  EFER_NXE,
+};
 export const CR0_PE = 1;
-export const CR0_PG = 0x8000_0000;
-export const CR0_WP = 1 << 16;
-export const CR4_PSE = 1 << 4;
-export const CR4_PAE = 1 << 5;
-export const CR4_PGE = 1 << 7;
-export const CR4_LA57 = 1 << 12;
-export const CR4_PCIDE = 1 << 17;
-export const CR4_SMEP = 1 << 20;
-export const CR4_SMAP = 1 << 21;
-export const EFER_LME = 1 << 8;
-export const EFER_LMA = 1 << 10;
-export const EFER_NXE = 1 << 11;
+
+/** Register values for each paging mode (hardware or guest view). */
 
 export function modeRegs(mode: PagingMode): { cr0: number; cr4: number; efer: number } {
   const cr0 = (CR0_PE | CR0_PG | CR0_WP) >>> 0;
