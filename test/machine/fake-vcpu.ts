@@ -46,4 +46,11 @@ export class FakeVcpu implements Vcpu {
     this.stores.push([linear, value]);
     return true;
   }
+
+  /** Write watch: not modelled here (the shadow strategy then rebuilds on every flush). */
+  onWatchedWrite: ((frame: number) => void) | null = null;
+  watchFrame(): boolean {
+    return false;
+  }
+  unwatchAllFrames(): void {}
 }

@@ -32,8 +32,52 @@ export class FakeVcpu implements Vcpu {
   flushes: FlushScope[] = [];
   exits = 0;
 
+  /** Write watch (Vcpu.watchFrame): watched frame numbers. */
+  onWatchedWrite: ((frame: number) => void) | null = null;
+  readonly watched = new Set<number>();
+  /** Inside access(): stores are the hardware walker's or the monitor's, not the guest's. */
+  private inside = false;
+
   constructor(readonly bus: TestBus) {
     this.mmu = new HardwareMmu(bus, this.regs);
+    // Every store the test makes on the bus outside access() plays a guest store (TableBuilder
+    // edits are the guest editing its tables); the watch reports those that hit a watched frame.
+    const w8 = bus.write8.bind(bus);
+    const w16 = bus.write16.bind(bus);
+    const w32 = bus.write32.bind(bus);
+    const w64 = bus.write64.bind(bus);
+    bus.write8 = (pa, v) => {
+      w8(pa, v);
+      this.stored(pa, 1);
+    };
+    bus.write16 = (pa, v) => {
+      w16(pa, v);
+      this.stored(pa, 2);
+    };
+    bus.write32 = (pa, v) => {
+      w32(pa, v);
+      this.stored(pa, 4);
+    };
+    bus.write64 = (pa, v) => {
+      w64(pa, v);
+      this.stored(pa, 8);
+    };
+  }
+
+  private stored(pa: number, size: number): void {
+    if (this.inside || this.onWatchedWrite === null) return;
+    for (const p of new Set([Math.floor(pa / 4096), Math.floor((pa + size - 1) / 4096)])) {
+      if (this.watched.has(p)) this.onWatchedWrite(p * 4096);
+    }
+  }
+
+  watchFrame(pa: number): boolean {
+    if (!(pa >= 0 && pa < this.bus.ramSize)) return false;
+    this.watched.add(Math.floor(pa / 4096));
+    return true;
+  }
+  unwatchAllFrames(): void {
+    this.watched.clear();
   }
 
   readGpr(): bigint {
@@ -62,6 +106,15 @@ export class FakeVcpu implements Vcpu {
 
   /** One guest memory access through the hardware and the monitor. */
   access(strategy: PagingStrategy, guest: GuestControl, linear: number, access: Access, user = false): AccessOutcome {
+    this.inside = true;
+    try {
+      return this.accessInside(strategy, guest, linear, access, user);
+    } finally {
+      this.inside = false;
+    }
+  }
+
+  private accessInside(strategy: PagingStrategy, guest: GuestControl, linear: number, access: Access, user: boolean): AccessOutcome {
     for (let tries = 0; tries < 16; tries++) {
       try {
         return { kind: 'ok', phys: this.mmu.translate(linear, access, user, (this.rflags & (1 << 18)) !== 0) };

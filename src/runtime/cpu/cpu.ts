@@ -418,4 +418,19 @@ export class Cpu extends CpuState implements Vcpu {
   cr0Has(bit: number): boolean {
     return (this.pagingRegs.cr0 & bit) !== 0;
   }
+
+  // ---------------------------------------------------------------------------------------
+  // Write watch (Vcpu.watchFrame; the page bits live in Memory.codePages)
+  // ---------------------------------------------------------------------------------------
+
+  /** Called for a guest store to a watched frame (Memory.writePhys). */
+  onWatchedWrite: ((frame: number) => void) | null = null;
+
+  watchFrame(pa: number): boolean {
+    return this.mem.watchFrame(pa);
+  }
+
+  unwatchAllFrames(): void {
+    this.mem.unwatchAll();
+  }
 }

@@ -12,6 +12,7 @@ import { GuestFault, Vec } from './fault.ts';
 import { DecodedInsn } from './decoded.ts';
 import { convertInstruction } from './convert.ts';
 import type { Cpu } from './cpu.ts';
+import { PAGE_CODE } from './memory.ts';
 
 type Page = (DecodedInsn | undefined)[];
 
@@ -109,7 +110,7 @@ export class DecodeCache {
         table[p] = page;
       }
       page[pa & 0xfff] = insn;
-      mem.codePages[p] = 1;
+      mem.codePages[p] |= PAGE_CODE;
     }
     return insn;
   }
@@ -153,6 +154,6 @@ export class DecodeCache {
   clear(): void {
     for (const t of this.tables) t.length = 0;
     this.fetchBase = NaN;
-    this.cpu.mem.codePages.fill(0);
+    this.cpu.mem.clearCodePages();
   }
 }

@@ -15,14 +15,30 @@ import type { Cpu } from './cpu.ts';
 
 const CANON_LIMIT = 0x800000000000; // 2^47
 
+/** Memory.codePages bits: the decode cache holds instructions from the page. */
+export const PAGE_CODE = 1;
+/**
+ * Memory.codePages bits: the monitor watches the page (Vcpu.watchFrame). A modelled hardware
+ * assist: a real VMM write-protects the guest's paging-structure pages in its shadow (or EPT)
+ * tables and takes a write fault (an exit, an emulated store) per guest write; here the store
+ * costs a callback instead, and nothing at all while the page holds no watch.
+ */
+export const PAGE_WATCHED = 2;
+
 export class Memory {
   private readonly cpu: Cpu;
   private readonly bus: PhysicalBus;
   private readonly ram: Uint8Array;
   private readonly view: DataView;
   private readonly ramSize: number;
-  /** Per 4 KiB RAM page: non-zero when the decode cache holds instructions from it. */
+  /**
+   * Per 4 KiB RAM page: non-zero when a store to it needs the slow path of writePhys
+   * (PAGE_CODE: the decode cache holds instructions from it; PAGE_WATCHED: the monitor watches
+   * it). Fast store paths elsewhere (block compiler) test `!== 0` and then call writePhys.
+   */
   readonly codePages: Uint8Array;
+  /** Pages with PAGE_WATCHED set (unwatchAll clears them). */
+  private readonly watchedPages: number[] = [];
   /** Linear addresses go through the MMU (paging on, or nested paging on). */
   translating = false;
   /** High dword of the last readLinPair. */
@@ -140,26 +156,75 @@ export class Memory {
     this.writePhys(pa, size, value);
   }
 
-  /** A write that did not come through this class (cpu.bus): drop overlapping decoded code. */
+  /**
+   * A write that did not come through this class (cpu.bus: the monitor's own stores, including
+   * the A/D bits its walks set): drop overlapping decoded code. Not a guest store, so it never
+   * fires the write watch.
+   */
   noteWrite(pa: number, size: number): void {
     const cp = this.codePages;
     const end = Math.min(pa + size, this.ramSize) - 1;
-    if (cp[pa >>> 12] !== 0 || cp[end >>> 12] !== 0) this.cpu.decoded.invalidate(pa, end - pa + 1);
+    if (((cp[pa >>> 12]! | cp[end >>> 12]!) & PAGE_CODE) !== 0) this.cpu.decoded.invalidate(pa, end - pa + 1);
   }
 
-  /** Write to a physical address (RAM fast path, code invalidation, bus otherwise). */
+  /** Write to a physical address (RAM fast path, code invalidation, write watch, bus otherwise). */
   writePhys(pa: number, size: number, value: number): void {
     if (pa + size <= this.ramSize) {
       const cp = this.codePages;
-      if (cp[pa >>> 12] !== 0 || cp[(pa + size - 1) >>> 12] !== 0) this.cpu.decoded.invalidate(pa, size);
+      const bits = cp[pa >>> 12]! | cp[(pa + size - 1) >>> 12]!;
+      if ((bits & PAGE_CODE) !== 0) this.cpu.decoded.invalidate(pa, size);
       if (size === 4) this.view.setUint32(pa, value, true);
       else if (size === 2) this.view.setUint16(pa, value, true);
       else this.ram[pa] = value;
+      if ((bits & PAGE_WATCHED) !== 0) this.watchHit(pa, size);
       return;
     }
     if (size === 4) this.bus.write32(pa, value >>> 0);
     else if (size === 2) this.bus.write16(pa, value & 0xffff);
     else this.bus.write8(pa, value & 0xff);
+  }
+
+  // ---- write watch (Vcpu.watchFrame) ------------------------------------------------------
+
+  /** Watch the RAM frame holding `pa`; false (nothing watched) when it is not RAM. */
+  watchFrame(pa: number): boolean {
+    if (!(pa >= 0 && pa < this.ramSize)) return false;
+    const p = Math.floor(pa / 4096);
+    const cp = this.codePages;
+    if ((cp[p]! & PAGE_WATCHED) === 0) {
+      cp[p] = cp[p]! | PAGE_WATCHED;
+      this.watchedPages.push(p);
+    }
+    return true;
+  }
+
+  /** Drop every watch (the code bits stay). */
+  unwatchAll(): void {
+    const cp = this.codePages;
+    const list = this.watchedPages;
+    for (let i = 0; i < list.length; i++) cp[list[i]!] = cp[list[i]!]! & ~PAGE_WATCHED;
+    list.length = 0;
+  }
+
+  /** Frames currently watched. */
+  get watchedCount(): number {
+    return this.watchedPages.length;
+  }
+
+  /** Reset the code bits (decode cache cleared); watches stay. */
+  clearCodePages(): void {
+    const cp = this.codePages;
+    for (let i = 0; i < cp.length; i++) cp[i] = cp[i]! & ~PAGE_CODE;
+  }
+
+  /** A guest store hit a watched page (one or both of the pages it touches). */
+  private watchHit(pa: number, size: number): void {
+    const cb = this.cpu.onWatchedWrite;
+    if (cb === null) return;
+    const cp = this.codePages;
+    if ((cp[pa >>> 12]! & PAGE_WATCHED) !== 0) cb(pa - (pa & 0xfff));
+    const last = pa + size - 1;
+    if (last >>> 12 !== pa >>> 12 && (cp[last >>> 12]! & PAGE_WATCHED) !== 0) cb(last - (last & 0xfff));
   }
 
   private writeSplit(lin: number, size: number, value: number, user: boolean): void {

@@ -69,4 +69,17 @@ export interface Vcpu {
    * Returns false if the access faulted; the fault has then been queued for injection.
    */
   writeLinear16(linear: number, value: number): boolean;
+
+  /**
+   * Write watch (a modelled hardware assist; a real VMM write-protects the guest's page-table
+   * pages and takes a fault per guest write instead): after watchFrame(pa), a guest store to the
+   * 4 KiB physical frame holding `pa` calls onWatchedWrite with the frame's base address, until
+   * unwatchAllFrames(). Guest stores are what the CPU executes (instructions, string ops,
+   * interrupt frames, descriptor bits); the hardware page walker's A/D updates and writes
+   * through `bus` (the monitor's) are not. Returns false when the frame cannot be watched
+   * (not RAM).
+   */
+  watchFrame(pa: number): boolean;
+  unwatchAllFrames(): void;
+  onWatchedWrite: ((frame: number) => void) | null;
 }

@@ -66,4 +66,11 @@ export class TestVcpu implements Vcpu {
     this.stores16.push({ linear, value });
     return true;
   }
+
+  /** Write watch: not modelled here (the shadow strategy then rebuilds on every flush). */
+  onWatchedWrite: ((frame: number) => void) | null = null;
+  watchFrame(): boolean {
+    return false;
+  }
+  unwatchAllFrames(): void {}
 }

@@ -22,8 +22,13 @@
  *   rule (R108: the TLB may keep stale translations until those flushes; not-present entries are
  *   never cached, a re-walk on fault picks up P 0→1 and rights increases).
  * - Guest CR3 loads, paging-mode changes and every flush other than INVLPG drop the whole tree
- *   (flushing more than required is allowed). INVLPG drops the page, or the aligned range of the
- *   largest guest page shadowed since the last drop.
+ *   (flushing more than required is allowed) — unless the tree is clean (shadow-cache.ts): the
+ *   tree is a pure function of the guest entries it was filled from and of the guest's paging
+ *   bits, so when none of those entries' frames was written by the guest (write watch,
+ *   Vcpu.watchFrame) and the root, PDPTEs and paging bits are the same, a rebuild would give the
+ *   same tree; it is kept, and the hardware TLB is not flushed (SDM 4.10.4: after the flush no
+ *   cached translation is inconsistent with the paging structures). INVLPG drops the page, or
+ *   the aligned range of the largest guest page shadowed since the last drop.
  */
 import { MONITOR_BASE, GUEST_MAXPHYADDR } from '../../machine/bus.ts';
 import { configure, EFLAGS_AC, newWalkConfig, PagingMode, type WalkConfig } from '../../mmu/paging-config.ts';
@@ -57,6 +62,7 @@ import {
 import type { PagingDeps } from './monitor-memory.ts';
 import { PassthroughTables } from './passthrough.ts';
 import { readPdptes } from './pdptes.ts';
+import { ShadowCache } from './shadow-cache.ts';
 import { ShadowTables, type ShadowFormat } from './shadow-tables.ts';
 
 const RESUME: ExitOutcome = { kind: 'resume' };
@@ -107,6 +113,8 @@ export class ShadowPaging implements PagingStrategy {
   private lastFillCode = -1;
   private refills = 0;
   private readonly flushes = new FlushCounters();
+  /** Whether the tree may be kept across a guest flush (write watch, key). */
+  private readonly cache = new ShadowCache();
   private readonly counters = {
     pageFaults: 0,
     fills: 0,
@@ -124,6 +132,7 @@ export class ShadowPaging implements PagingStrategy {
   attach(vcpu: Vcpu, guest: GuestControl): void {
     interceptPageFaults(vcpu, true);
     vcpu.intercepts.invlpg = true;
+    this.cache.attach(vcpu);
     this.reprogram(vcpu, guest);
   }
 
@@ -184,12 +193,23 @@ export class ShadowPaging implements PagingStrategy {
     return this.guestCfg.mode;
   }
 
-  /** Drop the shadow tree and program the hardware for the guest's current paging state. */
+  /**
+   * Drop the shadow tree and program the hardware for the guest's current paging state; or,
+   * when the tree is clean and built for this very state, keep it (and the hardware TLB).
+   */
   private reprogram(vcpu: Vcpu, guest: GuestControl): void {
-    this.largestPage = 4096;
     this.lastFill = NaN;
     const mode = this.guestMode(guest);
     const tables = this.tables;
+    if (tables !== null && mode !== PagingMode.Off && tables.format === formatOf(mode)) {
+      if (mode === PagingMode.Pae && !this.pdptesLoaded) this.latchPdptes(vcpu, guest.cr3);
+      if (this.cache.canKeep(this.guestCfg, this.pdptes) && this.programmedFor(vcpu, guest, tables)) {
+        this.pdptesFresh = false;
+        return;
+      }
+    }
+    this.largestPage = 4096;
+    this.cache.dropped(vcpu);
     if (tables !== null) {
       this.counters.treesDropped++;
       if (mode !== PagingMode.Off && tables.format === formatOf(mode)) {
@@ -201,6 +221,7 @@ export class ShadowPaging implements PagingStrategy {
         tables.reset();
         if (!this.programmedFor(vcpu, guest, tables)) this.programTables(vcpu, guest, tables);
         vcpu.flushTlb(FLUSH_ALL);
+        this.cache.built(this.guestCfg, this.pdptes);
         return;
       }
       tables.destroy();
@@ -226,6 +247,7 @@ export class ShadowPaging implements PagingStrategy {
       this.programTables(vcpu, guest, this.tables);
     }
     vcpu.flushTlb(FLUSH_ALL);
+    if (this.tables !== null) this.cache.built(this.guestCfg, this.pdptes);
   }
 
   private wantCr4(guest: GuestControl, format: ShadowFormat): bigint {
@@ -306,6 +328,7 @@ export class ShadowPaging implements PagingStrategy {
       u = false;
       if (cfg.smep) nx = true; // a supervisor fetch must still fault when the guest page is user
     }
+    this.cache.derivedFrom(vcpu, res);
     this.tables.setLeaf(linear, res.frame, SP | SA | (w ? SW | SD : 0) | (u ? SU : 0), nx);
     if (res.pageSize > this.largestPage) this.largestPage = res.pageSize;
     this.counters.fills++;
@@ -348,6 +371,7 @@ export class ShadowPaging implements PagingStrategy {
       for (let k = 0; k < pr.entryCount; k++) if ((pr.entryLo[k] & SA) === 0) accessed = false;
       if (!accessed || pr.frame >= MONITOR_BASE_) continue;
       const w = pr.writable && pr.dirty;
+      this.cache.derivedFrom(vcpu, pr);
       tables.setLeafAt(slot, pr.frame, SP | SA | (w ? SW | SD : 0) | (pr.user ? SU : 0), pr.nx);
       if (pr.pageSize > this.largestPage) this.largestPage = pr.pageSize;
       this.counters.prefetched++;
@@ -415,6 +439,7 @@ export class ShadowPaging implements PagingStrategy {
       'shadow.treesDropped': this.counters.treesDropped,
       'shadow.tablePagesLive': (this.tables?.livePages ?? 0) + this.passthrough.pages,
     };
+    this.cache.into(out);
     this.flushes.into(out);
     return out;
   }
