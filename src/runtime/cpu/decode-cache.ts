@@ -12,6 +12,7 @@ import { GuestFault, Vec } from './fault.ts';
 import { DecodedInsn } from './decoded.ts';
 import { convertInstruction } from './convert.ts';
 import type { Cpu } from './cpu.ts';
+import { Jit } from './jit/jit.ts';
 import { PAGE_CODE } from './memory.ts';
 
 type Page = (DecodedInsn | undefined)[];
@@ -32,6 +33,10 @@ export class DecodeCache {
   fetchBase = NaN;
   fetchCpl = -1;
   fetchPage: Page = NO_PAGE;
+  /** Physical page number of fetchPage. */
+  fetchPageNo = -1;
+  /** The block compiler (jit/): blocks hang on their first DecodedInsn and die with its bytes. */
+  readonly jit = new Jit();
   private readonly cpu: Cpu;
   private readonly tables: Page[][] = [[], [], []];
   private readonly buf = new Uint8Array(15);
@@ -66,11 +71,13 @@ export class DecodeCache {
   selectBitness(bitness: number): void {
     this.current = this.tables[bitIndex(bitness)]!;
     this.fetchBase = NaN;
+    this.jit.epoch++;
   }
 
   /** Forget the current code page (TLB flushes). */
   dropFetchPage(): void {
     this.fetchBase = NaN;
+    this.jit.epoch++;
   }
 
   /** After a translated fetch of `lin` at `pa` (cached instruction decoded): keep its page. */
@@ -81,6 +88,7 @@ export class DecodeCache {
     this.fetchBase = lin - (lin & 0xfff);
     this.fetchCpl = cpl;
     this.fetchPage = page;
+    this.fetchPageNo = pa >>> 12;
   }
 
   private miss(lin: number, pa: number, table: Page[], inRam: boolean): DecodedInsn {
@@ -135,6 +143,7 @@ export class DecodeCache {
 
   /** Drop entries that overlap physical bytes [pa, pa+size). */
   invalidate(pa: number, size: number): void {
+    this.jit.invalidate(pa, size);
     const lastPage = (pa + size - 1) >>> 12;
     for (let p = pa >>> 12; p <= lastPage; p++) {
       for (let t = 0; t < 3; t++) {
@@ -154,6 +163,7 @@ export class DecodeCache {
   clear(): void {
     for (const t of this.tables) t.length = 0;
     this.fetchBase = NaN;
+    this.jit.clear();
     this.cpu.mem.clearCodePages();
   }
 }

@@ -5,6 +5,7 @@
  * class (monomorphic handler code).
  */
 import type { Cpu } from './cpu.ts';
+import type { JitBlock } from './jit/block.ts';
 
 /** Executes one instruction. RIP (cpu.ip) still points at it; set cpu.nextIp to branch. */
 export type Handler = (cpu: Cpu, insn: DecodedInsn) => void;
@@ -98,6 +99,10 @@ export class DecodedInsn {
   bytes = '';
   /** Disassembly, filled on first use by the tracer. */
   text = '';
+  /** Executions counted by the run loop towards block compilation (jit/jit.ts). */
+  heat = 0;
+  /** The compiled block starting at this instruction, or null (jit/jit.ts). */
+  block: JitBlock | null = null;
 
   constructor(handler: Handler) {
     this.handler = handler;

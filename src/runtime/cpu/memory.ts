@@ -28,9 +28,9 @@ export const PAGE_WATCHED = 2;
 export class Memory {
   private readonly cpu: Cpu;
   private readonly bus: PhysicalBus;
-  private readonly ram: Uint8Array;
-  private readonly view: DataView;
-  private readonly ramSize: number;
+  readonly ram: Uint8Array;
+  readonly view: DataView;
+  readonly ramSize: number;
   /**
    * Per 4 KiB RAM page: non-zero when a store to it needs the slow path of writePhys
    * (PAGE_CODE: the decode cache holds instructions from it; PAGE_WATCHED: the monitor watches

@@ -57,6 +57,19 @@ export function execute(cpu: Cpu, insn: DecodedInsn): void {
   if (shadow) cpu.interruptShadow = false;
 }
 
+/** The instruction at cpu.ip just got hot: compile a block starting there (32/64-bit code on a cached page). */
+function compileAt(cpu: Cpu, insn: DecodedInsn): void {
+  const dc = cpu.decoded;
+  const ip = cpu.ip;
+  const lin = cpu.mode64 ? ip : (cpu.seg[Seg.CS]!.base + ip) >>> 0;
+  const off = lin & 0xfff;
+  if (lin - off !== dc.fetchBase || dc.fetchPage[off] !== insn) {
+    insn.heat = 0; // not on the remembered code page: try again later
+    return;
+  }
+  dc.jit.compile(insn, dc.fetchPage, dc.fetchPageNo, off, cpu.bitness);
+}
+
 function handleFault(cpu: Cpu, f: GuestFault): void {
   const recent = cpu.recentFaults;
   recent.push(f.vector);
@@ -89,6 +102,7 @@ function stuck(cpu: Cpu): StopReason {
 export function runLoop(cpu: Cpu, budget: number): StopReason | null {
   cpu.stopReason = null;
   const stats = cpu.stats;
+  const jit = cpu.decoded.jit;
   let done = 0;
   let stalls = 0;
   let doneAtLastFault = -1;
@@ -122,6 +136,34 @@ export function runLoop(cpu: Cpu, budget: number): StopReason | null {
             traceStep(cpu);
             if (cpu.stopReason !== null || cpu.pending !== null) break;
           }
+        } else if (jit.enabled) {
+          const threshold = jit.threshold;
+          while (done < budget) {
+            done++;
+            stats.instructions++;
+            const insn = fetch(cpu);
+            const blk = insn.block;
+            if (blk !== null) {
+              if (!cpu.interruptShadow) {
+                // A compiled block (jit/): it counts its own instructions.
+                done--;
+                stats.instructions--;
+                const n = blk.fn(cpu, budget - done, blk);
+                if (n !== 0) {
+                  done += n;
+                  stats.instructions += n;
+                  if (cpu.stopReason !== null || cpu.pending !== null) break;
+                  continue;
+                }
+                done++;
+                stats.instructions++;
+              }
+            } else if (++insn.heat === threshold) {
+              compileAt(cpu, insn);
+            }
+            execute(cpu, insn);
+            if (cpu.stopReason !== null || cpu.pending !== null) break;
+          }
         } else {
           while (done < budget) {
             done++;
@@ -132,6 +174,12 @@ export function runLoop(cpu: Cpu, budget: number): StopReason | null {
           }
         }
       } catch (e) {
+        if (jit.started !== 0) {
+          // A compiled block threw: count the instructions it started (the faulting one too).
+          done += jit.started;
+          stats.instructions += jit.started;
+          jit.started = 0;
+        }
         if (e instanceof GuestFault) {
           try {
             handleFault(cpu, e);

@@ -1,0 +1,158 @@
+/**
+ * Block discovery and assembly: collects the decoded instructions of one code page from the head
+ * on (up to and including the first branch; an unsupported instruction ends the block before it),
+ * and turns their plans (insn-emit.ts) into one JavaScript function. A block whose branch targets
+ * its own start becomes a loop inside the function, bounded by the instruction budget.
+ *
+ * Registers live in int32 locals L<n>/H<n>, the flags in `f`; they are written back when the
+ * block exits and, on an exception, as they were after the last completed instruction (each
+ * instruction changes no local before its last possible fault), with cpu.ip at the faulting
+ * instruction and Jit.started = instructions started.
+ */
+import { Seg } from '../state.ts';
+import type { DecodedInsn } from '../decoded.ts';
+import { PARITY } from '../core/flags.ts';
+import type { BlockFn } from './block.ts';
+import { EmitCtx } from './ctx.ts';
+import { ALL, condExpr, flagStore } from './flags-emit.ts';
+import { plan, type InsnPlan } from './insn-emit.ts';
+import { liveAfter } from './liveness.ts';
+
+/** Longest block, in instructions. */
+const MAX_INSNS = 64;
+const CANON = 0x800000000000;
+
+export interface BlockCode {
+  fn: BlockFn;
+  count: number;
+  bytes: number;
+  loops: boolean;
+}
+
+/** Compiled functions by source text: blocks with the same bytes share one function. */
+const sourceCache = new Map<string, BlockFn>();
+
+function ea64(sLo: number, sHi: number): number {
+  return ((sHi + Math.floor(sLo / 4294967296)) | 0) * 4294967296 + (sLo >>> 0);
+}
+
+/**
+ * Compile the block starting at offset `off` of a decoded page (`page[o]` = instruction at page
+ * offset o), for `bitness` 32 or 64. Null when fewer than two instructions (or no loop) qualify.
+ */
+export function compileBlock(page: readonly (DecodedInsn | undefined)[], off: number, bitness: number): BlockCode | null {
+  const ctx = new EmitCtx(bitness === 64);
+  const insns: DecodedInsn[] = [];
+  const plans: InsnPlan[] = [];
+  const offs: number[] = [];
+  let o = off;
+  while (insns.length < MAX_INSNS && o < 4096) {
+    const d = page[o];
+    if (d === undefined || o + d.length > 4096) break;
+    ctx.off = o - off;
+    ctx.next = ctx.off + d.length;
+    ctx.k = insns.length;
+    const p = plan(ctx, d);
+    if (p === null) break;
+    insns.push(d);
+    plans.push(p);
+    offs.push(o - off);
+    o += d.length;
+    if (p.branch !== null) break;
+  }
+  const count = insns.length;
+  if (count === 0) return null;
+  const bytes = o - off;
+  offs.push(bytes);
+  const last = plans[count - 1]!.branch;
+  const loops = last !== null && last.rel + bytes === 0;
+  if (count < 2 && !loops) return null;
+  const source = assemble(ctx, plans, offs, last, loops);
+  let fn = sourceCache.get(source);
+  if (fn === undefined) {
+    const factory = new Function('P', 'ea64', `"use strict";\n${source}`) as (p: Uint8Array, e: typeof ea64) => BlockFn;
+    fn = factory(PARITY, ea64);
+    sourceCache.set(source, fn);
+  }
+  return { fn, count, bytes, loops };
+}
+
+function assemble(ctx: EmitCtx, plans: InsnPlan[], offs: number[], last: InsnPlan['branch'], loops: boolean): string {
+  const count = plans.length;
+  const bytes = offs[count]!;
+  const b64 = ctx.b64;
+  const live = liveAfter(plans);
+  const body: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const p = plans[i]!;
+    if (p.branch !== null) break;
+    const lv = live[i]!;
+    let fl = flagStore(p.flags, p.fw, lv);
+    if (p.mem && (p.fw & ALL & ~lv) !== 0) fl = `if (bail) { ${flagStore(p.flags, p.fw, ALL)} } else { ${fl} }`;
+    body.push(`${p.mem ? `k = ${i}; ` : ''}{ ${p.pre} ${fl} ${p.post} }`);
+    if (p.mem) body.push(`if (bail) { n += ${i + 1}; xip = ${ctx.ipAt(offs[i + 1]!)}; break out; }`);
+  }
+  // The end of the block.
+  const fallIp = ctx.ipAt(bytes);
+  if (last === null) {
+    body.push(`n += ${count}; xip = ${fallIp}; break out;`);
+  } else {
+    const j = count - 1;
+    let taken: string;
+    if (loops) {
+      taken = `n += ${count}; if (n + ${count} > max) { xip = ip0; break out; } continue;`;
+    } else {
+      const t = b64 ? `ip0 + ${bytes + last.rel}` : `(ip0 + ${bytes + last.rel}) >>> 0`;
+      const bad = b64 ? `t < ${-CANON} || t >= ${CANON}` : `t > CSL`;
+      // A target the interpreter would fault on: leave before the branch, it runs it again.
+      taken = `const t = ${t}; if (${bad}) { n += ${j}; xip = ${ctx.ipAt(offs[j]!)}; break out; } n += ${count}; xip = t; break out;`;
+    }
+    if (last.cond === 0) body.push(`{ ${taken} }`);
+    else body.push(`if (${condExpr(last.cond)}) { ${taken} } n += ${count}; xip = ${fallIp}; break out;`);
+  }
+
+  const regs = [...ctx.regs].sort((a, b) => a - b);
+  const written = [...ctx.written].sort((a, b) => a - b);
+  const pro: string[] = [];
+  pro.push('const ip0 = cpu.ip;');
+  pro.push(`if (max < ${count}) return 0;`);
+  if (!b64) pro.push(`const CSL = cpu.seg[${Seg.CS}].limit; if (ip0 + ${bytes - 1} > CSL) return 0;`);
+  pro.push('const J = cpu.decoded.jit; const lo = cpu.lo, hi = cpu.hi;');
+  if (regs.length > 0) pro.push(`let ${regs.map((r) => `L${r} = lo[${r}] | 0, H${r} = hi[${r}] | 0`).join(', ')};`);
+  pro.push('let f = cpu.flags | 0; let n = 0, k = 0, xip = ip0;');
+  if (ctx.usesMem) {
+    pro.push('const mem = cpu.mem, view = mem.view, ram = mem.ram, ramSize = mem.ramSize, codePages = mem.codePages;');
+    pro.push('const U = cpu.cpl === 3; const XM = J.prepare(cpu); const tlb = J.tlb;');
+    pro.push('const TT = tlb.tag, TC = tlb.ctx, TP = tlb.perm, TF = tlb.frame, TM = tlb.mask;');
+    pro.push('const PR = 1 << (U ? 3 : (f & 262144) !== 0 ? 6 : 0), PW = PR << 1; const EP = J.epoch; let bail = false;');
+    if (!b64) {
+      pro.push('const PM = cpu.protectedMode && (f & 131072) === 0;');
+      for (const s of ctx.segs) {
+        pro.push(
+          `const S${s} = cpu.seg[${s}], SB${s} = S${s}.base, SX${s} = (S${s}.type & 12) !== 4;` +
+            ` const SR${s} = SX${s} && (!PM || (S${s}.usable && (S${s}.type & 10) !== 8)) ? S${s}.limit : -1;` +
+            ` const SW${s} = SX${s} && (!PM || (S${s}.usable && (S${s}.type & 10) === 2)) ? S${s}.limit : -1;`,
+        );
+      }
+    } else {
+      for (const s of ctx.segs) if (s >= Seg.FS) pro.push(`const SB${s} = cpu.seg[${s}].base;`);
+    }
+  }
+  const wb = `${written.map((r) => `lo[${r}] = L${r}; hi[${r}] = H${r};`).join(' ')} cpu.flags = f;`;
+  const ipk = b64 ? 'ip0 + OFFS[k]' : '(ip0 + OFFS[k]) >>> 0';
+  const ipk1 = b64 ? 'ip0 + OFFS[k + 1]' : '(ip0 + OFFS[k + 1]) >>> 0';
+  return [
+    `const OFFS = [${offs.join(', ')}];`,
+    'return function block(cpu, max, blk) {',
+    ...pro,
+    'try {',
+    `out: for (;;) {`,
+    ...body,
+    '}',
+    '} catch (e) {',
+    `${wb} cpu.ip = ${ipk}; cpu.nextIp = ${ipk1}; J.started = n + k + 1; throw e;`,
+    '}',
+    `${wb} cpu.ip = ${b64 ? 'xip' : 'xip >>> 0'}; return n;`,
+    '};',
+  ].join('\n');
+}

@@ -1,0 +1,135 @@
+/**
+ * The block compiler's runtime side: the switch and threshold, hotness counting hooks for the run
+ * loop, the blocks per code page (dropped when a write hits their bytes), and what compiled
+ * code needs at entry (the TLB and the translation mode).
+ *
+ * Switch: `TRAPSPEC_JIT=0` in the environment turns it off for every CPU;
+ * `TRAPSPEC_JIT_THRESHOLD=N` sets the executions before a block start is compiled (default 50;
+ * 1 compiles eagerly). Per CPU: `cpu.decoded.jit.enabled` / `.threshold`.
+ */
+import { identityTranslator, type Cpu } from '../cpu.ts';
+import type { DecodedInsn } from '../decoded.ts';
+import { HardwareMmu } from '../../mmu/hardware-mmu.ts';
+import { Tlb } from '../../mmu/tlb.ts';
+import { JitBlock } from './block.ts';
+import { compileBlock } from './compile.ts';
+
+/** Translation modes for compiled memory accesses. */
+export const XLATE_NONE = 0;
+export const XLATE_TLB = 1;
+export const XLATE_SLOW = 2;
+
+/** heat value of an instruction that does not start a compilable block. */
+const NEVER = -0x40000000;
+const DEFAULT_THRESHOLD = 50;
+
+function envEnabled(): boolean {
+  const v = typeof process !== 'undefined' ? process.env.TRAPSPEC_JIT : undefined;
+  return v === undefined || (v !== '0' && v !== 'off' && v !== 'false');
+}
+
+function envThreshold(): number {
+  const v = typeof process !== 'undefined' ? process.env.TRAPSPEC_JIT_THRESHOLD : undefined;
+  const n = v === undefined ? NaN : Number(v);
+  return Number.isInteger(n) && n >= 1 ? n : DEFAULT_THRESHOLD;
+}
+
+const EMPTY_TLB = new Tlb(0);
+
+export class Jit {
+  enabled = envEnabled();
+  /** Executions of an instruction before a block starting there is compiled. */
+  threshold = envThreshold();
+  /** Instructions started by the block that just threw (run loop bookkeeping). */
+  started = 0;
+  /** Bumped by mode changes and TLB flushes (DecodeCache); compiled code leaves after a slow path when it moved. */
+  epoch = 0;
+  /** The TLB compiled code reads (set by prepare). */
+  tlb: Tlb = EMPTY_TLB;
+  /** Blocks compiled and dropped (stats, tests). */
+  compiled = 0;
+  dropped = 0;
+  private readonly byPage = new Map<number, JitBlock[]>();
+  private cr0 = NaN;
+  private cr4 = NaN;
+  private efer = NaN;
+
+  /**
+   * Called once per entry of a block with memory operands: how its accesses translate. Makes the
+   * hardware MMU notice CR0/CR4/EFER changes first (its own translate does that on every access).
+   */
+  prepare(cpu: Cpu): number {
+    if (!cpu.mem.translating) return XLATE_NONE;
+    const mmu = cpu.mmu;
+    if (mmu instanceof HardwareMmu) {
+      const r = cpu.pagingRegs;
+      if (r.cr0 !== this.cr0 || r.cr4 !== this.cr4 || r.efer !== this.efer) {
+        mmu.registersChanged();
+        this.cr0 = r.cr0;
+        this.cr4 = r.cr4;
+        this.efer = r.efer;
+      }
+      this.tlb = mmu.tlb;
+      return XLATE_TLB;
+    }
+    this.tlb = EMPTY_TLB;
+    return mmu === identityTranslator ? XLATE_NONE : XLATE_SLOW;
+  }
+
+  /**
+   * Compile the block starting at `head` (page offset `off` of decoded page `page`, physical
+   * page number `pageNo`). On failure the head is marked so it is not tried again.
+   */
+  compile(head: DecodedInsn, page: readonly (DecodedInsn | undefined)[], pageNo: number, off: number, bitness: number): void {
+    if (bitness === 16) {
+      head.heat = NEVER;
+      return;
+    }
+    const code = compileBlock(page, off, bitness);
+    if (code === null) {
+      head.heat = NEVER;
+      return;
+    }
+    const start = pageNo * 4096 + off;
+    const blk = new JitBlock(code.fn, head, start, start + code.bytes, code.count, code.loops);
+    head.block = blk;
+    this.compiled++;
+    let list = this.byPage.get(pageNo);
+    if (list === undefined) {
+      list = [];
+      this.byPage.set(pageNo, list);
+    }
+    list.push(blk);
+  }
+
+  /** A write to physical bytes [pa, pa+size): drop the blocks whose bytes it touches. */
+  invalidate(pa: number, size: number): void {
+    const last = (pa + size - 1) >>> 12;
+    const end = pa + size;
+    for (let p = pa >>> 12; p <= last; p++) {
+      const list = this.byPage.get(p);
+      if (list === undefined) continue;
+      let w = 0;
+      for (let i = 0; i < list.length; i++) {
+        const b = list[i]!;
+        if (b.startPa < end && pa < b.endPa) this.drop(b);
+        else list[w++] = b;
+      }
+      list.length = w;
+      if (w === 0) this.byPage.delete(p);
+    }
+  }
+
+  /** Drop every block (decode cache cleared). */
+  clear(): void {
+    for (const list of this.byPage.values()) for (const b of list) this.drop(b);
+    this.byPage.clear();
+  }
+
+  private drop(b: JitBlock): void {
+    b.valid = false;
+    if (b.head.block === b) b.head.block = null;
+    b.head.heat = 0;
+    this.dropped++;
+  }
+}

@@ -1,0 +1,141 @@
+/**
+ * Memory operands as JavaScript source: the effective address, then an inline fast path
+ * (segment limit and rights as loaded at block entry, 64-bit canonical check, TLB hit with the
+ * access's permission bit, RAM bounds, no page crossing; stores also need Memory.codePages = 0),
+ * else the interpreter's own slow path (cpu.read / cpu.write / Memory), which faults exactly as
+ * the interpreter does. After a slow path the block ends at the next instruction boundary when
+ * anything it relies on may have changed (see SLOW_CHECK).
+ */
+import { BASE_RIP, type DecodedInsn } from '../decoded.ts';
+import type { EmitCtx } from './ctx.ts';
+
+const CANON = 0x800000000000;
+
+/** After a slow path: leave the block if the mode/TLB epoch moved, the block died, or the run must stop. */
+const SLOW_CHECK =
+  'if (J.epoch !== EP || !blk.valid || cpu.stopReason !== null || cpu.pending !== null) bail = true;';
+
+/** Can the compiler address this memory operand? */
+export function memSupported(ctx: EmitCtx, d: DecodedInsn): boolean {
+  if (d.addrSize === 2) return false;
+  if (d.addrSize === 4 && d.base === BASE_RIP) return false;
+  if (ctx.b64 && d.addrSize === 4) return false; // 0x67 in 64-bit mode: rare, leave to the interpreter
+  if (d.seg < 0 || d.seg > 5) return false;
+  if ((d.disp | 0) !== d.disp) return false; // 64-bit moffs
+  return true;
+}
+
+function shiftOf(scale: number): number {
+  return scale === 8 ? 3 : scale === 4 ? 2 : scale === 2 ? 1 : 0;
+}
+
+/** Low 32 bits of the effective address as an int32 expression (exact modulo 2^32). */
+export function eaLow32(ctx: EmitCtx, d: DecodedInsn): string {
+  if (d.base === BASE_RIP) return `((ip0 + ${ctx.next + d.disp}) | 0)`;
+  const parts: string[] = [];
+  if (d.base >= 0) parts.push(ctx.lo(d.base));
+  if (d.index >= 0) {
+    const s = shiftOf(d.scale);
+    parts.push(s === 0 ? ctx.lo(d.index) : `(${ctx.lo(d.index)} << ${s})`);
+  }
+  if (d.disp !== 0 || parts.length === 0) parts.push(`${d.disp | 0}`);
+  return `((${parts.join(' + ')}) | 0)`;
+}
+
+/** Offset within the segment: uint32 for 32-bit addressing, signed-canonical number for 64-bit (operands.ts ea). */
+export function eaOffset(ctx: EmitCtx, d: DecodedInsn): string {
+  if (d.addrSize === 4) return `(${eaLow32(ctx, d)} >>> 0)`;
+  if (d.base === BASE_RIP) return `(ip0 + ${ctx.next + d.disp})`;
+  const lo: string[] = [`${d.disp >>> 0}`];
+  const hi: string[] = [`${d.disp < 0 ? -1 : 0}`];
+  if (d.base >= 0) {
+    lo.push(`(${ctx.lo(d.base)} >>> 0)`);
+    hi.push(ctx.hi(d.base));
+  }
+  if (d.index >= 0) {
+    lo.push(`(${ctx.lo(d.index)} >>> 0) * ${d.scale}`);
+    hi.push(`${ctx.hi(d.index)} * ${d.scale}`);
+  }
+  if (d.index < 0 && d.disp === 0 && d.base >= 0) {
+    return `(${ctx.hi(d.base)} * 4294967296 + (${ctx.lo(d.base)} >>> 0))`;
+  }
+  return `ea64(${lo.join(' + ')}, ${hi.join(' + ')})`;
+}
+
+/** `pa = …` for linear `x` (declared) and permission `perm`; leaves -1 when the fast path does not apply. */
+function translate(ctx: EmitCtx, sz: number, perm: string): string {
+  const vpn = ctx.b64 ? 'Math.floor(x / 4096)' : 'x >>> 12';
+  return (
+    `if ((x & 4095) <= ${4096 - sz}) {` +
+    ` if (XM === 0) pa = x;` +
+    ` else if (XM === 1) { const vp = ${vpn}; const ti = (vp ^ tlb.salt) & TM;` +
+    ` if (TT[ti] === vp) { const tc = TC[ti]; if ((tc === tlb.current || tc === tlb.global) && (TP[ti] & ${perm}) !== 0) pa = TF[ti] + (x & 4095); } }` +
+    ` if (pa < 0 || pa + ${sz} > ramSize) pa = -1; }`
+  );
+}
+
+/** Declares `o` (offset) and `pa` (fast-path physical address or -1) for an access of `sz` bytes. */
+function locate(ctx: EmitCtx, d: DecodedInsn, sz: number, write: boolean): string {
+  ctx.usesMem = true;
+  const s = d.seg;
+  ctx.segs.add(s);
+  const perm = write ? 'PW' : 'PR';
+  let code = `const o = ${eaOffset(ctx, d)}; let pa = -1;`;
+  if (ctx.b64) {
+    const lin = s >= 4 ? `SB${s} + o` : 'o';
+    code += ` { const x = ${lin}; if (x >= ${-CANON} && x + ${sz - 1} < ${CANON}) { ${translate(ctx, sz, perm)} } }`;
+  } else {
+    code += ` if (o + ${sz - 1} <= ${write ? 'SW' : 'SR'}${s}) { const x = (SB${s} + o) >>> 0; ${translate(ctx, sz, perm)} }`;
+  }
+  return code;
+}
+
+function fastRead(sz: number, pa: string): string {
+  if (sz === 1) return `ram[${pa}]`;
+  if (sz === 2) return `view.getUint16(${pa}, true)`;
+  return `view.getInt32(${pa}, true)`;
+}
+
+function slowRead(d: DecodedInsn, sz: number, v: string, vh: string): string {
+  if (sz === 8) return `${v} = mem.readLinPair(mem.linear(${d.seg}, o, 8, false), U) | 0; ${vh} = mem.pairHi | 0; ${SLOW_CHECK}`;
+  return `${v} = cpu.read(${d.seg}, o, ${sz}) | 0; ${SLOW_CHECK}`;
+}
+
+/** Load `sz` bytes into new locals `v` (and `vh` for 8): zero-extended for 1/2, int32 halves otherwise. */
+export function emitLoad(ctx: EmitCtx, d: DecodedInsn, sz: number, v: string, vh: string): string {
+  const fast = sz === 8 ? `${v} = view.getInt32(pa, true); ${vh} = view.getInt32(pa + 4, true);` : `${v} = ${fastRead(sz, 'pa')};`;
+  return `${locate(ctx, d, sz, false)} let ${v} = 0, ${vh} = 0; if (pa >= 0) { ${fast} } else { ${slowRead(d, sz, v, vh)} }`;
+}
+
+/** Store `val` (int32; `valh` for 8 bytes). Uses `o` and `pa` from locate/emitRmwLoad. */
+function storeTail(d: DecodedInsn, sz: number, val: string, valh: string): string {
+  let fast: string;
+  let phys: string;
+  let slow: string;
+  if (sz === 8) {
+    fast = `view.setInt32(pa, ${val}, true); view.setInt32(pa + 4, ${valh}, true);`;
+    phys = `mem.writePhys(pa, 4, ${val} >>> 0); mem.writePhys(pa + 4, 4, ${valh} >>> 0);`;
+    slow = `mem.writeLinPair(mem.linear(${d.seg}, o, 8, true), ${val} >>> 0, ${valh} >>> 0, U);`;
+  } else {
+    const mask = sz === 4 ? `${val} >>> 0` : sz === 2 ? `${val} & 65535` : `${val} & 255`;
+    fast = sz === 4 ? `view.setInt32(pa, ${val}, true);` : sz === 2 ? `view.setUint16(pa, ${mask}, true);` : `ram[pa] = ${mask};`;
+    phys = `mem.writePhys(pa, ${sz}, ${mask});`;
+    slow = `cpu.write(${d.seg}, o, ${sz}, ${mask});`;
+  }
+  return `if (pa >= 0) { if (codePages[pa >>> 12] === 0) { ${fast} } else { ${phys} ${SLOW_CHECK} } } else { ${slow} ${SLOW_CHECK} }`;
+}
+
+export function emitStore(ctx: EmitCtx, d: DecodedInsn, sz: number, val: string, valh: string): string {
+  return `${locate(ctx, d, sz, true)} ${storeTail(d, sz, val, valh)}`;
+}
+
+/**
+ * Read-modify-write: `pa` is translated for a write (a write permission implies read); the
+ * slow path reads and writes through the interpreter's functions in its order. Returns
+ * [load code, store code]; the caller puts the computation between them.
+ */
+export function emitRmw(ctx: EmitCtx, d: DecodedInsn, sz: number, v: string, vh: string, val: string, valh: string): [string, string] {
+  const fast = sz === 8 ? `${v} = view.getInt32(pa, true); ${vh} = view.getInt32(pa + 4, true);` : `${v} = ${fastRead(sz, 'pa')};`;
+  const load = `${locate(ctx, d, sz, true)} let ${v} = 0, ${vh} = 0; if (pa >= 0) { ${fast} } else { ${slowRead(d, sz, v, vh)} }`;
+  return [load, storeTail(d, sz, val, valh)];
+}
