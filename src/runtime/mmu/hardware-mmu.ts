@@ -185,6 +185,19 @@ export class HardwareMmu implements Translator {
 
   private resync(): void {
     const r = this.regs;
+    if (
+      ((r.cr0 ^ this.cr0) & CR0_PAGING_BITS) === 0 &&
+      ((r.cr4 ^ this.cr4) & CR4_PAGING_BITS) === 0 &&
+      ((r.efer ^ this.efer) & EFER_PAGING_BITS) === 0 &&
+      r.cr3 === this.cr3 &&
+      r.ncr3 === this.ncr3
+    ) {
+      // Only bits no translation depends on (CR0.TS from CLTS, CR4.OSFXSR, ...): nothing to redo.
+      this.cr0 = r.cr0;
+      this.cr4 = r.cr4;
+      this.efer = r.efer;
+      return;
+    }
     const pagingChanged =
       ((r.cr0 ^ this.cr0) & CR0_PAGING_BITS) !== 0 ||
       ((r.cr4 ^ this.cr4) & CR4_PAGING_BITS) !== 0 ||

@@ -60,7 +60,8 @@ export function guestPaging(guest: GuestControl, ncr3: bigint | null): HardwareP
 
 /** Low 32 bits of a register as the MMU's number form. */
 export function low32(v: bigint): number {
-  return Number(v & 0xffff_ffffn);
+  // No BigInt operation (allocation) when the value already fits, as control registers do.
+  return v >= 0n && v <= 0xffff_ffffn ? Number(v) : Number(v & 0xffff_ffffn);
 }
 
 /** A linear address (signed number) as the 64-bit CR2 value. */

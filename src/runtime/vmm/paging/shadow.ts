@@ -81,6 +81,9 @@ const PREFETCH_WINDOW = 16;
 const MAX_REFILLS = 4;
 
 const FLUSH_ALL: FlushScope = { kind: 'all' };
+const CR0_OWNED_N = Number(CR0_OWNED);
+const CR4_OWNED_N = Number(CR4_OWNED);
+const EFER_OWNED_N = Number(EFER_OWNED);
 
 function formatOf(mode: PagingMode): ShadowFormat {
   return mode === PagingMode.Level5 ? 'long5' : mode === PagingMode.Level4 ? 'long' : 'pae';
@@ -115,6 +118,10 @@ export class ShadowPaging implements PagingStrategy {
   private readonly flushes = new FlushCounters();
   /** Whether the tree may be kept across a guest flush (write watch, key). */
   private readonly cache = new ShadowCache();
+  /** Owned hardware bits last programmed for the tree (numbers: runsOn needs no BigInt). */
+  private hwCr0 = -1;
+  private hwCr4 = -1;
+  private hwEfer = -1;
   private readonly counters = {
     pageFaults: 0,
     fills: 0,
@@ -203,7 +210,7 @@ export class ShadowPaging implements PagingStrategy {
     const tables = this.tables;
     if (tables !== null && mode !== PagingMode.Off && tables.format === formatOf(mode)) {
       if (mode === PagingMode.Pae && !this.pdptesLoaded) this.latchPdptes(vcpu, guest.cr3);
-      if (this.cache.canKeep(this.guestCfg, this.pdptes) && this.programmedFor(vcpu, guest, tables)) {
+      if (this.runsOn(vcpu, tables) && this.cache.canKeep(this.guestCfg, this.pdptes)) {
         this.pdptesFresh = false;
         return;
       }
@@ -220,6 +227,7 @@ export class ShadowPaging implements PagingStrategy {
         else if (!this.pdptesLoaded) this.latchPdptes(vcpu, guest.cr3);
         tables.reset();
         if (!this.programmedFor(vcpu, guest, tables)) this.programTables(vcpu, guest, tables);
+        else this.noteProgrammed(vcpu);
         vcpu.flushTlb(FLUSH_ALL);
         this.cache.built(this.guestCfg, this.pdptes);
         return;
@@ -278,6 +286,32 @@ export class ShadowPaging implements PagingStrategy {
       cr3: tables.rootBig,
       ncr3: null,
     });
+    this.noteProgrammed(vcpu);
+  }
+
+  /** Remember the owned bits the hardware runs the tree with (runsOn compares them). */
+  private noteProgrammed(vcpu: Vcpu): void {
+    const c = vcpu.control;
+    this.hwCr0 = Number(c.cr0) & CR0_OWNED_N;
+    this.hwCr4 = Number(c.cr4) & CR4_OWNED_N;
+    this.hwEfer = Number(c.efer) & EFER_OWNED_N;
+  }
+
+  /**
+   * programmedFor() without BigInt arithmetic, for the keep path (every guest flush): the tree's
+   * key (shadow-cache.ts) fixes what programTables derives from the guest, so the hardware still
+   * runs the tree if its root and owned bits are as last programmed (the handlers never change
+   * owned bits).
+   */
+  private runsOn(vcpu: Vcpu, tables: ShadowTables): boolean {
+    const c = vcpu.control;
+    return (
+      c.cr3 === tables.rootBig &&
+      c.ncr3 === null &&
+      (Number(c.cr0) & CR0_OWNED_N) === this.hwCr0 &&
+      (Number(c.cr4) & CR4_OWNED_N) === this.hwCr4 &&
+      (Number(c.efer) & EFER_OWNED_N) === this.hwEfer
+    );
   }
 
   handlePageFault(exit: ExceptionExit, vcpu: Vcpu, guest: GuestControl): ExitOutcome {
