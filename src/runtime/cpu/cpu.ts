@@ -16,12 +16,13 @@ import type { VmExit } from '../vmm/exit.ts';
 import type { CpuMode, HardwareControl, Intercepts, Vcpu } from '../vmm/vcpu.ts';
 import type { FlushScope, Translator } from '../mmu/types.ts';
 import { GuestFault, Vec } from './fault.ts';
-import { CpuState, Cr0, Efer, Flag, Seg } from './state.ts';
+import { CpuState, Cr0, Cr4, Efer, Flag, Seg } from './state.ts';
 import { Memory } from './memory.ts';
 import { DecodeCache } from './decode-cache.ts';
 import { runLoop } from './run.ts';
 import { CodeWatchBus } from './watch-bus.ts';
 import { deriveMode } from './system/mode.ts';
+import { ReasonCounts } from '../vmm/exit-counts.ts';
 
 export interface CpuOptions {
   bus: PhysicalBus;
@@ -32,7 +33,12 @@ export interface CpuOptions {
 export class CpuStats {
   /** Instructions started (a faulting one counts), updated live; RDTSC derives from it. */
   instructions = 0;
-  readonly exitsByReason = new Map<string, number>();
+  /** Exits by reason, counted in slots (vmm/exit-counts.ts). */
+  readonly exits = new ReasonCounts();
+  /** Exits by reason as a Map (built on each read). */
+  get exitsByReason(): Map<string, number> {
+    return this.exits.toMap();
+  }
   readonly udByMnemonic = new Map<string, number>();
   decodeMisses = 0;
 }
@@ -50,6 +56,21 @@ interface PendingEvent {
 }
 
 const HIGH8 = 16;
+const LOW32 = 0xffff_ffffn;
+
+/** Bits 31:0 of a register value as a number; no BigInt operation when the value fits. */
+function low32(v: bigint): number {
+  return v <= LOW32 && v >= 0n ? Number(v) : Number(v & LOW32);
+}
+
+/**
+ * Control-register bits something in updateMode derives from (mode, bitness, paging, the fetch
+ * page): a change of any other bit (CR0.TS/MP/EM/NE/CD/NW/AM, CR4.OSFXSR/TSD/DE/UMIP/..., CR8,
+ * XCR0) only updates the register and its number copy in pagingRegs.
+ */
+const CR0_REDERIVE = BigInt((Cr0.PE | Cr0.PG | Cr0.WP) >>> 0);
+const CR4_PKE = 1 << 22;
+const CR4_REDERIVE = BigInt(Cr4.PSE | Cr4.PAE | Cr4.PGE | Cr4.PCIDE | Cr4.SMEP | Cr4.SMAP | Cr4.LA57 | CR4_PKE);
 
 export class Cpu extends CpuState implements Vcpu {
   /** The machine's bus behind a write watcher (see watch-bus.ts); RAM is the same array. */
@@ -128,12 +149,12 @@ export class Cpu extends CpuState implements Vcpu {
    * Cheap; call it whenever in doubt.
    */
   updateMode(): void {
-    const cr0 = Number(this.hw.cr0 & 0xffffffffn);
-    const efer = Number(this.hw.efer & 0xffffffffn);
+    const cr0 = low32(this.hw.cr0);
+    const efer = low32(this.hw.efer);
     const pr = this.pagingRegs;
     pr.cr0 = cr0;
     pr.cr3 = this.hw.cr3;
-    pr.cr4 = Number(this.hw.cr4 & 0xffffffffn);
+    pr.cr4 = low32(this.hw.cr4);
     pr.efer = efer;
     pr.ncr3 = this.hw.ncr3;
     this.protectedMode = (cr0 & Cr0.PE) !== 0;
@@ -156,15 +177,18 @@ export class Cpu extends CpuState implements Vcpu {
   // ---------------------------------------------------------------------------------------
 
   readGpr(n: number): bigint {
-    return (BigInt(this.hi[n]!) << 32n) | BigInt(this.lo[n]!);
+    const hi = this.hi[n]!;
+    // One BigInt instead of three when bits 63:32 are clear (every 32-bit guest).
+    return hi === 0 ? BigInt(this.lo[n]!) : (BigInt(hi) << 32n) | BigInt(this.lo[n]!);
   }
 
   writeGpr(n: number, value: bigint, size: 2 | 4 | 8): void {
+    const lo = low32(value);
     if (size === 2) {
-      this.lo[n] = (this.lo[n]! & 0xffff0000) | Number(value & 0xffffn);
+      this.lo[n] = (this.lo[n]! & 0xffff0000) | (lo & 0xffff);
     } else {
-      this.lo[n] = Number(value & 0xffffffffn);
-      this.hi[n] = size === 8 ? Number((value >> 32n) & 0xffffffffn) : 0;
+      this.lo[n] = lo;
+      this.hi[n] = size === 8 && (value > LOW32 || value < 0n) ? Number(BigInt.asUintN(32, value >> 32n)) : 0;
     }
   }
 
@@ -187,16 +211,53 @@ export class Cpu extends CpuState implements Vcpu {
     return this.hw;
   }
 
-  /** Apply a partial update to the hardware control registers and re-derive the mode. */
+  /**
+   * Apply a partial update to the hardware control registers and re-derive the mode. When the
+   * update changes something, but only bits nothing derived depends on (CR0.TS from CLTS, CR8,
+   * XCR0, ...: see CR0_REDERIVE), only the registers and pagingRegs' number copies change; an
+   * update that changes nothing re-derives everything, as callers that changed segments expect.
+   */
   setControl(update: Partial<HardwareControl>): void {
     const hw = this.hw;
-    if (update.cr0 !== undefined) hw.cr0 = update.cr0;
-    if (update.cr3 !== undefined) hw.cr3 = update.cr3;
-    if (update.cr4 !== undefined) hw.cr4 = update.cr4;
-    if (update.efer !== undefined) hw.efer = update.efer;
-    if (update.cr8 !== undefined) hw.cr8 = update.cr8;
-    if (update.xcr0 !== undefined) hw.xcr0 = update.xcr0;
-    if (update.ncr3 !== undefined) hw.ncr3 = update.ncr3;
+    const pr = this.pagingRegs;
+    const { cr0, cr3, cr4, efer, cr8, xcr0, ncr3 } = update;
+    let changed = false;
+    let rederive = false;
+    if (cr0 !== undefined && cr0 !== hw.cr0) {
+      changed = true;
+      if (((cr0 ^ hw.cr0) & CR0_REDERIVE) !== 0n) rederive = true;
+      hw.cr0 = cr0;
+    }
+    if (cr4 !== undefined && cr4 !== hw.cr4) {
+      changed = true;
+      if (((cr4 ^ hw.cr4) & CR4_REDERIVE) !== 0n) rederive = true;
+      hw.cr4 = cr4;
+    }
+    if (cr3 !== undefined && cr3 !== hw.cr3) {
+      rederive = true;
+      hw.cr3 = cr3;
+    }
+    if (efer !== undefined && efer !== hw.efer) {
+      rederive = true;
+      hw.efer = efer;
+    }
+    if (ncr3 !== undefined && ncr3 !== hw.ncr3) {
+      rederive = true;
+      hw.ncr3 = ncr3;
+    }
+    if (cr8 !== undefined && cr8 !== hw.cr8) {
+      changed = true;
+      hw.cr8 = cr8;
+    }
+    if (xcr0 !== undefined && xcr0 !== hw.xcr0) {
+      changed = true;
+      hw.xcr0 = xcr0;
+    }
+    if (changed && !rederive) {
+      if (cr0 !== undefined) pr.cr0 = low32(cr0);
+      if (cr4 !== undefined) pr.cr4 = low32(cr4);
+      return;
+    }
     this.updateMode();
   }
 
@@ -373,8 +434,7 @@ export class Cpu extends CpuState implements Vcpu {
    * (Vcpu.advanceRip). A 'stop' outcome ends the run after this instruction.
    */
   exit(exit: VmExit): ExitOutcome {
-    const by = this.stats.exitsByReason;
-    by.set(exit.reason, (by.get(exit.reason) ?? 0) + 1);
+    this.stats.exits.count(exit);
     this.nextIp = this.ip;
     const outcome = this.monitor.handleExit(exit, this);
     if (outcome.kind === 'stop') this.stopReason = outcome.reason;

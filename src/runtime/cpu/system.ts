@@ -18,6 +18,7 @@ import { OpK, type DecodedInsn } from './decoded.ts';
 import { GuestFault, Vec } from './fault.ts';
 import { Flag } from './state.ts';
 import { ea } from './core/operands.ts';
+import type { Operand } from '../vmm/exit.ts';
 
 export const CR4_DE = 1 << 3;
 export const CR4_TSD = 1 << 2;
@@ -43,6 +44,28 @@ function gprSize(cpu: Cpu): 4 | 8 {
   return cpu.mode64 ? 8 : 4; // R4: 32-bit outside 64-bit mode, 64-bit in it; 66h ignored
 }
 
+type RegSize = 2 | 4 | 8;
+type RegOperand = Extract<Operand, { kind: 'reg' }>;
+
+/**
+ * Register operands of CR-access exits, one frozen object per (register, size): an exit names
+ * its register without allocating (issue 7), and a monitor that keeps an exit keeps a value
+ * that never changes.
+ */
+const REG_OPERANDS: Readonly<Record<RegSize, readonly RegOperand[]>> = {
+  2: regOperands(2),
+  4: regOperands(4),
+  8: regOperands(8),
+};
+
+function regOperands(size: RegSize): readonly RegOperand[] {
+  return Array.from({ length: 16 }, (_, gpr) => Object.freeze({ kind: 'reg' as const, gpr, size }));
+}
+
+function regOperand(gpr: number, size: RegSize): RegOperand {
+  return REG_OPERANDS[size][gpr]!;
+}
+
 /** R1/R2/R73: CR numbers that exist, and no LOCK prefix (Intel). */
 function checkCrNumber(cpu: Cpu, insn: DecodedInsn, cr: number): void {
   if (insn.lock) throw new GuestFault(Vec.UD);
@@ -59,7 +82,7 @@ export function movToCr(cpu: Cpu, insn: DecodedInsn): void {
     cpu.cr2 = cpu.mode64 ? cpu.readGpr(gpr) : BigInt(cpu.lo[gpr]!);
     return;
   }
-  cpu.exit({ reason: 'cr-access', cr, access: 'mov-to-cr', operand: { kind: 'reg', gpr, size: gprSize(cpu) }, lmswSource: 0, insnLength: insn.length });
+  cpu.exit({ reason: 'cr-access', cr, access: 'mov-to-cr', operand: regOperand(gpr, gprSize(cpu)), lmswSource: 0, insnLength: insn.length });
 }
 
 /** MOV r32/r64, CRn (0F 20). */
@@ -72,20 +95,20 @@ export function movFromCr(cpu: Cpu, insn: DecodedInsn): void {
     cpu.writeGpr(gpr, cpu.cr2, gprSize(cpu));
     return;
   }
-  cpu.exit({ reason: 'cr-access', cr, access: 'mov-from-cr', operand: { kind: 'reg', gpr, size: gprSize(cpu) }, lmswSource: 0, insnLength: insn.length });
+  cpu.exit({ reason: 'cr-access', cr, access: 'mov-from-cr', operand: regOperand(gpr, gprSize(cpu)), lmswSource: 0, insnLength: insn.length });
 }
 
 /** CLTS (R37). */
 export function clts(cpu: Cpu, insn: DecodedInsn): void {
   requirePrivileged(cpu);
-  cpu.exit({ reason: 'cr-access', cr: 0, access: 'clts', operand: { kind: 'reg', gpr: 0, size: 4 }, lmswSource: 0, insnLength: insn.length });
+  cpu.exit({ reason: 'cr-access', cr: 0, access: 'clts', operand: regOperand(0, 4), lmswSource: 0, insnLength: insn.length });
 }
 
 /** LMSW r/m16 (R24-R29): the hardware reads the source, the handler applies it. */
 export function lmsw(cpu: Cpu, insn: DecodedInsn): void {
   requirePrivileged(cpu);
   const src = insn.k0 === OpK.Gpr ? cpu.lo[insn.r0]! & 0xffff : cpu.read(insn.seg, ea(cpu, insn), 2);
-  cpu.exit({ reason: 'cr-access', cr: 0, access: 'lmsw', operand: { kind: 'reg', gpr: 0, size: 2 }, lmswSource: src, insnLength: insn.length });
+  cpu.exit({ reason: 'cr-access', cr: 0, access: 'lmsw', operand: regOperand(0, 2), lmswSource: src, insnLength: insn.length });
 }
 
 /**
@@ -97,7 +120,7 @@ export function smsw(cpu: Cpu, insn: DecodedInsn): void {
   checkUmip(cpu);
   if (insn.k0 === OpK.Gpr) {
     const size = insn.s0 === 8 ? 8 : insn.s0 === 4 ? 4 : 2;
-    cpu.exit({ reason: 'cr-access', cr: 0, access: 'smsw', operand: { kind: 'reg', gpr: insn.r0, size }, lmswSource: 0, insnLength: insn.length });
+    cpu.exit({ reason: 'cr-access', cr: 0, access: 'smsw', operand: regOperand(insn.r0, size), lmswSource: 0, insnLength: insn.length });
     return;
   }
   const linear = cpu.mem.linear(insn.seg, ea(cpu, insn), 2, true);

@@ -1,46 +1,36 @@
+import { NamedExitCounts } from '../vmm/exit-counts.ts';
 import type { VmExit } from '../vmm/exit.ts';
 import type { ExitOutcome, Monitor } from '../vmm/monitor.ts';
 import type { Vcpu } from '../vmm/vcpu.ts';
 
-/** Precomputed names (no string building per exit). */
-const MOV_TO_CR = Array.from({ length: 16 }, (_, cr) => `mov-to-cr${cr}`);
-const MOV_FROM_CR = Array.from({ length: 16 }, (_, cr) => `mov-from-cr${cr}`);
-const EXCEPTION = Array.from({ length: 32 }, (_, v) => `exception #${v}`);
-
-/** A short name for an exit, for --stats: "mov-to-cr3", "wrmsr", "io-out", "exception #14". */
-export function exitName(exit: VmExit): string {
-  switch (exit.reason) {
-    case 'cr-access':
-      if (exit.access === 'mov-to-cr') return MOV_TO_CR[exit.cr] ?? `${exit.access}${exit.cr}`;
-      if (exit.access === 'mov-from-cr') return MOV_FROM_CR[exit.cr] ?? `${exit.access}${exit.cr}`;
-      return exit.access;
-    case 'io':
-      return exit.direction === 'in' ? 'io-in' : exit.direction === 'out' ? 'io-out' : `io-${exit.direction}`;
-    case 'exception':
-      return EXCEPTION[exit.vector] ?? `exception #${exit.vector}`;
-    default:
-      return exit.reason;
-  }
-}
+export { exitName } from '../vmm/exit-counts.ts';
 
 /**
- * Wraps any monitor and counts the exits it handles, by name. The machine always installs it,
- * so exit statistics do not depend on which monitor (bare or generated) runs.
+ * Wraps any monitor and counts the exits it handles, by name ("mov-to-cr3", "clts", "io-out",
+ * "exception #14"). The machine always installs it, so exit statistics do not depend on which
+ * monitor (bare or generated) runs. Counting is a slot increment (vmm/exit-counts.ts); the Map
+ * is built when `counts` is read.
  */
 export class CountingMonitor implements Monitor {
-  readonly counts = new Map<string, number>();
-  total = 0;
+  private readonly named = new NamedExitCounts();
 
   constructor(readonly inner: Monitor) {}
+
+  /** Exits handled so far, by name (a fresh Map on each read). */
+  get counts(): Map<string, number> {
+    return this.named.toMap();
+  }
+
+  get total(): number {
+    return this.named.total;
+  }
 
   attach(vcpu: Vcpu): void {
     this.inner.attach(vcpu);
   }
 
   handleExit(exit: VmExit, vcpu: Vcpu): ExitOutcome {
-    this.total++;
-    const name = exitName(exit);
-    this.counts.set(name, (this.counts.get(name) ?? 0) + 1);
+    this.named.count(exit);
     return this.inner.handleExit(exit, vcpu);
   }
 }

@@ -18,7 +18,13 @@ export class RuleContext implements RuleEffects {
   /** Set by produce(): the value a read-type rule returns. */
   result = 0n;
   private vcpu: Vcpu | undefined;
-  private readonly updates = updateObjects();
+  private readonly u: Record<HardwareReg, Partial<HardwareControl>> = {
+    cr0: { cr0: 0n },
+    cr4: { cr4: 0n },
+    cr8: { cr8: 0n },
+    efer: { efer: 0n },
+    xcr0: { xcr0: 0n },
+  };
 
   constructor(
     readonly guest: GuestState,
@@ -43,10 +49,37 @@ export class RuleContext implements RuleEffects {
 
   setHardware(reg: HardwareReg, value: bigint, strategyOwned: bigint): void {
     const vcpu = this.cpu();
-    const merged = (vcpu.control[reg] & strategyOwned) | (value & ~strategyOwned);
-    if (merged === vcpu.control[reg]) return;
+    const current = vcpu.control[reg];
+    // Unchanged outside the strategy's bits (CR4.PGE toggles, repeated writes): nothing to do,
+    // decided without allocating a BigInt.
+    const diff = current ^ value;
+    if ((diff & strategyOwned) === diff) return;
+    const merged = (current & strategyOwned) | (value & ~strategyOwned);
     // One reusable update object per register: no allocation on the exit path.
-    vcpu.setControl(this.updates[reg](merged));
+    let u: Partial<HardwareControl>;
+    switch (reg) {
+      case 'cr0':
+        u = this.u.cr0;
+        u.cr0 = merged;
+        break;
+      case 'cr4':
+        u = this.u.cr4;
+        u.cr4 = merged;
+        break;
+      case 'cr8':
+        u = this.u.cr8;
+        u.cr8 = merged;
+        break;
+      case 'efer':
+        u = this.u.efer;
+        u.efer = merged;
+        break;
+      case 'xcr0':
+        u = this.u.xcr0;
+        u.xcr0 = merged;
+        break;
+    }
+    vcpu.setControl(u);
   }
 
   pagingModeChanged(): void {
@@ -74,17 +107,4 @@ export class RuleContext implements RuleEffects {
   produce(value: bigint): void {
     this.result = value;
   }
-}
-
-type UpdateFor = Record<HardwareReg, (value: bigint) => Partial<HardwareControl>>;
-
-function updateObjects(): UpdateFor {
-  const make = (reg: HardwareReg): ((value: bigint) => Partial<HardwareControl>) => {
-    const obj: Partial<HardwareControl> = { [reg]: 0n };
-    return (value) => {
-      obj[reg] = value;
-      return obj;
-    };
-  };
-  return { cr0: make('cr0'), cr4: make('cr4'), cr8: make('cr8'), efer: make('efer'), xcr0: make('xcr0') };
 }

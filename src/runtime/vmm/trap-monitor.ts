@@ -4,6 +4,7 @@ import { CLTS, CR_READ, CR_WRITE, LMSW, RDMSR, SMSW, WRMSR, XSETBV } from '../..
 import { answerCpuid, SPEC_CPU_MODEL, type CpuModel } from './cpuid.ts';
 import type { GuestState, RuleHandler } from './effects.ts';
 import type { CrAccessExit, IoExit, MsrExit, VmExit } from './exit.ts';
+import { ReasonCounts } from './exit-counts.ts';
 import type { ExitOutcome, Monitor, StopReason } from './monitor.ts';
 import type { PagingStrategy } from './paging.ts';
 import { RuleContext } from './rule-context.ts';
@@ -39,6 +40,12 @@ function sizeMask(size: number): bigint {
   return size === 8 ? 0xffff_ffff_ffff_ffffn : size === 4 ? LOW32 : 0xffffn;
 }
 
+/** `value & sizeMask(size)` without a BigInt operation when the value already fits (the usual case). */
+function fit(value: bigint, size: number): bigint {
+  const mask = sizeMask(size);
+  return value <= mask && value >= 0n ? value : value & mask;
+}
+
 export class TrapMonitor implements Monitor {
   /** The guest-visible control registers (read by the paging strategy, owned by the rules). */
   readonly guest: GuestState = { cr0: 0n, cr3: 0n, cr4: 0n, efer: 0n, cr8: 0n, xcr0: 1n };
@@ -47,8 +54,8 @@ export class TrapMonitor implements Monitor {
   private readonly cpuModel: CpuModel;
   private readonly cx: RuleContext;
   private readonly cpuidOut: CpuidResult = { eax: 0, ebx: 0, ecx: 0, edx: 0 };
-  /** Exits by reason, for --stats. */
-  readonly exitCounts = new Map<string, number>();
+  /** Exits by reason (slots; see exitCounts). */
+  private readonly reasons = new ReasonCounts();
 
   constructor(options: TrapMonitorOptions) {
     this.io = options.io;
@@ -71,7 +78,7 @@ export class TrapMonitor implements Monitor {
   }
 
   handleExit(exit: VmExit, vcpu: Vcpu): ExitOutcome {
-    this.exitCounts.set(exit.reason, (this.exitCounts.get(exit.reason) ?? 0) + 1);
+    this.reasons.count(exit);
     switch (exit.reason) {
       case 'cr-access':
         return this.crAccess(exit, vcpu);
@@ -125,7 +132,7 @@ export class TrapMonitor implements Monitor {
       case 'mov-to-cr': {
         if (op.kind !== 'reg') return this.inject(vcpu, UD, undefined);
         // R4, R38: 32-bit operand outside 64-bit mode, 64-bit in it (the exit says which).
-        const value = vcpu.readGpr(op.gpr) & sizeMask(op.size);
+        const value = fit(vcpu.readGpr(op.gpr), op.size);
         return this.run(CR_WRITE[exit.cr], vcpu, value, 0n, exit.insnLength);
       }
       case 'mov-from-cr': {
@@ -134,7 +141,7 @@ export class TrapMonitor implements Monitor {
         if (!h) return this.inject(vcpu, UD, undefined);
         this.cx.arm(vcpu, 0n);
         if (!h(this.cx, 0n)) return this.inject(vcpu, this.cx.faultVector, this.cx.faultCode);
-        vcpu.writeGpr(op.gpr, this.cx.result & sizeMask(op.size), op.size);
+        vcpu.writeGpr(op.gpr, fit(this.cx.result, op.size), op.size);
         vcpu.advanceRip(exit.insnLength);
         return RESUME;
       }
@@ -151,7 +158,7 @@ export class TrapMonitor implements Monitor {
           if (!vcpu.writeLinear16(op.linear, Number(this.cx.result & 0xffffn))) return RESUME;
         } else {
           // R32: r16 keeps the register's upper bits (writeGpr size 2); R33/R34: r32/r64 get CR0.
-          vcpu.writeGpr(op.gpr, this.cx.result & sizeMask(op.size), op.size);
+          vcpu.writeGpr(op.gpr, fit(this.cx.result, op.size), op.size);
         }
         vcpu.advanceRip(exit.insnLength);
         return RESUME;
@@ -164,14 +171,14 @@ export class TrapMonitor implements Monitor {
     if (exit.reason === 'wrmsr') {
       const h = WRMSR.get(exit.msr >>> 0);
       if (!h) return this.inject(vcpu, GP, 0); // R72: unknown MSR
-      const value = ((vcpu.readGpr(RDX) & LOW32) << 32n) | (vcpu.readGpr(RAX) & LOW32); // R63
+      const value = (fit(vcpu.readGpr(RDX), 4) << 32n) | fit(vcpu.readGpr(RAX), 4); // R63
       return this.run(h, vcpu, value, index, exit.insnLength);
     }
     const h = RDMSR.get(exit.msr >>> 0);
     if (!h) return this.inject(vcpu, GP, 0); // R72
     this.cx.arm(vcpu, index);
     if (!h(this.cx, 0n)) return this.inject(vcpu, this.cx.faultVector, this.cx.faultCode);
-    vcpu.writeGpr(RAX, this.cx.result & LOW32, 4); // R63: upper halves zeroed
+    vcpu.writeGpr(RAX, fit(this.cx.result, 4), 4); // R63: upper halves zeroed
     vcpu.writeGpr(RDX, this.cx.result >> 32n, 4);
     vcpu.advanceRip(exit.insnLength);
     return RESUME;
@@ -202,6 +209,11 @@ export class TrapMonitor implements Monitor {
     vcpu.advanceRip(exit.insnLength);
     const stop = this.io.takeStop?.() ?? null;
     return stop === null ? RESUME : { kind: 'stop', reason: stop };
+  }
+
+  /** Exits handled so far by reason ('cr-access', 'wrmsr', ...): a fresh Map on each read. */
+  get exitCounts(): Map<string, number> {
+    return this.reasons.toMap();
   }
 
   /** The strategy's counters (exits are counted by the machine; `exitCounts` has them by reason). */

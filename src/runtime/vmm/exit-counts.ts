@@ -1,0 +1,178 @@
+import type { VmExit } from './exit.ts';
+
+/**
+ * Exit counters without a Map<string> update per exit (issue 7: exits are the hot path). Each
+ * counter is a slot in a Float64Array picked by a switch on the exit's fields; the by-name Map
+ * the reports and tests read (`toMap()`) is built only when asked for.
+ */
+
+/** Every VmExit reason, in a fixed order (the slot of `ReasonCounts`). */
+export const EXIT_REASONS: readonly VmExit['reason'][] = ['cr-access', 'rdmsr', 'wrmsr', 'xsetbv', 'cpuid', 'hlt', 'io', 'invlpg', 'exception', 'npf'];
+
+export function reasonSlot(reason: VmExit['reason']): number {
+  switch (reason) {
+    case 'cr-access':
+      return 0;
+    case 'rdmsr':
+      return 1;
+    case 'wrmsr':
+      return 2;
+    case 'xsetbv':
+      return 3;
+    case 'cpuid':
+      return 4;
+    case 'hlt':
+      return 5;
+    case 'io':
+      return 6;
+    case 'invlpg':
+      return 7;
+    case 'exception':
+      return 8;
+    case 'npf':
+      return 9;
+  }
+}
+
+/** Exits by reason ('cr-access', 'wrmsr', ...). */
+export class ReasonCounts {
+  private readonly slots = new Float64Array(EXIT_REASONS.length);
+
+  count(exit: VmExit): void {
+    this.slots[reasonSlot(exit.reason)]++;
+  }
+
+  get(reason: VmExit['reason']): number {
+    return this.slots[reasonSlot(reason)]!;
+  }
+
+  /** The non-zero counters by reason, in EXIT_REASONS order. */
+  toMap(): Map<string, number> {
+    const out = new Map<string, number>();
+    for (let i = 0; i < EXIT_REASONS.length; i++) if (this.slots[i]! > 0) out.set(EXIT_REASONS[i]!, this.slots[i]!);
+    return out;
+  }
+}
+
+// ---- exits by name (--stats): "mov-to-cr3", "clts", "io-out", "exception #14", ... ----------
+
+const CR_SLOTS = 16;
+const VECTORS = 32;
+const SLOT_MOV_TO_CR = 0;
+const SLOT_MOV_FROM_CR = SLOT_MOV_TO_CR + CR_SLOTS;
+const SLOT_CLTS = SLOT_MOV_FROM_CR + CR_SLOTS;
+const SLOT_LMSW = SLOT_CLTS + 1;
+const SLOT_SMSW = SLOT_LMSW + 1;
+const SLOT_RDMSR = SLOT_SMSW + 1;
+const SLOT_WRMSR = SLOT_RDMSR + 1;
+const SLOT_XSETBV = SLOT_WRMSR + 1;
+const SLOT_CPUID = SLOT_XSETBV + 1;
+const SLOT_HLT = SLOT_CPUID + 1;
+const SLOT_IO_IN = SLOT_HLT + 1;
+const SLOT_IO_OUT = SLOT_IO_IN + 1;
+const SLOT_INVLPG = SLOT_IO_OUT + 1;
+const SLOT_NPF = SLOT_INVLPG + 1;
+const SLOT_EXCEPTION = SLOT_NPF + 1;
+const NAME_SLOTS = SLOT_EXCEPTION + VECTORS;
+/** An exit whose name has no slot (CR number ≥ 16, vector ≥ 32: never produced by this CPU). */
+const NO_SLOT = -1;
+
+/** The name of each slot, precomputed. */
+const SLOT_NAMES: readonly string[] = (() => {
+  const names: string[] = [];
+  for (let cr = 0; cr < CR_SLOTS; cr++) names[SLOT_MOV_TO_CR + cr] = `mov-to-cr${cr}`;
+  for (let cr = 0; cr < CR_SLOTS; cr++) names[SLOT_MOV_FROM_CR + cr] = `mov-from-cr${cr}`;
+  names[SLOT_CLTS] = 'clts';
+  names[SLOT_LMSW] = 'lmsw';
+  names[SLOT_SMSW] = 'smsw';
+  names[SLOT_RDMSR] = 'rdmsr';
+  names[SLOT_WRMSR] = 'wrmsr';
+  names[SLOT_XSETBV] = 'xsetbv';
+  names[SLOT_CPUID] = 'cpuid';
+  names[SLOT_HLT] = 'hlt';
+  names[SLOT_IO_IN] = 'io-in';
+  names[SLOT_IO_OUT] = 'io-out';
+  names[SLOT_INVLPG] = 'invlpg';
+  names[SLOT_NPF] = 'npf';
+  for (let v = 0; v < VECTORS; v++) names[SLOT_EXCEPTION + v] = `exception #${v}`;
+  return names;
+})();
+
+function nameSlot(exit: VmExit): number {
+  switch (exit.reason) {
+    case 'cr-access':
+      switch (exit.access) {
+        case 'mov-to-cr':
+          return exit.cr >= 0 && exit.cr < CR_SLOTS ? SLOT_MOV_TO_CR + exit.cr : NO_SLOT;
+        case 'mov-from-cr':
+          return exit.cr >= 0 && exit.cr < CR_SLOTS ? SLOT_MOV_FROM_CR + exit.cr : NO_SLOT;
+        case 'clts':
+          return SLOT_CLTS;
+        case 'lmsw':
+          return SLOT_LMSW;
+        case 'smsw':
+          return SLOT_SMSW;
+      }
+      return NO_SLOT;
+    case 'rdmsr':
+      return SLOT_RDMSR;
+    case 'wrmsr':
+      return SLOT_WRMSR;
+    case 'xsetbv':
+      return SLOT_XSETBV;
+    case 'cpuid':
+      return SLOT_CPUID;
+    case 'hlt':
+      return SLOT_HLT;
+    case 'io':
+      return exit.direction === 'in' ? SLOT_IO_IN : exit.direction === 'out' ? SLOT_IO_OUT : NO_SLOT;
+    case 'invlpg':
+      return SLOT_INVLPG;
+    case 'npf':
+      return SLOT_NPF;
+    case 'exception':
+      return exit.vector >= 0 && exit.vector < VECTORS ? SLOT_EXCEPTION + exit.vector : NO_SLOT;
+  }
+}
+
+/** A short name for an exit, for --stats: "mov-to-cr3", "wrmsr", "io-out", "exception #14". */
+export function exitName(exit: VmExit): string {
+  const slot = nameSlot(exit);
+  if (slot !== NO_SLOT) return SLOT_NAMES[slot]!;
+  switch (exit.reason) {
+    case 'cr-access':
+      return `${exit.access}${exit.cr}`;
+    case 'io':
+      return `io-${String(exit.direction)}`;
+    case 'exception':
+      return `exception #${exit.vector}`;
+    default:
+      return exit.reason;
+  }
+}
+
+/** Exits by name; the rare exit without a slot goes to a Map. */
+export class NamedExitCounts {
+  total = 0;
+  private readonly slots = new Float64Array(NAME_SLOTS);
+  private readonly other = new Map<string, number>();
+
+  count(exit: VmExit): void {
+    this.total++;
+    const slot = nameSlot(exit);
+    if (slot !== NO_SLOT) {
+      this.slots[slot]++;
+      return;
+    }
+    const name = exitName(exit);
+    this.other.set(name, (this.other.get(name) ?? 0) + 1);
+  }
+
+  /** The non-zero counters by name (slot order, then the others in first-seen order). */
+  toMap(): Map<string, number> {
+    const out = new Map<string, number>();
+    for (let i = 0; i < NAME_SLOTS; i++) if (this.slots[i]! > 0) out.set(SLOT_NAMES[i]!, this.slots[i]!);
+    for (const [name, n] of this.other) out.set(name, n);
+    return out;
+  }
+}
