@@ -37,6 +37,8 @@ export class DecodeCache {
   fetchPageNo = -1;
   /** The block compiler (jit/): blocks hang on their first DecodedInsn and die with its bytes. */
   readonly jit = new Jit();
+  /** ahead() bound to this cache (no closure per compile). */
+  readonly aheadFn = (off: number): DecodedInsn | undefined => this.ahead(off);
   private readonly cpu: Cpu;
   private readonly tables: Page[][] = [[], [], []];
   private readonly buf = new Uint8Array(15);
@@ -91,10 +93,24 @@ export class DecodeCache {
     this.fetchPageNo = pa >>> 12;
   }
 
-  private miss(lin: number, pa: number, table: Page[], inRam: boolean): DecodedInsn {
+  /**
+   * The block compiler's look-ahead: the instruction at page offset `off` of the current code page
+   * (fetchPage), decoding it when it is not cached yet and certainly lies within the page (no
+   * fault possible); undefined otherwise. Not counted as a decode miss.
+   */
+  ahead(off: number): DecodedInsn | undefined {
+    const page = this.fetchPage;
+    const hit = page[off];
+    if (hit !== undefined || off + 15 > 0x1000 || this.fetchPageNo < 0) return hit;
+    const pa = this.fetchPageNo * 0x1000 + off;
+    if (pa + 15 > this.ramSize) return undefined;
+    return this.miss(this.fetchBase + off, pa, this.current, true, false);
+  }
+
+  private miss(lin: number, pa: number, table: Page[], inRam: boolean, count = true): DecodedInsn {
     const cpu = this.cpu;
     const mem = cpu.mem;
-    cpu.stats.decodeMisses++;
+    if (count) cpu.stats.decodeMisses++;
     // Bytes available on the first page.
     const first = Math.min(15, 0x1000 - (lin & 0xfff));
     const buf = this.buf;

@@ -10,6 +10,7 @@ import type { StopReason } from '../vmm/monitor.ts';
 import { Seg } from './state.ts';
 import type { Cpu } from './cpu.ts';
 import type { DecodedInsn } from './decoded.ts';
+import type { JitBlock } from './jit/block.ts';
 import { deliverException, deliverInjected } from './system/index.ts';
 import { traceStep } from './trace.ts';
 
@@ -58,16 +59,17 @@ export function execute(cpu: Cpu, insn: DecodedInsn): void {
 }
 
 /** The instruction at cpu.ip just got hot: compile a block starting there (32/64-bit code on a cached page). */
-function compileAt(cpu: Cpu, insn: DecodedInsn): void {
+function compileAt(cpu: Cpu, insn: DecodedInsn): JitBlock | null {
   const dc = cpu.decoded;
   const ip = cpu.ip;
   const lin = cpu.mode64 ? ip : (cpu.seg[Seg.CS]!.base + ip) >>> 0;
   const off = lin & 0xfff;
   if (lin - off !== dc.fetchBase || dc.fetchPage[off] !== insn) {
     insn.heat = 0; // not on the remembered code page: try again later
-    return;
+    return null;
   }
-  dc.jit.compile(insn, dc.fetchPage, dc.fetchPageNo, off, cpu.bitness);
+  dc.jit.compile(insn, dc.aheadFn, dc.fetchPageNo, off, cpu.bitness);
+  return insn.block;
 }
 
 function handleFault(cpu: Cpu, f: GuestFault): void {
@@ -142,24 +144,21 @@ export function runLoop(cpu: Cpu, budget: number): StopReason | null {
             done++;
             stats.instructions++;
             const insn = fetch(cpu);
-            const blk = insn.block;
-            if (blk !== null) {
-              if (!cpu.interruptShadow) {
-                // A compiled block (jit/): it counts its own instructions.
-                done--;
-                stats.instructions--;
-                const n = blk.fn(cpu, budget - done, blk);
-                if (n !== 0) {
-                  done += n;
-                  stats.instructions += n;
-                  if (cpu.stopReason !== null || cpu.pending !== null) break;
-                  continue;
-                }
-                done++;
-                stats.instructions++;
+            let blk = insn.block;
+            if (blk === null && ++insn.heat === threshold) blk = compileAt(cpu, insn);
+            if (blk !== null && !cpu.interruptShadow) {
+              // A compiled block (jit/): it counts its own instructions.
+              done--;
+              stats.instructions--;
+              const n = blk.fn(cpu, budget - done, blk);
+              if (n !== 0) {
+                done += n;
+                stats.instructions += n;
+                if (cpu.stopReason !== null || cpu.pending !== null) break;
+                continue;
               }
-            } else if (++insn.heat === threshold) {
-              compileAt(cpu, insn);
+              done++;
+              stats.instructions++;
             }
             execute(cpu, insn);
             if (cpu.stopReason !== null || cpu.pending !== null) break;

@@ -37,17 +37,17 @@ function ea64(sLo: number, sHi: number): number {
 }
 
 /**
- * Compile the block starting at offset `off` of a decoded page (`page[o]` = instruction at page
- * offset o), for `bitness` 32 or 64. Null when fewer than two instructions (or no loop) qualify.
+ * Compile the block starting at page offset `off` (`at(o)` = the decoded instruction at page
+ * offset o, if any), for `bitness` 32 or 64. Null when fewer than two instructions (or no loop) qualify.
  */
-export function compileBlock(page: readonly (DecodedInsn | undefined)[], off: number, bitness: number): BlockCode | null {
+export function compileBlock(at: (off: number) => DecodedInsn | undefined, off: number, bitness: number): BlockCode | null {
   const ctx = new EmitCtx(bitness === 64);
   const insns: DecodedInsn[] = [];
   const plans: InsnPlan[] = [];
   const offs: number[] = [];
   let o = off;
   while (insns.length < MAX_INSNS && o < 4096) {
-    const d = page[o];
+    const d = at(o);
     if (d === undefined || o + d.length > 4096) break;
     ctx.off = o - off;
     ctx.next = ctx.off + d.length;

@@ -77,15 +77,15 @@ export class Jit {
   }
 
   /**
-   * Compile the block starting at `head` (page offset `off` of decoded page `page`, physical
+   * Compile the block starting at `head` (page offset `off`, instructions from `at`, physical
    * page number `pageNo`). On failure the head is marked so it is not tried again.
    */
-  compile(head: DecodedInsn, page: readonly (DecodedInsn | undefined)[], pageNo: number, off: number, bitness: number): void {
+  compile(head: DecodedInsn, at: (off: number) => DecodedInsn | undefined, pageNo: number, off: number, bitness: number): void {
     if (bitness === 16) {
       head.heat = NEVER;
       return;
     }
-    const code = compileBlock(page, off, bitness);
+    const code = compileBlock(at, off, bitness);
     if (code === null) {
       head.heat = NEVER;
       return;
