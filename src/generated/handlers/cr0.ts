@@ -13,7 +13,7 @@ export function writeCr0(cx: RuleEffects, operand: bigint): boolean {
   // write-CR0/g1: fault #GP(0) when cpl != 0 (R3)
   if (cx.cpl !== 0) return cx.raise(13, 0);
   // write-CR0/g2: fault #GP(0) when new.reserved != 0 (R5)
-  if ((operand & 0xffffffff00000000n) !== 0n) return cx.raise(13, 0);
+  if (BigInt.asUintN(64, operand & 0xffffffff00000000n) !== 0n) return cx.raise(13, 0);
   // write-CR0/g3: fault #GP(0) when new.PG and not new.PE (R6)
   if ((operand & 0x80000000n) !== 0n && (operand & 0x1n) === 0n) return cx.raise(13, 0);
   // write-CR0/g4: fault #GP(0) when new.NW and not new.CD (R7)
@@ -43,17 +43,20 @@ export function writeCr0(cx: RuleEffects, operand: bigint): boolean {
   )
     return cx.raise(13, 0);
   // guest CR0 = new with ignored = 0, ET = 1
-  g.cr0 = (operand & 0xffffffffe005003fn & 0xffffffffffffffefn) | 0x10n;
+  g.cr0 = BigInt.asUintN(
+    64,
+    (BigInt.asUintN(64, operand & 0xffffffffe005003fn) & 0xffffffffffffffefn) | 0x10n,
+  );
   // when rising(PG) and EFER.LME: guest EFER.LMA = 1
   if (
     (start_cr0 & 0x80000000n) === 0n &&
     (operand & 0x80000000n) !== 0n &&
     (start_efer & 0x100n) !== 0n
   )
-    g.efer = (g.efer & 0xfffffffffffffbffn) | 0x400n;
+    g.efer = BigInt.asUintN(64, (g.efer & 0xfffffffffffffbffn) | 0x400n);
   // when falling(PG): guest EFER.LMA = 0
   if ((operand & 0x80000000n) === 0n && (start_cr0 & 0x80000000n) !== 0n)
-    g.efer = g.efer & 0xfffffffffffffbffn;
+    g.efer = BigInt.asUintN(64, g.efer & 0xfffffffffffffbffn);
   // hardware CR0 = guest CR0 except PG, WP
   cx.setHardware('cr0', g.cr0, 0x80010000n);
   // when changed(PG, PE, WP, CD): effect flush_tlb(all)
@@ -69,12 +72,14 @@ export function lmswCr0(cx: RuleEffects, operand: bigint): boolean {
   const start_cr0 = g.cr0;
   // lmsw-CR0/g1: fault #GP(0) when cpl != 0 (R28)
   if (cx.cpl !== 0) return cx.raise(13, 0);
-  const v_new =
+  const v_new = BigInt.asUintN(
+    64,
     (start_cr0 & 0xfffffffffffffff0n) |
-    ((start_cr0 & 0x1n) !== 0n || (operand & 0x1n) !== 0n ? 0x1n : 0n) |
-    ((operand & 0x2n) !== 0n ? 0x2n : 0n) |
-    ((operand & 0x4n) !== 0n ? 0x4n : 0n) |
-    ((operand & 0x8n) !== 0n ? 0x8n : 0n);
+      ((start_cr0 & 0x1n) !== 0n || (operand & 0x1n) !== 0n ? 0x1n : 0n) |
+      ((operand & 0x2n) !== 0n ? 0x2n : 0n) |
+      ((operand & 0x4n) !== 0n ? 0x4n : 0n) |
+      ((operand & 0x8n) !== 0n ? 0x8n : 0n),
+  );
   // guest CR0 = new
   g.cr0 = v_new;
   // hardware CR0 = guest CR0 except PG, WP
@@ -93,7 +98,7 @@ export function cltsCr0(cx: RuleEffects, operand: bigint): boolean {
   // clts-CR0/g1: fault #GP(0) when cpl != 0 (R37)
   if (cx.cpl !== 0) return cx.raise(13, 0);
   // guest CR0.TS = 0
-  g.cr0 = g.cr0 & 0xfffffffffffffff7n;
+  g.cr0 = BigInt.asUintN(64, g.cr0 & 0xfffffffffffffff7n);
   // hardware CR0 = guest CR0 except PG, WP
   cx.setHardware('cr0', g.cr0, 0x80010000n);
   return true;

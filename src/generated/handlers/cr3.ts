@@ -14,7 +14,7 @@ export function writeCr3(cx: RuleEffects, operand: bigint): boolean {
   if (
     (start_efer & 0x400n) !== 0n &&
     (start_cr4 & 0x20000n) === 0n &&
-    (operand & 0xffffff0000000000n) !== 0n
+    BigInt.asUintN(64, operand & 0xffffff0000000000n) !== 0n
   )
     return cx.raise(13, 0);
   // write-CR3/g3: fault #GP(0) when EFER.LMA and CR4.PCIDE and new.reserved(long_pcid) != 0 (R39)

@@ -12,7 +12,7 @@ export function writeCr4(cx: RuleEffects, operand: bigint): boolean {
   // write-CR4/g1: fault #GP(0) when cpl != 0 (R3)
   if (cx.cpl !== 0) return cx.raise(13, 0);
   // write-CR4/g2: fault #GP(0) when new.reserved != 0 (R47)
-  if ((operand & 0xffffffffff88e000n) !== 0n) return cx.raise(13, 0);
+  if (BigInt.asUintN(64, operand & 0xffffffffff88e000n) !== 0n) return cx.raise(13, 0);
   // write-CR4/g3: fault #GP(0) when EFER.LMA and not new.PAE (R48)
   if ((start_efer & 0x400n) !== 0n && (operand & 0x20n) === 0n) return cx.raise(13, 0);
   // write-CR4/g4: fault #GP(0) when EFER.LMA and changed(LA57) (R49)

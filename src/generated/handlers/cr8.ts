@@ -11,7 +11,7 @@ export function writeCr8(cx: RuleEffects, operand: bigint): boolean {
   // write-CR8/g1: fault #GP(0) when cpl != 0 (R74)
   if (cx.cpl !== 0) return cx.raise(13, 0);
   // write-CR8/g2: fault #GP(0) when new.reserved != 0 (R75)
-  if ((operand & 0xfffffffffffffff0n) !== 0n) return cx.raise(13, 0);
+  if (BigInt.asUintN(64, operand & 0xfffffffffffffff0n) !== 0n) return cx.raise(13, 0);
   // guest CR8 = new
   g.cr8 = operand;
   // hardware CR8 = guest CR8

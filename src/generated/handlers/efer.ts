@@ -10,12 +10,15 @@ export function wrmsrEfer(cx: RuleEffects, operand: bigint): boolean {
   // wrmsr-EFER/g1: fault #GP(0) when cpl != 0 (R62)
   if (cx.cpl !== 0) return cx.raise(13, 0);
   // wrmsr-EFER/g2: fault #GP(0) when new.reserved != 0 (R64)
-  if ((operand & 0xffffffffffffe2fen) !== 0n) return cx.raise(13, 0);
+  if (BigInt.asUintN(64, operand & 0xffffffffffffe2fen) !== 0n) return cx.raise(13, 0);
   // wrmsr-EFER/g3: fault #GP(0) when CR0.PG and changed(LME) (R65)
   if ((start_cr0 & 0x80000000n) !== 0n && ((start_efer ^ operand) & 0x100n) !== 0n)
     return cx.raise(13, 0);
   // guest EFER = new with LMA = EFER.LMA
-  g.efer = (operand & 0xfffffffffffffbffn) | ((start_efer & 0x400n) !== 0n ? 0x400n : 0n);
+  g.efer = BigInt.asUintN(
+    64,
+    (operand & 0xfffffffffffffbffn) | ((start_efer & 0x400n) !== 0n ? 0x400n : 0n),
+  );
   // hardware EFER = guest EFER except LME, LMA, NXE
   cx.setHardware('efer', g.efer, 0xd00n);
   // when changed(LME, NXE): effect paging_mode_changed

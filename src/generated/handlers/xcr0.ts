@@ -13,7 +13,7 @@ export function xsetbvXcr0(cx: RuleEffects, operand: bigint): boolean {
   // xsetbv-XCR0/g3: fault #GP(0) when index != 0
   if (cx.index !== 0n) return cx.raise(13, 0);
   // xsetbv-XCR0/g4: fault #GP(0) when new.reserved != 0
-  if ((operand & 0xfffffffffffffdf8n) !== 0n) return cx.raise(13, 0);
+  if (BigInt.asUintN(64, operand & 0xfffffffffffffdf8n) !== 0n) return cx.raise(13, 0);
   // xsetbv-XCR0/g5: fault #GP(0) when not new.X87
   if ((operand & 0x1n) === 0n) return cx.raise(13, 0);
   // xsetbv-XCR0/g6: fault #GP(0) when new.AVX and not new.SSE

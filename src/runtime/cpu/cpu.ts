@@ -58,9 +58,17 @@ interface PendingEvent {
 const HIGH8 = 16;
 const LOW32 = 0xffff_ffffn;
 
-/** Bits 31:0 of a register value as a number; no BigInt operation when the value fits. */
+/**
+ * Bits 31:0 of a register value as a number. Through a 64-bit typed-array slot (~1 ns) rather
+ * than Number(v & LOW32) (~10 ns and a BigInt allocation on Node 20): the store takes the value
+ * modulo 2^64, the 32-bit view reads its low half.
+ */
+const SCRATCH64 = new BigUint64Array(1);
+const SCRATCH32 = new Uint32Array(SCRATCH64.buffer);
+const LOW_HALF = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 0 : 1;
 function low32(v: bigint): number {
-  return v <= LOW32 && v >= 0n ? Number(v) : Number(v & LOW32);
+  SCRATCH64[0] = v;
+  return SCRATCH32[LOW_HALF]!;
 }
 
 /**

@@ -49,12 +49,15 @@ export class RuleContext implements RuleEffects {
 
   setHardware(reg: HardwareReg, value: bigint, strategyOwned: bigint): void {
     const vcpu = this.cpu();
-    const current = vcpu.control[reg];
-    // Unchanged outside the strategy's bits (CR4.PGE toggles, repeated writes): nothing to do,
-    // decided without allocating a BigInt.
-    const diff = current ^ value;
-    if ((diff & strategyOwned) === diff) return;
-    const merged = (current & strategyOwned) | (value & ~strategyOwned);
+    const current = hardwareReg(vcpu.control, reg);
+    // Every value here is within 0 … 2^64-1, so BigInt.asUintN(64, …) changes nothing; it lets
+    // V8 compute on 64-bit machine integers instead of allocating a BigInt per operation.
+    const diff = BigInt.asUintN(64, current ^ value);
+    const ownedDiff = BigInt.asUintN(64, diff & strategyOwned);
+    // Unchanged outside the strategy's bits (CR4.PGE toggles, repeated writes): nothing to do.
+    if (ownedDiff === diff) return;
+    // The strategy's bits from the hardware, the others from `value`.
+    const merged = BigInt.asUintN(64, value ^ ownedDiff);
     // One reusable update object per register: no allocation on the exit path.
     let u: Partial<HardwareControl>;
     switch (reg) {
@@ -106,5 +109,21 @@ export class RuleContext implements RuleEffects {
 
   produce(value: bigint): void {
     this.result = value;
+  }
+}
+
+/** A hardware register by name, with constant property loads (no keyed lookup). */
+function hardwareReg(control: Readonly<HardwareControl>, reg: HardwareReg): bigint {
+  switch (reg) {
+    case 'cr0':
+      return control.cr0;
+    case 'cr4':
+      return control.cr4;
+    case 'cr8':
+      return control.cr8;
+    case 'efer':
+      return control.efer;
+    case 'xcr0':
+      return control.xcr0;
   }
 }
