@@ -42,6 +42,11 @@ export class FakeVcpu implements Vcpu {
     this.flushes.push(scope);
   }
 
+  /** Guest flushes are never skipped here (no modelled hardware TLB). */
+  flushGuestTlb(scope: FlushScope): void {
+    this.flushTlb(scope);
+  }
+
   writeLinear16(linear: number, value: number): boolean {
     this.stores.push([linear, value]);
     return true;

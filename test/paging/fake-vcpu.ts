@@ -7,7 +7,7 @@
 import { GuestFault } from '../../src/runtime/cpu/fault.ts';
 import { HardwareMmu } from '../../src/runtime/mmu/hardware-mmu.ts';
 import { NestedPageFault } from '../../src/runtime/mmu/nested-fault.ts';
-import { Access, type FlushScope, type PagingRegs } from '../../src/runtime/mmu/types.ts';
+import { Access, type FlushScope, type FrameWatch, type PagingRegs } from '../../src/runtime/mmu/types.ts';
 import type { GuestControl, PagingStrategy } from '../../src/runtime/vmm/paging.ts';
 import type { CpuMode, HardwareControl, Intercepts, Vcpu } from '../../src/runtime/vmm/vcpu.ts';
 import type { ExitOutcome } from '../../src/runtime/vmm/monitor.ts';
@@ -35,11 +35,25 @@ export class FakeVcpu implements Vcpu {
   /** Write watch (Vcpu.watchFrame): watched frame numbers. */
   onWatchedWrite: ((frame: number) => void) | null = null;
   readonly watched = new Set<number>();
+  /** The MMU's source watch (Translator.watchSources), as the CPU's Memory.sourceWatch. */
+  readonly sourceFrames = new Set<number>();
+  readonly sourceWatch: FrameWatch = {
+    watch: (pa) => {
+      if (!(pa >= 0 && pa < this.bus.ramSize)) return false;
+      this.sourceFrames.add(Math.floor(pa / 4096));
+      return true;
+    },
+    unwatchAll: () => this.sourceFrames.clear(),
+    onWrite: null,
+  };
+  /** Guest flushes (flushGuestTlb) the hardware skipped. */
+  skippedFlushes = 0;
   /** Inside access(): stores are the hardware walker's or the monitor's, not the guest's. */
   private inside = false;
 
   constructor(readonly bus: TestBus) {
     this.mmu = new HardwareMmu(bus, this.regs);
+    this.mmu.watchSources(this.sourceWatch);
     // Every store the test makes on the bus outside access() plays a guest store (TableBuilder
     // edits are the guest editing its tables); the watch reports those that hit a watched frame.
     const w8 = bus.write8.bind(bus);
@@ -65,9 +79,10 @@ export class FakeVcpu implements Vcpu {
   }
 
   private stored(pa: number, size: number): void {
-    if (this.inside || this.onWatchedWrite === null) return;
+    if (this.inside) return;
     for (const p of new Set([Math.floor(pa / 4096), Math.floor((pa + size - 1) / 4096)])) {
-      if (this.watched.has(p)) this.onWatchedWrite(p * 4096);
+      if (this.watched.has(p)) this.onWatchedWrite?.(p * 4096);
+      if (this.sourceFrames.has(p)) this.sourceWatch.onWrite?.(p * 4096);
     }
   }
 
@@ -99,6 +114,10 @@ export class FakeVcpu implements Vcpu {
   flushTlb(scope: FlushScope): void {
     this.flushes.push(scope);
     this.mmu.flush(scope);
+  }
+  flushGuestTlb(scope: FlushScope): void {
+    if (this.mmu.canSkipFlush(scope)) this.skippedFlushes++;
+    else this.flushTlb(scope);
   }
   writeLinear16(): boolean {
     return false;

@@ -501,4 +501,17 @@ export class Cpu extends CpuState implements Vcpu {
   unwatchAllFrames(): void {
     this.mem.unwatchAll();
   }
+
+  /** The MMU given Memory.sourceWatch (done at its first guest flush). */
+  private sourcesWiredTo: Translator | null = null;
+
+  flushGuestTlb(scope: FlushScope): void {
+    const mmu = this.mmu;
+    if (mmu !== this.sourcesWiredTo) {
+      this.sourcesWiredTo = mmu;
+      mmu.watchSources?.(this.mem.sourceWatch);
+    }
+    if (mmu.canSkipFlush?.(scope) === true) return;
+    this.flushTlb(scope);
+  }
 }

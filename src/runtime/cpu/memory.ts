@@ -8,7 +8,7 @@
  * in long mode. No allocation on any path except BigInt results of the 64-bit helpers.
  */
 import type { PhysicalBus } from '../machine/bus.ts';
-import { Access } from '../mmu/types.ts';
+import { Access, type FrameWatch } from '../mmu/types.ts';
 import { GuestFault, Vec } from './fault.ts';
 import { Flag, Seg } from './state.ts';
 import type { Cpu } from './cpu.ts';
@@ -24,6 +24,11 @@ export const PAGE_CODE = 1;
  * costs a callback instead, and nothing at all while the page holds no watch.
  */
 export const PAGE_WATCHED = 2;
+/**
+ * Memory.codePages bits: the hardware MMU watches the page (a guest paging-structure frame
+ * cached translations came from; Translator.watchSources). The same modelled assist.
+ */
+export const PAGE_TLB_SOURCE = 4;
 
 export class Memory {
   private readonly cpu: Cpu;
@@ -39,6 +44,14 @@ export class Memory {
   readonly codePages: Uint8Array;
   /** Pages with PAGE_WATCHED set (unwatchAll clears them). */
   private readonly watchedPages: number[] = [];
+  /** Pages with PAGE_TLB_SOURCE set. */
+  private readonly sourcePages: number[] = [];
+  /** The PAGE_TLB_SOURCE watch, as the MMU uses it (Translator.watchSources). */
+  readonly sourceWatch: FrameWatch = {
+    watch: (pa) => this.watchPage(pa, PAGE_TLB_SOURCE, this.sourcePages),
+    unwatchAll: () => this.unwatchPages(PAGE_TLB_SOURCE, this.sourcePages),
+    onWrite: null,
+  };
   /** Linear addresses go through the MMU (paging on, or nested paging on). */
   translating = false;
   /** High dword of the last readLinPair. */
@@ -176,7 +189,7 @@ export class Memory {
       if (size === 4) this.view.setUint32(pa, value, true);
       else if (size === 2) this.view.setUint16(pa, value, true);
       else this.ram[pa] = value;
-      if ((bits & PAGE_WATCHED) !== 0) this.watchHit(pa, size);
+      if ((bits & (PAGE_WATCHED | PAGE_TLB_SOURCE)) !== 0) this.watchHit(pa, size);
       return;
     }
     if (size === 4) this.bus.write32(pa, value >>> 0);
@@ -188,27 +201,29 @@ export class Memory {
 
   /** Watch the RAM frame holding `pa`; false (nothing watched) when it is not RAM. */
   watchFrame(pa: number): boolean {
+    return this.watchPage(pa, PAGE_WATCHED, this.watchedPages);
+  }
+
+  /** Drop every watch (the code and TLB-source bits stay). */
+  unwatchAll(): void {
+    this.unwatchPages(PAGE_WATCHED, this.watchedPages);
+  }
+
+  private watchPage(pa: number, bit: number, list: number[]): boolean {
     if (!(pa >= 0 && pa < this.ramSize)) return false;
     const p = Math.floor(pa / 4096);
     const cp = this.codePages;
-    if ((cp[p]! & PAGE_WATCHED) === 0) {
-      cp[p] = cp[p]! | PAGE_WATCHED;
-      this.watchedPages.push(p);
+    if ((cp[p]! & bit) === 0) {
+      cp[p] = cp[p]! | bit;
+      list.push(p);
     }
     return true;
   }
 
-  /** Drop every watch (the code bits stay). */
-  unwatchAll(): void {
+  private unwatchPages(bit: number, list: number[]): void {
     const cp = this.codePages;
-    const list = this.watchedPages;
-    for (let i = 0; i < list.length; i++) cp[list[i]!] = cp[list[i]!]! & ~PAGE_WATCHED;
+    for (let i = 0; i < list.length; i++) cp[list[i]!] = cp[list[i]!]! & ~bit;
     list.length = 0;
-  }
-
-  /** Frames currently watched. */
-  get watchedCount(): number {
-    return this.watchedPages.length;
   }
 
   /** Reset the code bits (decode cache cleared); watches stay. */
@@ -219,12 +234,17 @@ export class Memory {
 
   /** A guest store hit a watched page (one or both of the pages it touches). */
   private watchHit(pa: number, size: number): void {
-    const cb = this.cpu.onWatchedWrite;
-    if (cb === null) return;
-    const cp = this.codePages;
-    if ((cp[pa >>> 12]! & PAGE_WATCHED) !== 0) cb(pa - (pa & 0xfff));
+    this.watchHitPage(pa);
     const last = pa + size - 1;
-    if (last >>> 12 !== pa >>> 12 && (cp[last >>> 12]! & PAGE_WATCHED) !== 0) cb(last - (last & 0xfff));
+    if (last >>> 12 !== pa >>> 12) this.watchHitPage(last);
+  }
+
+  private watchHitPage(pa: number): void {
+    const p = pa >>> 12;
+    const frame = p * 4096;
+    // Read the bits afresh for each report: a callback may drop watches.
+    if ((this.codePages[p]! & PAGE_WATCHED) !== 0) this.cpu.onWatchedWrite?.(frame);
+    if ((this.codePages[p]! & PAGE_TLB_SOURCE) !== 0) this.sourceWatch.onWrite?.(frame);
   }
 
   private writeSplit(lin: number, size: number, value: number, user: boolean): void {

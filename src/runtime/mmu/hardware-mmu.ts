@@ -19,6 +19,12 @@
  *   nested paging) use the guest model's GUEST_MAXPHYADDR, so no guest entry can name monitor
  *   memory. The hardware accepts a monitor root above 4 GiB in CR3 in every paging mode (the
  *   emulated host's CR3 is wide; only the root, entries are architectural).
+ * - Flush skipping (watchSources/canSkipFlush, a modelled assist like the CPU's write watch; a
+ *   real CPU flushes): from an empty TLB on, every walk of guest tables watches the frames of the
+ *   entries it used (and the PDPT it latches). While no guest store hit one (`clean`), every
+ *   cached translation equals what a walk would give now, so a guest MOV CR3 of the same value
+ *   or a PGE toggle (PCIDE=0) need not drop them; turning PGE off still drops global entries,
+ *   which may come from another CR3's tables.
  */
 import { GuestFault, Vec } from '../cpu/fault.ts';
 import { GUEST_MAXPHYADDR, HOST_MAXPHYADDR, MONITOR_BASE, type PhysicalBus } from '../machine/bus.ts';
@@ -41,7 +47,7 @@ import {
   type WalkConfig,
 } from './paging-config.ts';
 import { Tlb } from './tlb.ts';
-import { Access, type FlushScope, type PagingRegs, type Translator } from './types.ts';
+import { Access, type FlushScope, type FrameWatch, type PagingRegs, type Translator } from './types.ts';
 import { walk, WalkResult, WALK_OK, WALK_SET_AD } from './walker.ts';
 
 const CR0_PAGING_BITS = CR0_PG | CR0_WP;
@@ -63,6 +69,11 @@ export interface MmuStats {
   flushPage: number;
   /** Flushes the MMU did itself on noticing a register change. */
   flushImplicit: number;
+  /** Guest flushes skipped, and PGE toggles that kept the TLB, because it was clean. */
+  flushSkipped: number;
+  pgeKept: number;
+  /** Guest stores to watched source frames (each ends a clean period). */
+  sourceWrites: number;
 }
 
 export class HardwareMmu implements Translator {
@@ -81,6 +92,11 @@ export class HardwareMmu implements Translator {
   private pge = false;
   private pagingOff = true;
   private nestedOn = false;
+  private pcide = false;
+  /** Source frames of cached translations (null: not watching, never clean). */
+  private sources: FrameWatch | null = null;
+  /** Every cached translation came from watched, unwritten frames (see file comment). */
+  private clean = false;
   private readonly counters: MmuStats = {
     misses: 0,
     walkFaults: 0,
@@ -89,6 +105,9 @@ export class HardwareMmu implements Translator {
     flushPcid: 0,
     flushPage: 0,
     flushImplicit: 0,
+    flushSkipped: 0,
+    pgeKept: 0,
+    sourceWrites: 0,
   };
 
   constructor(
@@ -168,7 +187,19 @@ export class HardwareMmu implements Translator {
     const pages = res.pageSize / 4096;
     const first = vpn - (((vpn % pages) + pages) % pages);
     this.tlb.insert(vpn, res.frame, perm, this.pge && res.global, first, pages);
+    if (this.clean) this.watchWalk(res);
     return res.phys;
+  }
+
+  /** Watch the frames of the entries a walk used (a frame outside RAM ends the clean period). */
+  private watchWalk(res: WalkResult): void {
+    const w = this.sources!;
+    for (let k = 0; k < res.entryCount; k++) {
+      if (!w.watch(res.entryAddr[k]!)) {
+        this.dirty();
+        return;
+      }
+    }
   }
 
   /** PDPTE registers (R109): read at CR3[31:5] (through stage 2 under nested paging). */
@@ -179,6 +210,7 @@ export class HardwareMmu implements Translator {
       const hpa = this.nestedOn ? this.nested.toHost(gpa, Access.Read) : gpa;
       this.pdptes[k * 2] = this.bus.read32(hpa) >>> 0;
       this.pdptes[k * 2 + 1] = this.bus.read32(hpa + 4) >>> 0;
+      if (this.clean && !this.sources!.watch(hpa)) this.dirty();
     }
     this.pdptesValid = true;
   }
@@ -204,6 +236,15 @@ export class HardwareMmu implements Translator {
       ((r.efer ^ this.efer) & EFER_PAGING_BITS) !== 0 ||
       r.ncr3 !== this.ncr3;
     const cr3Changed = r.cr3 !== this.cr3;
+    // A PGE toggle alone (PCIDE=0) with a clean TLB keeps it: every entry is what a walk gives.
+    const pgeOnly =
+      this.clean &&
+      !cr3Changed &&
+      !this.pcide &&
+      ((r.cr0 ^ this.cr0) & CR0_PAGING_BITS) === 0 &&
+      ((r.cr4 ^ this.cr4) & CR4_PAGING_BITS) === CR4_PGE &&
+      ((r.efer ^ this.efer) & EFER_PAGING_BITS) === 0 &&
+      r.ncr3 === this.ncr3;
     this.cr0 = r.cr0;
     this.cr3 = r.cr3;
     this.cr4 = r.cr4;
@@ -216,8 +257,16 @@ export class HardwareMmu implements Translator {
       configure(this.cfg, r.cr0, r.cr3, r.cr4, r.efer, GUEST_M);
     }
     this.pagingOff = this.cfg.mode === PagingMode.Off && !this.nestedOn;
+    const pgeWas = this.pge;
     this.pge = (r.cr4 & CR4_PGE) !== 0;
     const pcide = (r.cr4 & CR4_PCIDE) !== 0 && this.cfg.mode >= PagingMode.Level4;
+    this.pcide = pcide;
+    if (pgeOnly) {
+      // PGE off: global entries may come from another CR3's tables; drop them.
+      this.counters.pgeKept++;
+      if (pgeWas) this.tlb.flushGlobal();
+      return;
+    }
     // R109: the PDPTE registers are reloaded by CR3 loads and paging-bit changes, not by other
     // CR0/CR4 writes (CLTS, TS, ...).
     if (pagingChanged || cr3Changed) this.pdptesValid = false;
@@ -225,9 +274,11 @@ export class HardwareMmu implements Translator {
       this.counters.flushImplicit++;
       this.tlb.flushAll();
       this.nested.invalidate();
+      this.emptied();
     } else if (cr3Changed && !pcide) {
       this.counters.flushImplicit++;
       this.tlb.flushNonGlobal();
+      this.nonGlobalFlushed();
     }
     this.tlb.setPcid(pcide ? Number(r.cr3 & 0xfffn) : 0);
   }
@@ -252,11 +303,13 @@ export class HardwareMmu implements Translator {
         this.tlb.flushAll();
         this.nested.invalidate();
         this.pdptesValid = false;
+        this.emptied();
         break;
       case 'non-global':
         c.flushNonGlobal++;
         this.tlb.flushNonGlobal();
         this.pdptesValid = false;
+        this.nonGlobalFlushed();
         break;
       case 'pcid':
         c.flushPcid++;
@@ -268,6 +321,53 @@ export class HardwareMmu implements Translator {
         this.tlb.flushPage(scope.linear);
         break;
     }
+  }
+
+  /** Watch the source frames of cached translations from now on (clean from the next full flush). */
+  watchSources(watch: FrameWatch): void {
+    this.sources = watch;
+    watch.onWrite = () => {
+      this.counters.sourceWrites++;
+      this.dirty();
+    };
+    this.clean = false;
+  }
+
+  canSkipFlush(scope: FlushScope): boolean {
+    const implicit = this.counters.flushImplicit;
+    this.registersChanged();
+    // A register change flushed already (the caller's flush also resets the CPU's fetch page).
+    if (!this.clean || this.counters.flushImplicit !== implicit || this.pcide) return false;
+    if (scope.kind === 'non-global') {
+      this.counters.flushSkipped++;
+      return true;
+    }
+    if (scope.kind === 'all') {
+      // Global entries may come from another CR3's tables: drop them, keep the rest.
+      if (this.pge) this.tlb.flushGlobal();
+      this.counters.flushSkipped++;
+      return true;
+    }
+    return false;
+  }
+
+  /** The TLB is empty: a new clean period starts. */
+  private emptied(): void {
+    const w = this.sources;
+    if (w === null) return;
+    w.unwatchAll();
+    this.clean = true;
+  }
+
+  /** Non-global entries dropped: empty when there can be no global or other-PCID entries. */
+  private nonGlobalFlushed(): void {
+    if (!this.pge && !this.tlb.pcidsSeen) this.emptied();
+  }
+
+  /** A source frame was written (or cannot be watched): no skipping until the TLB is empty. */
+  private dirty(): void {
+    this.clean = false;
+    this.sources?.unwatchAll();
   }
 
   stats(): MmuStats {

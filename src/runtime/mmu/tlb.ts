@@ -95,6 +95,16 @@ export class Tlb {
     this.largeCached = false;
   }
 
+  /** Global entries only (the others stay). */
+  flushGlobal(): void {
+    this.global = this.nextCtx++;
+  }
+
+  /** Has a PCID other than 0 ever been current? */
+  get pcidsSeen(): boolean {
+    return this.pcidsUsed;
+  }
+
   /** Non-global entries of every PCID (MOV CR3 with PCIDE=0, R42; a superset elsewhere). */
   flushNonGlobal(): void {
     if (this.pcidsUsed) {

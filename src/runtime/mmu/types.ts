@@ -50,4 +50,24 @@ export interface Translator {
    */
   translate(linear: number, access: Access, user: boolean, ac: boolean): number;
   flush(scope: FlushScope): void;
+  /**
+   * Optional (HardwareMmu): watch the guest paging-structure frames cached translations come
+   * from, through the CPU's write watch (a modelled hardware assist, see cpu/memory.ts).
+   */
+  watchSources?(watch: FrameWatch): void;
+  /**
+   * Optional (HardwareMmu): true when a flush of `scope` the guest asked for may be skipped,
+   * because every cached translation still equals what a walk would give (no watched source
+   * frame written since it was cached; SDM 4.10.4). May drop entries itself (e.g. global ones).
+   */
+  canSkipFlush?(scope: FlushScope): boolean;
+}
+
+/** A set of watched 4 KiB physical frames (cpu/memory.ts): guest stores to them call onWrite. */
+export interface FrameWatch {
+  /** Watch the frame holding `pa`; false when it cannot be watched (not RAM). */
+  watch(pa: number): boolean;
+  unwatchAll(): void;
+  /** Set by the user of the watch: a guest store hit a watched frame (its base address). */
+  onWrite: ((frame: number) => void) | null;
 }

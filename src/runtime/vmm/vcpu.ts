@@ -65,6 +65,13 @@ export interface Vcpu {
   /** Drop hardware TLB entries. */
   flushTlb(scope: FlushScope): void;
   /**
+   * A TLB flush the guest asked for, under paging the hardware does from the guest's own tables
+   * (nested, direct): as flushTlb, but the hardware skips it when every cached translation came
+   * from guest paging-structure frames no guest store has hit since (modelled assist, see
+   * watchFrame). The monitor's own table edits use flushTlb.
+   */
+  flushGuestTlb(scope: FlushScope): void;
+  /**
    * Store to guest memory through the current hardware translation (SMSW m16 emulation).
    * Returns false if the access faulted; the fault has then been queued for injection.
    */

@@ -58,6 +58,11 @@ export class TestVcpu implements Vcpu {
     this.flushes.push(scope);
   }
 
+  /** Guest flushes are never skipped here (no modelled hardware TLB). */
+  flushGuestTlb(scope: FlushScope): void {
+    this.flushTlb(scope);
+  }
+
   writeLinear16(linear: number, value: number): boolean {
     if (this.failStores) {
       this.injected.push({ vector: 14, errorCode: 2 });

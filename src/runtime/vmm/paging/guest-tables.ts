@@ -4,6 +4,10 @@
  * INVLPG are not intercepted, and every paging event just reprograms the hardware and flushes.
  * The two strategies differ only in the nCR3 they give (`nestedRoot`), nested page faults and
  * stats.
+ *
+ * The guest's own flushes (CR3 loads, CR4/CR0 flushes, paging-mode changes) go to the hardware as
+ * guest flushes (Vcpu.flushGuestTlb): the hardware skips them while every cached translation
+ * still matches the guest tables (hardware-mmu.ts, "Flush skipping"); attach flushes always.
  */
 import type { FlushScope } from '../../mmu/types.ts';
 import type { ExceptionExit } from '../exit.ts';
@@ -25,13 +29,14 @@ export abstract class GuestTablesPaging {
 
   private program(vcpu: Vcpu, guest: GuestControl, scope: FlushScope): void {
     programHardware(vcpu, guestPaging(guest, this.nestedRoot()));
-    vcpu.flushTlb(scope);
+    vcpu.flushGuestTlb(scope);
   }
 
   attach(vcpu: Vcpu, guest: GuestControl): void {
     interceptPageFaults(vcpu, false);
     vcpu.intercepts.invlpg = false;
-    this.program(vcpu, guest, FLUSH_ALL);
+    programHardware(vcpu, guestPaging(guest, this.nestedRoot()));
+    vcpu.flushTlb(FLUSH_ALL);
   }
 
   pagingModeChanged(vcpu: Vcpu, guest: GuestControl): void {
@@ -46,7 +51,7 @@ export abstract class GuestTablesPaging {
 
   flush(vcpu: Vcpu, _guest: GuestControl, scope: FlushScope): void {
     this.flushes.count(scope, 'flush');
-    vcpu.flushTlb(scope);
+    vcpu.flushGuestTlb(scope);
   }
 
   loadPdptes(vcpu: Vcpu, _guest: GuestControl, cr3: bigint): boolean {
