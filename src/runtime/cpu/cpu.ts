@@ -71,14 +71,17 @@ function low32(v: bigint): number {
   return SCRATCH32[LOW_HALF]!;
 }
 
-/**
- * Control-register bits something in updateMode derives from (mode, bitness, paging, the fetch
- * page): a change of any other bit (CR0.TS/MP/EM/NE/CD/NW/AM, CR4.OSFXSR/TSD/DE/UMIP/..., CR8,
- * XCR0) only updates the register and its number copy in pagingRegs.
- */
-const CR0_REDERIVE = BigInt((Cr0.PE | Cr0.PG | Cr0.WP) >>> 0);
+/** setControl tiers: what a control-register update changed (see setControl). */
+const NOTHING = 0;
+const QUIET = 1;
+const PAGING = 2;
+const MODE = 3;
+/** CR0 bits the mode and bitness derive from (with EFER and nCR3, always MODE). */
+const CR0_MODE = BigInt((Cr0.PE | Cr0.PG) >>> 0);
+/** Other bits translations depend on: a change drops the fetch page as a TLB flush does. */
+const CR0_PAGING = BigInt(Cr0.WP);
 const CR4_PKE = 1 << 22;
-const CR4_REDERIVE = BigInt(Cr4.PSE | Cr4.PAE | Cr4.PGE | Cr4.PCIDE | Cr4.SMEP | Cr4.SMAP | Cr4.LA57 | CR4_PKE);
+const CR4_PAGING = BigInt(Cr4.PSE | Cr4.PAE | Cr4.PGE | Cr4.PCIDE | Cr4.SMEP | Cr4.SMAP | Cr4.LA57 | CR4_PKE);
 
 export class Cpu extends CpuState implements Vcpu {
   /** The machine's bus behind a write watcher (see watch-bus.ts); RAM is the same array. */
@@ -220,53 +223,60 @@ export class Cpu extends CpuState implements Vcpu {
   }
 
   /**
-   * Apply a partial update to the hardware control registers and re-derive the mode. When the
-   * update changes something, but only bits nothing derived depends on (CR0.TS from CLTS, CR8,
-   * XCR0, ...: see CR0_REDERIVE), only the registers and pagingRegs' number copies change; an
-   * update that changes nothing re-derives everything, as callers that changed segments expect.
+   * Apply a partial update to the hardware control registers and re-derive what depends on them,
+   * in three tiers (issue 7: CLTS, MOV CR0/CR4 exits):
+   * - a change of CR0.PE/PG, EFER or nCR3 (mode, bitness, translation on/off): updateMode();
+   * - a change of other paging bits (CR0.WP, CR4.PGE/PAE/PSE/…, CR3): the number copies in
+   *   pagingRegs and a dropped fetch page (the rest of updateMode would compute the same);
+   * - a change of other bits only (CR0.TS/MP/EM/NE/CD/NW/AM, CR4.OSFXSR/TSD/UMIP/…, CR8, XCR0):
+   *   the number copies only.
+   * An update that changes nothing re-derives everything, as callers that changed segments expect.
    */
   setControl(update: Partial<HardwareControl>): void {
     const hw = this.hw;
-    const pr = this.pagingRegs;
     const { cr0, cr3, cr4, efer, cr8, xcr0, ncr3 } = update;
-    let changed = false;
-    let rederive = false;
+    let tier = NOTHING;
     if (cr0 !== undefined && cr0 !== hw.cr0) {
-      changed = true;
-      if (((cr0 ^ hw.cr0) & CR0_REDERIVE) !== 0n) rederive = true;
+      const diff = BigInt.asUintN(64, cr0 ^ hw.cr0);
+      tier = (diff & CR0_MODE) !== 0n ? MODE : (diff & CR0_PAGING) !== 0n ? PAGING : QUIET;
       hw.cr0 = cr0;
     }
     if (cr4 !== undefined && cr4 !== hw.cr4) {
-      changed = true;
-      if (((cr4 ^ hw.cr4) & CR4_REDERIVE) !== 0n) rederive = true;
+      const paging = (BigInt.asUintN(64, cr4 ^ hw.cr4) & CR4_PAGING) !== 0n;
+      tier = Math.max(tier, paging ? PAGING : QUIET);
       hw.cr4 = cr4;
     }
     if (cr3 !== undefined && cr3 !== hw.cr3) {
-      rederive = true;
+      tier = Math.max(tier, PAGING);
       hw.cr3 = cr3;
     }
     if (efer !== undefined && efer !== hw.efer) {
-      rederive = true;
+      tier = MODE;
       hw.efer = efer;
     }
     if (ncr3 !== undefined && ncr3 !== hw.ncr3) {
-      rederive = true;
+      tier = MODE;
       hw.ncr3 = ncr3;
     }
     if (cr8 !== undefined && cr8 !== hw.cr8) {
-      changed = true;
+      tier = Math.max(tier, QUIET);
       hw.cr8 = cr8;
     }
     if (xcr0 !== undefined && xcr0 !== hw.xcr0) {
-      changed = true;
+      tier = Math.max(tier, QUIET);
       hw.xcr0 = xcr0;
     }
-    if (changed && !rederive) {
-      if (cr0 !== undefined) pr.cr0 = low32(cr0);
-      if (cr4 !== undefined) pr.cr4 = low32(cr4);
+    if (tier === NOTHING || tier === MODE) {
+      this.updateMode();
       return;
     }
-    this.updateMode();
+    const pr = this.pagingRegs;
+    if (cr0 !== undefined) pr.cr0 = low32(cr0);
+    if (cr4 !== undefined) pr.cr4 = low32(cr4);
+    if (tier === PAGING) {
+      pr.cr3 = hw.cr3;
+      this.decoded.dropFetchPage();
+    }
   }
 
   injectException(vector: number, errorCode?: number): void {
