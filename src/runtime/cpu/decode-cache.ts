@@ -96,7 +96,7 @@ export class DecodeCache {
   /**
    * The block compiler's look-ahead: the instruction at page offset `off` of the current code page
    * (fetchPage), decoding it when it is not cached yet and certainly lies within the page (no
-   * fault possible); undefined otherwise. Not counted as a decode miss.
+   * fault possible); undefined otherwise. A decode here counts as a decode miss.
    */
   ahead(off: number): DecodedInsn | undefined {
     const page = this.fetchPage;
@@ -104,13 +104,13 @@ export class DecodeCache {
     if (hit !== undefined || off + 15 > 0x1000 || this.fetchPageNo < 0) return hit;
     const pa = this.fetchPageNo * 0x1000 + off;
     if (pa + 15 > this.ramSize) return undefined;
-    return this.miss(this.fetchBase + off, pa, this.current, true, false);
+    return this.miss(this.fetchBase + off, pa, this.current, true);
   }
 
-  private miss(lin: number, pa: number, table: Page[], inRam: boolean, count = true): DecodedInsn {
+  private miss(lin: number, pa: number, table: Page[], inRam: boolean): DecodedInsn {
     const cpu = this.cpu;
     const mem = cpu.mem;
-    if (count) cpu.stats.decodeMisses++;
+    cpu.stats.decodeMisses++;
     // Bytes available on the first page.
     const first = Math.min(15, 0x1000 - (lin & 0xfff));
     const buf = this.buf;

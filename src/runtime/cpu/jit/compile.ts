@@ -124,7 +124,7 @@ function assemble(ctx: EmitCtx, plans: InsnPlan[], offs: number[], last: InsnPla
     pro.push('const mem = cpu.mem, view = mem.view, ram = mem.ram, ramSize = mem.ramSize, codePages = mem.codePages;');
     pro.push('const U = cpu.cpl === 3; const XM = J.prepare(cpu); const tlb = J.tlb;');
     pro.push('const TT = tlb.tag, TC = tlb.ctx, TP = tlb.perm, TF = tlb.frame, TM = tlb.mask;');
-    pro.push('const PR = 1 << (U ? 3 : (f & 262144) !== 0 ? 6 : 0), PW = PR << 1; const EP = J.epoch; let bail = false;');
+    pro.push('const PR = 1 << (U ? 3 : (f & 262144) !== 0 ? 6 : 0), PW = PR << 1; const EP = J.epoch; let bail = false; let cvR = -1, cbR = 0, cvW = -1, cbW = 0;');
     if (!b64) {
       pro.push('const PM = cpu.protectedMode && (f & 131072) === 0;');
       for (const s of ctx.segs) {

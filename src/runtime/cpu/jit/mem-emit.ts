@@ -13,7 +13,7 @@ const CANON = 0x800000000000;
 
 /** After a slow path: leave the block if the mode/TLB epoch moved, the block died, or the run must stop. */
 const SLOW_CHECK =
-  'if (J.epoch !== EP || !blk.valid || cpu.stopReason !== null || cpu.pending !== null) bail = true;';
+  'cvR = -1; cvW = -1; if (J.epoch !== EP || !blk.valid || cpu.stopReason !== null || cpu.pending !== null) bail = true;';
 
 /** Can the compiler address this memory operand? */
 export function memSupported(ctx: EmitCtx, d: DecodedInsn): boolean {
@@ -62,15 +62,26 @@ export function eaOffset(ctx: EmitCtx, d: DecodedInsn): string {
   return `ea64(${lo.join(' + ')}, ${hi.join(' + ')})`;
 }
 
-/** `pa = …` for linear `x` (declared) and permission `perm`; leaves -1 when the fast path does not apply. */
-function translate(ctx: EmitCtx, sz: number, perm: string): string {
-  const vpn = ctx.b64 ? 'Math.floor(x / 4096)' : 'x >>> 12';
+/**
+ * `pa = …` for linear `x` (declared) and permission `perm`; leaves -1 when the fast path does not
+ * apply. The last page translated through the TLB for reads (cvR/cbR) and for writes (cvW/cbW,
+ * which also serves reads: a write permission implies read) is remembered for the rest of the
+ * block run; any slow path forgets it (it may have flushed the TLB).
+ */
+function translate(ctx: EmitCtx, sz: number, write: boolean): string {
+  const key = ctx.b64 ? '(x - (x & 4095))' : '(x >>> 12)';
+  const vpn = ctx.b64 ? '(x - (x & 4095)) / 4096' : 'x >>> 12';
+  const perm = write ? 'PW' : 'PR';
+  const cached = write ? `pg === cvW` : `pg === cvR || pg === cvW`;
+  const hit = write ? 'cbW' : '(pg === cvR ? cbR : cbW)';
+  const remember = write ? 'cvW = pg; cbW = fb; cvR = pg; cbR = fb;' : 'cvR = pg; cbR = fb;';
   return (
-    `if ((x & 4095) <= ${4096 - sz}) {` +
-    ` if (XM === 0) pa = x;` +
+    `if ((x & 4095) <= ${4096 - sz}) { const pg = ${key};` +
+    ` if (${cached}) pa = ${hit} + (x & 4095);` +
+    ` else if (XM === 0) { pa = x; if (pa < 0 || pa + ${sz} > ramSize) pa = -1; }` +
     ` else if (XM === 1) { const vp = ${vpn}; const ti = (vp ^ tlb.salt) & TM;` +
-    ` if (TT[ti] === vp) { const tc = TC[ti]; if ((tc === tlb.current || tc === tlb.global) && (TP[ti] & ${perm}) !== 0) pa = TF[ti] + (x & 4095); } }` +
-    ` if (pa < 0 || pa + ${sz} > ramSize) pa = -1; }`
+    ` if (TT[ti] === vp) { const tc = TC[ti]; if ((tc === tlb.current || tc === tlb.global) && (TP[ti] & ${perm}) !== 0) {` +
+    ` const fb = TF[ti]; if (fb + 4096 <= ramSize) { pa = fb + (x & 4095); ${remember} } } } } }`
   );
 }
 
@@ -79,13 +90,12 @@ function locate(ctx: EmitCtx, d: DecodedInsn, sz: number, write: boolean): strin
   ctx.usesMem = true;
   const s = d.seg;
   ctx.segs.add(s);
-  const perm = write ? 'PW' : 'PR';
   let code = `const o = ${eaOffset(ctx, d)}; let pa = -1;`;
   if (ctx.b64) {
     const lin = s >= 4 ? `SB${s} + o` : 'o';
-    code += ` { const x = ${lin}; if (x >= ${-CANON} && x + ${sz - 1} < ${CANON}) { ${translate(ctx, sz, perm)} } }`;
+    code += ` { const x = ${lin}; if (x >= ${-CANON} && x + ${sz - 1} < ${CANON}) { ${translate(ctx, sz, write)} } }`;
   } else {
-    code += ` if (o + ${sz - 1} <= ${write ? 'SW' : 'SR'}${s}) { const x = (SB${s} + o) >>> 0; ${translate(ctx, sz, perm)} }`;
+    code += ` if (o + ${sz - 1} <= ${write ? 'SW' : 'SR'}${s}) { const x = (SB${s} + o) >>> 0; ${translate(ctx, sz, write)} }`;
   }
   return code;
 }
