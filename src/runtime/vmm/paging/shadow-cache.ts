@@ -79,6 +79,13 @@ export class ShadowCache {
     return true;
   }
 
+  /** No watched write since canKeep or built for the same key (counts a keep). */
+  stillClean(): boolean {
+    if (this.stale) return false;
+    this.counters.kept++;
+    return true;
+  }
+
   /** The tree is being emptied or destroyed: nothing derived is left to watch. */
   dropped(vcpu: Vcpu): void {
     vcpu.unwatchAllFrames();

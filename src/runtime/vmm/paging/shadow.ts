@@ -81,9 +81,8 @@ const PREFETCH_WINDOW = 16;
 const MAX_REFILLS = 4;
 
 const FLUSH_ALL: FlushScope = { kind: 'all' };
-const CR0_OWNED_N = Number(CR0_OWNED);
-const CR4_OWNED_N = Number(CR4_OWNED);
-const EFER_OWNED_N = Number(EFER_OWNED);
+/** CR4 bits configure() reads (a change of others, e.g. PGE, leaves the walk config as is). */
+const CR4_WALK_BITS = Number(CR4_PSE | CR4_PAE | CR4_LA57 | CR4_SMEP | CR4_SMAP);
 
 function formatOf(mode: PagingMode): ShadowFormat {
   return mode === PagingMode.Level5 ? 'long5' : mode === PagingMode.Level4 ? 'long' : 'pae';
@@ -102,6 +101,17 @@ export class ShadowPaging implements PagingStrategy {
   private cfgCr0 = -1n;
   private cfgCr3 = -1n;
   private cfgCr4 = -1n;
+  private cfgCr0n = 0;
+  private cfgCr4n = 0;
+  private cfgEfern = 0;
+  /**
+   * The guest registers the tree was last found clean and right for (reprogram's fast path; the
+   * handlers of one exit often ask twice, e.g. flush_tlb then paging_mode_changed). -1n: none.
+   */
+  private keptCr0 = -1n;
+  private keptCr3 = -1n;
+  private keptCr4 = -1n;
+  private keptEfer = -1n;
   private cfgEfer = -1n;
   private readonly res = new WalkResult();
   private readonly probe = new WalkResult();
@@ -118,10 +128,6 @@ export class ShadowPaging implements PagingStrategy {
   private readonly flushes = new FlushCounters();
   /** Whether the tree may be kept across a guest flush (write watch, key). */
   private readonly cache = new ShadowCache();
-  /** Owned hardware bits last programmed for the tree (numbers: runsOn needs no BigInt). */
-  private hwCr0 = -1;
-  private hwCr4 = -1;
-  private hwEfer = -1;
   private readonly counters = {
     pageFaults: 0,
     fills: 0,
@@ -151,15 +157,16 @@ export class ShadowPaging implements PagingStrategy {
   cr3Loaded(vcpu: Vcpu, guest: GuestControl, flush: FlushScope): void {
     this.flushes.count(flush, 'cr3');
     // R41: the handler's guard loaded the PDPTEs just before (pdptesFresh); if not, latch now.
-    if (this.guestMode(guest) === PagingMode.Pae && !this.pdptesFresh) this.latchPdptes(vcpu, guest.cr3);
+    const mode = this.guestMode(guest);
+    if (mode === PagingMode.Pae && !this.pdptesFresh) this.latchPdptes(vcpu, guest.cr3);
     this.pdptesFresh = false;
-    if ((guest.cr0 & CR0_PG) !== 0n) this.reprogram(vcpu, guest);
+    if (mode !== PagingMode.Off) this.reprogram(vcpu, guest);
   }
 
   flush(vcpu: Vcpu, guest: GuestControl, scope: FlushScope): void {
     this.flushes.count(scope, 'flush');
     this.lastFill = NaN; // a re-fill after a flush is progress, not a loop
-    if ((guest.cr0 & CR0_PG) === 0n || this.tables === null) {
+    if (this.tables === null || this.guestMode(guest) === PagingMode.Off) {
       vcpu.flushTlb(scope); // R107/P21: INVLPG with paging off is legal and changes nothing
       return;
     }
@@ -175,6 +182,7 @@ export class ShadowPaging implements PagingStrategy {
 
   loadPdptes(vcpu: Vcpu, _guest: GuestControl, cr3: bigint): boolean {
     if (!readPdptes(vcpu.bus, cr3, this.pdptes)) return false;
+    this.keptCr3 = -1n; // the PDPTEs may differ from the tree's: let canKeep compare them
     this.pdptesLoaded = true;
     this.pdptesFresh = true;
     return true;
@@ -185,17 +193,28 @@ export class ShadowPaging implements PagingStrategy {
     // reports a reserved PDPTE as a reserved-bit #PF.
     const base = Number(cr3 & 0xffff_ffe0n);
     for (let i = 0; i < 8; i++) this.pdptes[i] = vcpu.bus.read32(base + i * 4) >>> 0;
+    this.keptCr3 = -1n;
     this.pdptesLoaded = true;
   }
 
   private guestMode(guest: GuestControl): PagingMode {
-    // Reconfigure only when a register changed (every exit asks; BigInt masking is not free).
-    if (guest.cr0 !== this.cfgCr0 || guest.cr3 !== this.cfgCr3 || guest.cr4 !== this.cfgCr4 || guest.efer !== this.cfgEfer) {
-      configure(this.guestCfg, low32(guest.cr0), guest.cr3, low32(guest.cr4), low32(guest.efer), GUEST_M);
-      this.cfgCr0 = guest.cr0;
-      this.cfgCr3 = guest.cr3;
-      this.cfgCr4 = guest.cr4;
-      this.cfgEfer = guest.efer;
+    // Reconfigure only when a register changed (every exit asks), converting only the changed
+    // ones (a PGE toggle changes CR4 alone).
+    const { cr0, cr3, cr4, efer } = guest;
+    if (cr0 !== this.cfgCr0 || cr3 !== this.cfgCr3 || cr4 !== this.cfgCr4 || efer !== this.cfgEfer) {
+      let reconfigure = cr0 !== this.cfgCr0 || cr3 !== this.cfgCr3 || efer !== this.cfgEfer;
+      if (cr0 !== this.cfgCr0) this.cfgCr0n = low32(cr0);
+      if (cr4 !== this.cfgCr4) {
+        const n = low32(cr4);
+        if (((n ^ this.cfgCr4n) & CR4_WALK_BITS) !== 0) reconfigure = true;
+        this.cfgCr4n = n;
+      }
+      if (efer !== this.cfgEfer) this.cfgEfern = low32(efer);
+      if (reconfigure) configure(this.guestCfg, this.cfgCr0n, cr3, this.cfgCr4n, this.cfgEfern, GUEST_M);
+      this.cfgCr0 = cr0;
+      this.cfgCr3 = cr3;
+      this.cfgCr4 = cr4;
+      this.cfgEfer = efer;
     }
     return this.guestCfg.mode;
   }
@@ -206,15 +225,29 @@ export class ShadowPaging implements PagingStrategy {
    */
   private reprogram(vcpu: Vcpu, guest: GuestControl): void {
     this.lastFill = NaN;
-    const mode = this.guestMode(guest);
     const tables = this.tables;
+    if (
+      tables !== null &&
+      guest.cr4 === this.keptCr4 &&
+      guest.cr3 === this.keptCr3 &&
+      guest.cr0 === this.keptCr0 &&
+      guest.efer === this.keptEfer &&
+      this.runsOn(vcpu, tables) &&
+      this.cache.stillClean()
+    ) {
+      this.pdptesFresh = false;
+      return;
+    }
+    const mode = this.guestMode(guest);
     if (tables !== null && mode !== PagingMode.Off && tables.format === formatOf(mode)) {
       if (mode === PagingMode.Pae && !this.pdptesLoaded) this.latchPdptes(vcpu, guest.cr3);
       if (this.runsOn(vcpu, tables) && this.cache.canKeep(this.guestCfg, this.pdptes)) {
         this.pdptesFresh = false;
+        this.kept(guest);
         return;
       }
     }
+    this.keptCr3 = -1n;
     this.largestPage = 4096;
     this.cache.dropped(vcpu);
     if (tables !== null) {
@@ -227,9 +260,9 @@ export class ShadowPaging implements PagingStrategy {
         else if (!this.pdptesLoaded) this.latchPdptes(vcpu, guest.cr3);
         tables.reset();
         if (!this.programmedFor(vcpu, guest, tables)) this.programTables(vcpu, guest, tables);
-        else this.noteProgrammed(vcpu);
         vcpu.flushTlb(FLUSH_ALL);
         this.cache.built(this.guestCfg, this.pdptes);
+        this.kept(guest);
         return;
       }
       tables.destroy();
@@ -255,7 +288,18 @@ export class ShadowPaging implements PagingStrategy {
       this.programTables(vcpu, guest, this.tables);
     }
     vcpu.flushTlb(FLUSH_ALL);
-    if (this.tables !== null) this.cache.built(this.guestCfg, this.pdptes);
+    if (this.tables !== null) {
+      this.cache.built(this.guestCfg, this.pdptes);
+      this.kept(guest);
+    }
+  }
+
+  /** The tree is clean and right for these guest registers. */
+  private kept(guest: GuestControl): void {
+    this.keptCr0 = guest.cr0;
+    this.keptCr3 = guest.cr3;
+    this.keptCr4 = guest.cr4;
+    this.keptEfer = guest.efer;
   }
 
   private wantCr4(guest: GuestControl, format: ShadowFormat): bigint {
@@ -286,32 +330,16 @@ export class ShadowPaging implements PagingStrategy {
       cr3: tables.rootBig,
       ncr3: null,
     });
-    this.noteProgrammed(vcpu);
-  }
-
-  /** Remember the owned bits the hardware runs the tree with (runsOn compares them). */
-  private noteProgrammed(vcpu: Vcpu): void {
-    const c = vcpu.control;
-    this.hwCr0 = Number(c.cr0) & CR0_OWNED_N;
-    this.hwCr4 = Number(c.cr4) & CR4_OWNED_N;
-    this.hwEfer = Number(c.efer) & EFER_OWNED_N;
   }
 
   /**
-   * programmedFor() without BigInt arithmetic, for the keep path (every guest flush): the tree's
-   * key (shadow-cache.ts) fixes what programTables derives from the guest, so the hardware still
-   * runs the tree if its root and owned bits are as last programmed (the handlers never change
-   * owned bits).
+   * The hardware still runs on `tables` (keep path; programmedFor() without BigInt arithmetic):
+   * the tree's key (shadow-cache.ts) fixes everything programTables derives from the guest, and
+   * only the strategy programs the owned bits (the handlers keep them), so the root suffices.
    */
   private runsOn(vcpu: Vcpu, tables: ShadowTables): boolean {
     const c = vcpu.control;
-    return (
-      c.cr3 === tables.rootBig &&
-      c.ncr3 === null &&
-      (Number(c.cr0) & CR0_OWNED_N) === this.hwCr0 &&
-      (Number(c.cr4) & CR4_OWNED_N) === this.hwCr4 &&
-      (Number(c.efer) & EFER_OWNED_N) === this.hwEfer
-    );
+    return c.cr3 === tables.rootBig && c.ncr3 === null;
   }
 
   handlePageFault(exit: ExceptionExit, vcpu: Vcpu, guest: GuestControl): ExitOutcome {
