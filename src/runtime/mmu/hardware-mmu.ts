@@ -230,21 +230,33 @@ export class HardwareMmu implements Translator {
       this.efer = r.efer;
       return;
     }
+    if (
+      this.clean &&
+      !this.pcide &&
+      ((r.cr4 ^ this.cr4) & CR4_PAGING_BITS) === CR4_PGE &&
+      ((r.cr0 ^ this.cr0) & CR0_PAGING_BITS) === 0 &&
+      ((r.efer ^ this.efer) & EFER_PAGING_BITS) === 0 &&
+      r.cr3 === this.cr3 &&
+      r.ncr3 === this.ncr3
+    ) {
+      // A PGE toggle alone (PCIDE=0) with a clean TLB keeps it: every entry is what a walk gives
+      // (the walk config does not read PGE). PGE off: global entries may come from another
+      // CR3's tables; drop them.
+      const pgeWas = this.pge;
+      this.cr0 = r.cr0;
+      this.cr4 = r.cr4;
+      this.efer = r.efer;
+      this.pge = (r.cr4 & CR4_PGE) !== 0;
+      this.counters.pgeKept++;
+      if (pgeWas) this.tlb.flushGlobal();
+      return;
+    }
     const pagingChanged =
       ((r.cr0 ^ this.cr0) & CR0_PAGING_BITS) !== 0 ||
       ((r.cr4 ^ this.cr4) & CR4_PAGING_BITS) !== 0 ||
       ((r.efer ^ this.efer) & EFER_PAGING_BITS) !== 0 ||
       r.ncr3 !== this.ncr3;
     const cr3Changed = r.cr3 !== this.cr3;
-    // A PGE toggle alone (PCIDE=0) with a clean TLB keeps it: every entry is what a walk gives.
-    const pgeOnly =
-      this.clean &&
-      !cr3Changed &&
-      !this.pcide &&
-      ((r.cr0 ^ this.cr0) & CR0_PAGING_BITS) === 0 &&
-      ((r.cr4 ^ this.cr4) & CR4_PAGING_BITS) === CR4_PGE &&
-      ((r.efer ^ this.efer) & EFER_PAGING_BITS) === 0 &&
-      r.ncr3 === this.ncr3;
     this.cr0 = r.cr0;
     this.cr3 = r.cr3;
     this.cr4 = r.cr4;
@@ -257,16 +269,9 @@ export class HardwareMmu implements Translator {
       configure(this.cfg, r.cr0, r.cr3, r.cr4, r.efer, GUEST_M);
     }
     this.pagingOff = this.cfg.mode === PagingMode.Off && !this.nestedOn;
-    const pgeWas = this.pge;
     this.pge = (r.cr4 & CR4_PGE) !== 0;
     const pcide = (r.cr4 & CR4_PCIDE) !== 0 && this.cfg.mode >= PagingMode.Level4;
     this.pcide = pcide;
-    if (pgeOnly) {
-      // PGE off: global entries may come from another CR3's tables; drop them.
-      this.counters.pgeKept++;
-      if (pgeWas) this.tlb.flushGlobal();
-      return;
-    }
     // R109: the PDPTE registers are reloaded by CR3 loads and paging-bit changes, not by other
     // CR0/CR4 writes (CLTS, TS, ...).
     if (pagingChanged || cr3Changed) this.pdptesValid = false;

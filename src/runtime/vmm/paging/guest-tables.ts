@@ -14,7 +14,7 @@ import type { ExceptionExit } from '../exit.ts';
 import type { ExitOutcome } from '../monitor.ts';
 import type { GuestControl } from '../paging.ts';
 import type { Vcpu } from '../vcpu.ts';
-import { FlushCounters, guestPaging, interceptPageFaults, linearToU64, PF_VECTOR, programHardware } from './hardware-bits.ts';
+import { CR4_OWNED, FlushCounters, guestPaging, interceptPageFaults, linearToU64, PF_VECTOR, programHardware } from './hardware-bits.ts';
 import { readPdptes } from './pdptes.ts';
 
 const RESUME: ExitOutcome = { kind: 'resume' };
@@ -27,8 +27,26 @@ export abstract class GuestTablesPaging {
   /** The hardware nCR3 under the guest's tables: null for direct paging. */
   protected abstract nestedRoot(): bigint | null;
 
+  // The guest registers the hardware's paging bits were last programmed from (-1n: none).
+  private progCr0 = -1n;
+  private progCr3 = -1n;
+  private progCr4 = -1n;
+  private progEfer = -1n;
+
   private program(vcpu: Vcpu, guest: GuestControl, scope: FlushScope): void {
-    programHardware(vcpu, guestPaging(guest, this.nestedRoot()));
+    const { cr0, cr3, cr4, efer } = guest;
+    // Only the strategy programs the paging bits (the handlers keep them), so when the guest's
+    // registers are those last programmed the hardware has them already (a same-value CR3 load);
+    // when only CR4 changed (a PGE toggle) only CR4 is reprogrammed.
+    if (cr3 !== this.progCr3 || cr0 !== this.progCr0 || efer !== this.progEfer || vcpu.control.cr3 !== cr3) {
+      programHardware(vcpu, guestPaging(guest, this.nestedRoot()));
+    } else if (cr4 !== this.progCr4) {
+      vcpu.setControl({ cr4: (vcpu.control.cr4 & ~CR4_OWNED) | (cr4 & CR4_OWNED) });
+    }
+    this.progCr0 = cr0;
+    this.progCr3 = cr3;
+    this.progCr4 = cr4;
+    this.progEfer = efer;
     vcpu.flushGuestTlb(scope);
   }
 
@@ -36,6 +54,7 @@ export abstract class GuestTablesPaging {
     interceptPageFaults(vcpu, false);
     vcpu.intercepts.invlpg = false;
     programHardware(vcpu, guestPaging(guest, this.nestedRoot()));
+    this.progCr3 = -1n;
     vcpu.flushTlb(FLUSH_ALL);
   }
 

@@ -20,14 +20,16 @@ export class NestedPaging extends GuestTablesPaging implements PagingStrategy {
   readonly name = 'nested' as const;
   private readonly tables: NestedTables;
   private npf = 0;
+  private readonly rootBig: bigint;
 
   constructor(deps: PagingDeps) {
     super();
     this.tables = new NestedTables(deps.memory);
+    this.rootBig = BigInt(this.tables.root);
   }
 
   protected nestedRoot(): bigint {
-    return BigInt(this.tables.root);
+    return this.rootBig;
   }
 
   handleNestedFault(exit: NestedPageFaultExit): ExitOutcome {
