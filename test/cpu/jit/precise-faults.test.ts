@@ -108,4 +108,39 @@ describe('block compiler: precise faults', () => {
     expect(on.instructions).toBe(1 + 2 * 5 + 1);
     expect(m.cpu.decoded.jit.compiled).toBeGreaterThan(0);
   });
+
+  it('calls, returns, pushes and pops in compiled blocks; a push into an unmapped page faults precisely', () => {
+    // mov ecx,50 / l: push ecx / call f / pop edx / add ebx,edx / dec ecx / jnz l / hlt
+    // f: mov eax,[esp+4] / add eax,eax / add edi,eax / ret
+    const hex = 'b93200000051e8070000005a01d34975f4f48b44240401c001c7c3';
+    const [off, on, m] = both(pagedMachine, hex, (m) => {
+      m.cpu.setSp(0x8000);
+    });
+    expect(m.cpu.decoded.jit.compiled).toBeGreaterThan(2);
+    expect(on).toEqual(off);
+    expect(on.regs[3]).toBe(((50 * 51) / 2).toString(16));
+    expect(on.regs[7]).toBe((50 * 51).toString(16));
+    // The call's push runs into the not-present page 0x3000.
+    const [off2, on2, m2] = both(pagedMachine, hex, (m) => {
+      m.cpu.intercepts.exceptionBitmap = 1 << PF;
+      m.cpu.setSp(0x4004);
+    });
+    expect(on2).toEqual(off2);
+    expect(m2.monitor.exits[0]).toMatchObject({ vector: PF, faultAddress: 0x3ffc });
+    expect(on2.regs[4]).toBe('4000');
+    expect(on2.ip).toBe(CODE + 6);
+    expect(on2.instructions).toBe(3);
+  });
+
+  it('64-bit push imm, call, ret imm16 and pop in compiled blocks', () => {
+    // mov ecx,50 / l: push rcx / push 7 / call f / pop rdx / add rbx,rdx / dec ecx / jnz l / hlt
+    // f: mov rax,[rsp+8] / add rax,rax / add rdi,rax / ret 8
+    const hex = 'b932000000516a07e8090000005a4801d3ffc975f0f4488b4424084801c04801c7c20800';
+    const [off, on, m] = both((mode) => jitMachine(64, mode, 4), hex, (m) => m.cpu.setSp(0x8000));
+    expect(m.cpu.decoded.jit.compiled).toBeGreaterThan(2);
+    expect(on).toEqual(off);
+    expect(on.regs[3]).toBe(((50 * 51) / 2).toString(16));
+    expect(on.regs[7]).toBe((50 * 14).toString(16));
+    expect(on.regs[4]).toBe('8000');
+  });
 });

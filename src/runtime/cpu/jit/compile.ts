@@ -65,7 +65,7 @@ export function compileBlock(at: (off: number) => DecodedInsn | undefined, off: 
   const bytes = o - off;
   offs.push(bytes);
   const last = plans[count - 1]!.branch;
-  const loops = last !== null && last.rel + bytes === 0;
+  const loops = last !== null && last.kind !== 'ret' && last.rel + bytes === 0;
   if (count < 2 && !loops) return null;
   const source = assemble(ctx, plans, offs, last, loops);
   let fn = sourceCache.get(source);
@@ -98,17 +98,24 @@ function assemble(ctx: EmitCtx, plans: InsnPlan[], offs: number[], last: InsnPla
     body.push(`n += ${count}; xip = ${fallIp}; break out;`);
   } else {
     const j = count - 1;
-    let taken: string;
-    if (loops) {
-      taken = `n += ${count}; if (n + ${count} > max) { xip = ip0; break out; } continue;`;
+    const deopt = `n += ${j}; xip = ${ctx.ipAt(offs[j]!)}; break out;`;
+    const badT = b64 ? `t < ${-CANON} || t >= ${CANON}` : `t > CSL`;
+    if (last.kind === 'ret') {
+      // The popped target is checked before anything changes (a bad one: the interpreter faults on it).
+      body.push(`k = ${j}; { ${last.pre} if (${badT}) { ${deopt} } ${last.post} n += ${count}; xip = t; break out; }`);
     } else {
-      const t = b64 ? `ip0 + ${bytes + last.rel}` : `(ip0 + ${bytes + last.rel}) >>> 0`;
-      const bad = b64 ? `t < ${-CANON} || t >= ${CANON}` : `t > CSL`;
-      // A target the interpreter would fault on: leave before the branch, it runs it again.
-      taken = `const t = ${t}; if (${bad}) { n += ${j}; xip = ${ctx.ipAt(offs[j]!)}; break out; } n += ${count}; xip = t; break out;`;
+      let taken: string;
+      if (loops) {
+        taken = `n += ${count}; if (n + ${count} > max) { xip = ip0; break out; } continue;`;
+      } else {
+        const t = b64 ? `ip0 + ${bytes + last.rel}` : `(ip0 + ${bytes + last.rel}) >>> 0`;
+        // A target the interpreter would fault on: leave before the branch, it runs it again.
+        taken = `const t = ${t}; if (${badT}) { ${deopt} } ${last.pre} ${last.post} n += ${count}; xip = t; break out;`;
+      }
+      if (last.kind === 'call') body.push(`k = ${j}; { ${taken} }`);
+      else if (last.cond === 0) body.push(`{ ${taken} }`);
+      else body.push(`if (${condExpr(last.cond)}) { ${taken} } n += ${count}; xip = ${fallIp}; break out;`);
     }
-    if (last.cond === 0) body.push(`{ ${taken} }`);
-    else body.push(`if (${condExpr(last.cond)}) { ${taken} } n += ${count}; xip = ${fallIp}; break out;`);
   }
 
   const regs = [...ctx.regs].sort((a, b) => a - b);
@@ -117,6 +124,7 @@ function assemble(ctx: EmitCtx, plans: InsnPlan[], offs: number[], last: InsnPla
   pro.push('const ip0 = cpu.ip;');
   pro.push(`if (max < ${count}) return 0;`);
   if (!b64) pro.push(`const CSL = cpu.seg[${Seg.CS}].limit; if (ip0 + ${bytes - 1} > CSL) return 0;`);
+  if (ctx.usesStack) pro.push(`if (cpu.stackSize !== ${b64 ? 8 : 4}) return 0;`);
   pro.push('const J = cpu.decoded.jit; const lo = cpu.lo, hi = cpu.hi;');
   if (regs.length > 0) pro.push(`let ${regs.map((r) => `L${r} = lo[${r}] | 0, H${r} = hi[${r}] | 0`).join(', ')};`);
   pro.push('let f = cpu.flags | 0; let n = 0, k = 0, xip = ip0;');

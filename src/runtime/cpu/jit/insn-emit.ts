@@ -8,7 +8,8 @@
  * branch.ts) exactly, including the values it gives architecturally undefined flags.
  * Supported: 32- and 64-bit ADD ADC SUB SBB AND OR XOR CMP TEST (register, immediate, memory,
  * read-modify-write), INC DEC NEG NOT, MOV, MOVZX MOVSX MOVSXD, LEA, 32-bit shifts/rotates by
- * an immediate, NOP, and JMP/Jcc rel as the block's last instruction.
+ * an immediate, NOP, PUSH/POP of a register or immediate, and JMP/Jcc/CALL rel and RET as the
+ * block's last instruction.
  */
 import { Mnemonic } from 'iced-x86';
 import { BASE_RIP, OpK, type DecodedInsn } from '../decoded.ts';
@@ -26,11 +27,19 @@ import {
   subFlags64,
   type FlagExprs,
 } from './flags-emit.ts';
-import { eaLow32, emitLoad, emitRmw, emitStore, memSupported } from './mem-emit.ts';
+import { eaLow32, emitLoad, emitLoadAt, emitRmw, emitStore, emitStoreAt, memSupported } from './mem-emit.ts';
 
+/**
+ * The block's last instruction. jcc: `cond` ≠ 0; jmp: kind 'jcc' with cond 0; call rel: `pre`
+ * pushes the return address; ret: `pre` loads the target into `t`. `post` updates the stack
+ * pointer; both run only once the target passed its check.
+ */
 export interface Branch {
+  kind: 'jcc' | 'call' | 'ret';
   cond: number;
   rel: number;
+  pre: string;
+  post: string;
 }
 
 export interface InsnPlan {
@@ -318,7 +327,77 @@ function branch(ctx: EmitCtx, d: DecodedInsn, m: number): InsnPlan | null {
   if (!ctx.b64 && d.s0 !== 4) return null;
   const cc = m === Mnemonic.Jmp ? 0 : d.cond;
   if (m !== Mnemonic.Jmp && cc === 0) return null;
-  return { pre: '', flags: {}, fw: 0, fr: cc === 0 ? 0 : condReads(cc), post: '', mem: false, branch: { cond: cc, rel: d.rel } };
+  return { pre: '', flags: {}, fw: 0, fr: cc === 0 ? 0 : condReads(cc), post: '', mem: false, branch: { kind: 'jcc', cond: cc, rel: d.rel, pre: '', post: '' } };
+}
+
+// ---- stack: PUSH/POP register or immediate, CALL rel, RET (stack.ts, branch.ts) ----------------
+// The stack width is the mode's natural one (SS.B = 1 outside 64-bit mode): the block checks
+// cpu.stackSize at entry.
+
+/** Stack-pointer offset expressions: [offset of the new top after a push of sz, offset of the current top]. */
+function spOffsets(ctx: EmitCtx, sz: number): [string, string] {
+  ctx.usesStack = true;
+  if (ctx.b64) {
+    const sp = `(${ctx.hi(4)} * 4294967296 + (${ctx.lo(4)} >>> 0))`;
+    return [`(${sp} - ${sz})`, sp];
+  }
+  return [`((${ctx.lo(4)} - ${sz}) >>> 0)`, `(${ctx.lo(4)} >>> 0)`];
+}
+
+/** `RSP = o + delta` (64-bit) or `ESP = (o + delta) mod 2^32`, where `o` is the access offset. */
+function setSpFrom(ctx: EmitCtx, delta: number): string {
+  const v = delta === 0 ? 'o' : `(o + ${delta})`;
+  if (ctx.b64) return ctx.set64(4, `(${v} | 0)`, `(Math.floor(${v} / 4294967296) | 0)`);
+  return ctx.set32(4, `(${v} | 0)`);
+}
+
+function stackSize(ctx: EmitCtx, d: DecodedInsn): number {
+  if (ctx.b64) return d.osz === 2 ? 2 : 8;
+  return d.osz;
+}
+
+function push(ctx: EmitCtx, d: DecodedInsn): InsnPlan | null {
+  const sz = stackSize(ctx, d);
+  if (sz !== (ctx.b64 ? 8 : 4) || d.opCount !== 1) return null;
+  let v: string;
+  let vh: string;
+  if (d.k0 === OpK.Gpr && d.r0 < 16) [v, vh] = [ctx.lo(d.r0), ctx.hi(d.r0)];
+  else if (d.k0 === OpK.Imm) [v, vh] = [`${d.imm | 0}`, `${d.immHi | 0}`];
+  else return null;
+  const [top] = spOffsets(ctx, sz);
+  const pre = `const v = ${v}, vh = ${vh}; ${emitStoreAt(ctx, 2, top, sz, 'v', 'vh')}`;
+  return plain(pre, setSpFrom(ctx, 0), true);
+}
+
+function pop(ctx: EmitCtx, d: DecodedInsn): InsnPlan | null {
+  const sz = stackSize(ctx, d);
+  if (sz !== (ctx.b64 ? 8 : 4) || d.opCount !== 1 || d.k0 !== OpK.Gpr || d.r0 >= 16) return null;
+  const [, cur] = spOffsets(ctx, sz);
+  const pre = emitLoadAt(ctx, 2, cur, sz, 'v', 'vh');
+  const post = `${setSpFrom(ctx, sz)} ${sz === 8 ? ctx.set64(d.r0, 'v', 'vh') : ctx.set32(d.r0, 'v')}`;
+  return plain(pre, post, true);
+}
+
+function call(ctx: EmitCtx, d: DecodedInsn): InsnPlan | null {
+  if (d.k0 !== OpK.Branch || d.opCount !== 1) return null;
+  const sz = ctx.b64 ? 8 : d.s0;
+  if (sz !== (ctx.b64 ? 8 : 4)) return null;
+  const [top] = spOffsets(ctx, sz);
+  const ra = `ip0 + ${ctx.next}`;
+  const pre = `const v = (${ra}) | 0, vh = ${ctx.b64 ? `Math.floor((${ra}) / 4294967296) | 0` : '0'}; ${emitStoreAt(ctx, 2, top, sz, 'v', 'vh')}`;
+  return { ...plain('', '', true), branch: { kind: 'call', cond: 0, rel: d.rel, pre, post: setSpFrom(ctx, 0) } };
+}
+
+function ret(ctx: EmitCtx, d: DecodedInsn): InsnPlan | null {
+  const sz = stackSize(ctx, d);
+  if (sz !== (ctx.b64 ? 8 : 4)) return null;
+  let extra = 0;
+  if (d.opCount === 1 && d.k0 === OpK.Imm) extra = d.imm & 0xffff;
+  else if (d.opCount !== 0) return null;
+  const [, cur] = spOffsets(ctx, sz);
+  const t = ctx.b64 ? 'const t = vh * 4294967296 + (v >>> 0);' : 'const t = v >>> 0;';
+  const pre = `${emitLoadAt(ctx, 2, cur, sz, 'v', 'vh')} ${t}`;
+  return { ...plain('', '', true), branch: { kind: 'ret', cond: 0, rel: 0, pre, post: setSpFrom(ctx, sz + extra) } };
 }
 
 const SHIFTS = new Set<number>([Mnemonic.Rol, Mnemonic.Ror, Mnemonic.Shl, Mnemonic.Sal, Mnemonic.Shr, Mnemonic.Sar]);
@@ -337,6 +416,10 @@ export function plan(ctx: EmitCtx, d: DecodedInsn): InsnPlan | null {
   if (SHIFTS.has(m)) return shift(ctx, d, m);
   if (m === Mnemonic.Nop && d.k0 !== OpK.Other) return plain('', '', false);
   if (m === Mnemonic.Jmp || (d.cond !== 0 && d.k0 === OpK.Branch && isJcc(d))) return branch(ctx, d, m);
+  if (m === Mnemonic.Push) return push(ctx, d);
+  if (m === Mnemonic.Pop) return pop(ctx, d);
+  if (m === Mnemonic.Call) return call(ctx, d);
+  if (m === Mnemonic.Ret) return ret(ctx, d);
   return null;
 }
 

@@ -85,12 +85,11 @@ function translate(ctx: EmitCtx, sz: number, write: boolean): string {
   );
 }
 
-/** Declares `o` (offset) and `pa` (fast-path physical address or -1) for an access of `sz` bytes. */
-function locate(ctx: EmitCtx, d: DecodedInsn, sz: number, write: boolean): string {
+/** Declares `o` (offset `off` in segment `s`) and `pa` (fast-path physical address or -1) for an access of `sz` bytes. */
+function locateAt(ctx: EmitCtx, s: number, off: string, sz: number, write: boolean): string {
   ctx.usesMem = true;
-  const s = d.seg;
   ctx.segs.add(s);
-  let code = `const o = ${eaOffset(ctx, d)}; let pa = -1;`;
+  let code = `const o = ${off}; let pa = -1;`;
   if (ctx.b64) {
     const lin = s >= 4 ? `SB${s} + o` : 'o';
     code += ` { const x = ${lin}; if (x >= ${-CANON} && x + ${sz - 1} < ${CANON}) { ${translate(ctx, sz, write)} } }`;
@@ -106,37 +105,47 @@ function fastRead(sz: number, pa: string): string {
   return `view.getInt32(${pa}, true)`;
 }
 
-function slowRead(d: DecodedInsn, sz: number, v: string, vh: string): string {
-  if (sz === 8) return `${v} = mem.readLinPair(mem.linear(${d.seg}, o, 8, false), U) | 0; ${vh} = mem.pairHi | 0; ${SLOW_CHECK}`;
-  return `${v} = cpu.read(${d.seg}, o, ${sz}) | 0; ${SLOW_CHECK}`;
+function slowRead(s: number, sz: number, v: string, vh: string): string {
+  if (sz === 8) return `${v} = mem.readLinPair(mem.linear(${s}, o, 8, false), U) | 0; ${vh} = mem.pairHi | 0; ${SLOW_CHECK}`;
+  return `${v} = cpu.read(${s}, o, ${sz}) | 0; ${SLOW_CHECK}`;
 }
 
-/** Load `sz` bytes into new locals `v` (and `vh` for 8): zero-extended for 1/2, int32 halves otherwise. */
-export function emitLoad(ctx: EmitCtx, d: DecodedInsn, sz: number, v: string, vh: string): string {
+/** Load `sz` bytes at segment `s`, offset expression `off` into new locals `v` (and `vh` for 8). */
+export function emitLoadAt(ctx: EmitCtx, s: number, off: string, sz: number, v: string, vh: string): string {
   const fast = sz === 8 ? `${v} = view.getInt32(pa, true); ${vh} = view.getInt32(pa + 4, true);` : `${v} = ${fastRead(sz, 'pa')};`;
-  return `${locate(ctx, d, sz, false)} let ${v} = 0, ${vh} = 0; if (pa >= 0) { ${fast} } else { ${slowRead(d, sz, v, vh)} }`;
+  return `${locateAt(ctx, s, off, sz, false)} let ${v} = 0, ${vh} = 0; if (pa >= 0) { ${fast} } else { ${slowRead(s, sz, v, vh)} }`;
 }
 
-/** Store `val` (int32; `valh` for 8 bytes). Uses `o` and `pa` from locate/emitRmwLoad. */
-function storeTail(d: DecodedInsn, sz: number, val: string, valh: string): string {
+/** Load the instruction's memory operand (`sz` bytes): zero-extended for 1/2, int32 halves otherwise. */
+export function emitLoad(ctx: EmitCtx, d: DecodedInsn, sz: number, v: string, vh: string): string {
+  return emitLoadAt(ctx, d.seg, eaOffset(ctx, d), sz, v, vh);
+}
+
+/** Store `val` (int32; `valh` for 8 bytes). Uses `o` and `pa` from locateAt. */
+function storeTail(s: number, sz: number, val: string, valh: string): string {
   let fast: string;
   let phys: string;
   let slow: string;
   if (sz === 8) {
     fast = `view.setInt32(pa, ${val}, true); view.setInt32(pa + 4, ${valh}, true);`;
     phys = `mem.writePhys(pa, 4, ${val} >>> 0); mem.writePhys(pa + 4, 4, ${valh} >>> 0);`;
-    slow = `mem.writeLinPair(mem.linear(${d.seg}, o, 8, true), ${val} >>> 0, ${valh} >>> 0, U);`;
+    slow = `mem.writeLinPair(mem.linear(${s}, o, 8, true), ${val} >>> 0, ${valh} >>> 0, U);`;
   } else {
     const mask = sz === 4 ? `${val} >>> 0` : sz === 2 ? `${val} & 65535` : `${val} & 255`;
     fast = sz === 4 ? `view.setInt32(pa, ${val}, true);` : sz === 2 ? `view.setUint16(pa, ${mask}, true);` : `ram[pa] = ${mask};`;
     phys = `mem.writePhys(pa, ${sz}, ${mask});`;
-    slow = `cpu.write(${d.seg}, o, ${sz}, ${mask});`;
+    slow = `cpu.write(${s}, o, ${sz}, ${mask});`;
   }
   return `if (pa >= 0) { if (codePages[pa >>> 12] === 0) { ${fast} } else { ${phys} ${SLOW_CHECK} } } else { ${slow} ${SLOW_CHECK} }`;
 }
 
+/** Store `sz` bytes at segment `s`, offset expression `off`. */
+export function emitStoreAt(ctx: EmitCtx, s: number, off: string, sz: number, val: string, valh: string): string {
+  return `${locateAt(ctx, s, off, sz, true)} ${storeTail(s, sz, val, valh)}`;
+}
+
 export function emitStore(ctx: EmitCtx, d: DecodedInsn, sz: number, val: string, valh: string): string {
-  return `${locate(ctx, d, sz, true)} ${storeTail(d, sz, val, valh)}`;
+  return emitStoreAt(ctx, d.seg, eaOffset(ctx, d), sz, val, valh);
 }
 
 /**
@@ -146,6 +155,6 @@ export function emitStore(ctx: EmitCtx, d: DecodedInsn, sz: number, val: string,
  */
 export function emitRmw(ctx: EmitCtx, d: DecodedInsn, sz: number, v: string, vh: string, val: string, valh: string): [string, string] {
   const fast = sz === 8 ? `${v} = view.getInt32(pa, true); ${vh} = view.getInt32(pa + 4, true);` : `${v} = ${fastRead(sz, 'pa')};`;
-  const load = `${locate(ctx, d, sz, true)} let ${v} = 0, ${vh} = 0; if (pa >= 0) { ${fast} } else { ${slowRead(d, sz, v, vh)} }`;
-  return [load, storeTail(d, sz, val, valh)];
+  const load = `${locateAt(ctx, d.seg, eaOffset(ctx, d), sz, true)} let ${v} = 0, ${vh} = 0; if (pa >= 0) { ${fast} } else { ${slowRead(d.seg, sz, v, vh)} }`;
+  return [load, storeTail(d.seg, sz, val, valh)];
 }
