@@ -6,8 +6,8 @@
  *   post  the register commits.
  * Semantics follow the interpreter's handlers (core/alu.ts, fast.ts, fast64.ts, data.ts,
  * branch.ts) exactly, including the values it gives architecturally undefined flags.
- * Supported: 32- and 64-bit ADD ADC SUB SBB AND OR XOR CMP TEST (register, immediate, memory,
- * read-modify-write), INC DEC NEG NOT, MOV, MOVZX MOVSX MOVSXD, LEA, 32-bit shifts/rotates by
+ * Supported: ADD ADC SUB SBB AND OR XOR CMP TEST (register, immediate, memory,
+ * read-modify-write; 8/16-bit forms in narrow-emit.ts), INC DEC NEG NOT, MOV, MOVZX MOVSX MOVSXD, LEA, 32-bit shifts/rotates by
  * an immediate, NOP, PUSH/POP of a register or immediate, and JMP/Jcc/CALL rel and RET as the
  * block's last instruction.
  */
@@ -27,6 +27,7 @@ import {
   subFlags64,
   type FlagExprs,
 } from './flags-emit.ts';
+import { aluNarrow, movNarrowReg, narrowReg, unaryNarrow } from './narrow-emit.ts';
 import { eaLow32, emitLoad, emitLoadAt, emitRmw, emitStore, emitStoreAt, memSupported } from './mem-emit.ts';
 
 /**
@@ -129,7 +130,9 @@ function srcRI(ctx: EmitCtx, d: DecodedInsn, sz: number): [string, string] | nul
 
 function alu(ctx: EmitCtx, d: DecodedInsn, op: AluOp, writes: boolean): InsnPlan | null {
   const sz = d.s0;
-  if ((sz !== 4 && sz !== 8) || d.opCount !== 2 || d.lock) return null;
+  if (d.opCount !== 2 || d.lock) return null;
+  if (sz === 1 || sz === 2) return aluNarrow(ctx, d, op, writes);
+  if (sz !== 4 && sz !== 8) return null;
   if (d.k0 === OpK.Gpr) {
     const r0 = d.r0;
     let pre = '';
@@ -167,7 +170,9 @@ function alu(ctx: EmitCtx, d: DecodedInsn, op: AluOp, writes: boolean): InsnPlan
 /** INC / DEC / NEG / NOT on a register or memory operand of 4 or 8 bytes. */
 function unary(ctx: EmitCtx, d: DecodedInsn, m: number): InsnPlan | null {
   const sz = d.s0;
-  if ((sz !== 4 && sz !== 8) || d.opCount !== 1 || d.lock) return null;
+  if (d.opCount !== 1 || d.lock) return null;
+  if (sz === 1 || sz === 2) return unaryNarrow(ctx, d, m);
+  if (sz !== 4 && sz !== 8) return null;
   let code: string;
   let flags: FlagExprs = {};
   let fw = ALL;
@@ -196,17 +201,11 @@ function unary(ctx: EmitCtx, d: DecodedInsn, m: number): InsnPlan | null {
   return { pre: `${load} ${code} ${store}`, flags, fw, fr: 0, post: '', mem: true, branch: null };
 }
 
-/** A register of 1/2 bytes (AH..BH as 16..19) zero-extended, as an expression. */
-function narrowReg(ctx: EmitCtx, r: number, s: number): string {
-  if (s === 2) return `(${ctx.lo(r)} & 65535)`;
-  if (r >= 16) return `((${ctx.lo(r - 16)} >>> 8) & 255)`;
-  return `(${ctx.lo(r)} & 255)`;
-}
-
 function mov(ctx: EmitCtx, d: DecodedInsn): InsnPlan | null {
   const sz = d.s0;
   if (d.opCount !== 2) return null;
   if (d.k0 === OpK.Gpr) {
+    if (sz === 1 || sz === 2) return movNarrowReg(ctx, d);
     if (sz !== 4 && sz !== 8) return null;
     if (d.k1 === OpK.Mem) {
       if (d.s1 !== sz || !memSupported(ctx, d)) return null;
