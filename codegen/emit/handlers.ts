@@ -49,10 +49,73 @@ function u64(expr: string, mask: bigint): string {
   return mask > 0x7fff_ffff_ffff_ffffn ? `BigInt.asUintN(64, ${expr})` : expr;
 }
 
+/**
+ * Number views (issue 7). A bit test of a 64-bit value (`(operand & 0x80000000n) !== 0n`) costs
+ * a few ns as BigInt code; the same test on the value's two 32-bit halves as numbers costs a
+ * fraction of that, and the halves of a BigInt are read in ~1 ns (effects.ts lo32/hi32, through a
+ * typed array). So bool tests over the operand and the start values of guest registers are
+ * emitted on halves (`(op_lo & 0x80000000) !== 0`); values stay BigInt everywhere else (guest
+ * state, hardware, effects: the RuleEffects contract).
+ */
+type Half = { c: number } | { s: string };
+interface View {
+  lo: Half;
+  hi: Half;
+}
+type ViewOp = '&' | '|' | '^';
+
+function isConst(h: Half, c: number): boolean {
+  return 'c' in h && h.c === c;
+}
+
+function halfCode(h: Half): string {
+  return 'c' in h ? `0x${h.c.toString(16)}` : h.s;
+}
+
+function combineHalf(op: ViewOp, a: Half, b: Half): Half {
+  if ('c' in a && 'c' in b) return { c: (op === '&' ? a.c & b.c : op === '|' ? a.c | b.c : a.c ^ b.c) >>> 0 };
+  if (op === '&') {
+    if (isConst(a, 0) || isConst(b, 0)) return { c: 0 };
+    if (isConst(a, 0xffff_ffff)) return b;
+    if (isConst(b, 0xffff_ffff)) return a;
+  } else {
+    if (isConst(a, 0)) return b;
+    if (isConst(b, 0)) return a;
+  }
+  return { s: `(${halfCode(a)} ${op} ${halfCode(b)})` };
+}
+
+function constView(v: bigint): View {
+  return { lo: { c: Number(v & 0xffff_ffffn) }, hi: { c: Number((v >> 32n) & 0xffff_ffffn) } };
+}
+
+function maskView(v: View, mask: bigint): View {
+  const m = constView(mask);
+  return { lo: combineHalf('&', v.lo, m.lo), hi: combineHalf('&', v.hi, m.hi) };
+}
+
+/** `v !== 0` (or `v === 0` when `zero`) over the halves. */
+function testView(v: View, zero: boolean): string {
+  const halves = [v.lo, v.hi].filter((h) => !isConst(h, 0));
+  if (halves.some((h) => 'c' in h)) return zero ? 'false' : 'true';
+  if (halves.length === 0) return zero ? 'true' : 'false';
+  const parts = halves.map((h) => `${halfCode(h)} ${zero ? '===' : '!=='} 0`);
+  return `(${parts.join(zero ? ' && ' : ' || ')})`;
+}
+
+/** The variables holding the halves of a BigInt (the operand, a start value). */
+interface Leaf {
+  source: string;
+  lo: string;
+  hi: string;
+}
+
 /** Compiles rule expressions to TypeScript source. */
 class ExprCompiler {
   /** Registers read at their start value (snapshotted before any assignment). */
   readonly startRegs = new Set<RegName>();
+  /** Values whose number halves the tests use (declared in the prologue when referenced). */
+  readonly leaves = new Map<string, Leaf>();
   usesMode = false;
 
   constructor(private readonly param: string | undefined) {}
@@ -69,6 +132,54 @@ class ExprCompiler {
   /** A bool-valued expression. */
   bool(e: Expr): string {
     return isBoolExpr(e) ? this.raw(e) : `(${this.raw(e)} !== 0n)`;
+  }
+
+  private leaf(source: string, prefix: string): View {
+    let l = this.leaves.get(source);
+    if (!l) {
+      l = { source, lo: `${prefix}_lo`, hi: `${prefix}_hi` };
+      this.leaves.set(source, l);
+    }
+    return { lo: { s: l.lo }, hi: { s: l.hi } };
+  }
+
+  /** The halves of an int expression as number code, when it is built from what has a view. */
+  private view(e: Expr): View | undefined {
+    switch (e.k) {
+      case 'num':
+        return constView(e.v);
+      case 'var':
+        return e.name === this.param ? this.leaf('operand', 'op') : undefined;
+      case 'reg':
+        if (e.at !== 'start') return undefined;
+        this.startRegs.add(e.reg);
+        return this.leaf(`start_${GUEST_FIELD[e.reg]}`, GUEST_FIELD[e.reg]);
+      case 'bits': {
+        if (e.bool || e.lsb !== 0) return undefined;
+        const v = this.view(e.e);
+        return v && maskView(v, bitMask(e.msb, 0));
+      }
+      case 'bin': {
+        if (e.op !== '&' && e.op !== '|' && e.op !== '^') return undefined;
+        const a = this.view(e.a);
+        const b = a && this.view(e.b);
+        if (!a || !b) return undefined;
+        return { lo: combineHalf(e.op, a.lo, b.lo), hi: combineHalf(e.op, a.hi, b.hi) };
+      }
+      case 'inv': {
+        if (e.width !== 64) return undefined;
+        const v = this.view(e.e);
+        return v && { lo: combineHalf('^', v.lo, { c: 0xffff_ffff }), hi: combineHalf('^', v.hi, { c: 0xffff_ffff }) };
+      }
+      default:
+        return undefined;
+    }
+  }
+
+  /** A bit test `(e & mask) !== 0` (or `=== 0`) on number halves, if e has a view. */
+  private viewTest(e: Expr, mask: bigint, zero: boolean): string | undefined {
+    const v = this.view(e);
+    return v && testView(maskView(v, mask), zero);
   }
 
   private raw(e: Expr): string {
@@ -96,7 +207,7 @@ class ExprCompiler {
       }
       case 'bits': {
         const m = bitMask(e.msb, e.lsb);
-        if (e.bool) return `(${u64(`(${this.int(e.e)} & ${hex(m)})`, m)} !== 0n)`;
+        if (e.bool) return this.viewTest(e.e, m, false) ?? `(${u64(`(${this.int(e.e)} & ${hex(m)})`, m)} !== 0n)`;
         if (e.lsb === 0) return u64(`(${this.int(e.e)} & ${hex(m)})`, m);
         return `((${this.int(e.e)} >> ${e.lsb}n) & ${hex(bitMask(e.msb - e.lsb, 0))})`;
       }
@@ -108,6 +219,12 @@ class ExprCompiler {
         const op = e.op === '==' ? '===' : e.op === '!=' ? '!==' : e.op;
         // CPL against a constant: compare numbers (no BigInt on the exit path).
         if (e.a.k === 'cpl' && e.b.k === 'num') return `(cx.cpl ${op} ${e.b.v.toString()})`;
+        // x == 0 / x != 0 on number halves.
+        if (e.op === '==' || e.op === '!=') {
+          const other = e.b.k === 'num' && e.b.v === 0n ? e.a : e.a.k === 'num' && e.a.v === 0n ? e.b : undefined;
+          const test = other && !isBoolExpr(other) ? this.viewTest(other, MASK64, e.op === '==') : undefined;
+          if (test !== undefined) return test;
+        }
         if (isBoolExpr(e.a)) return `(${this.bool(e.a)} ${op} ${this.bool(e.b)})`;
         return `(${this.int(e.a)} ${op} ${this.int(e.b)})`;
       }
@@ -123,7 +240,7 @@ class ExprCompiler {
         if (x.k === 'cmp' && (x.op === '!=' || x.op === '==')) return this.raw({ ...x, op: x.op === '!=' ? '==' : '!=' });
         if (x.k === 'bits' && x.bool) {
           const m = bitMask(x.msb, x.lsb);
-          return `(${u64(`(${this.int(x.e)} & ${hex(m)})`, m)} === 0n)`;
+          return this.viewTest(x.e, m, true) ?? `(${u64(`(${this.int(x.e)} & ${hex(m)})`, m)} === 0n)`;
         }
         return `!${this.bool(e.e)}`;
       }
@@ -225,6 +342,11 @@ function compileRule(rule: RuleIR): { name: string; body: string } {
   const prologue: string[] = ['const g = cx.guest;'];
   if (c.usesMode || rule.modes) prologue.push('const mode = cx.mode;');
   for (const r of [...c.startRegs].sort()) prologue.push(`const start_${GUEST_FIELD[r]} = g.${GUEST_FIELD[r]};`);
+  const code = lines.join('\n');
+  for (const l of c.leaves.values()) {
+    if (new RegExp(`\\b${l.lo}\\b`).test(code)) prologue.push(`const ${l.lo} = lo32(${l.source});`);
+    if (new RegExp(`\\b${l.hi}\\b`).test(code)) prologue.push(`const ${l.hi} = hi32(${l.source});`);
+  }
   if (rule.modes) {
     const vals = rule.modes.flatMap((m) => MODE_VALUES[m]);
     prologue.push(`// Only in ${rule.modes.join(', ')} (elsewhere #UD).`, `if (!(${vals.map((v) => `mode === '${v}'`).join(' || ')})) return cx.raise(6, undefined);`);
@@ -291,7 +413,7 @@ export async function emitHandlers(set: RuleSetIR, spec: SpecIR): Promise<Genera
     const base = fileBase(file);
     const compiled = rules.map(compileRule);
     const all = compiled.map((x) => x.body).join('\n');
-    const fx = ['FLUSH_ALL', 'FLUSH_NON_GLOBAL'].filter((n) => new RegExp(`\\b${n}\\b`).test(all));
+    const fx = ['FLUSH_ALL', 'FLUSH_NON_GLOBAL', 'hi32', 'lo32'].filter((n) => new RegExp(`\\b${n}\\b(?!\\s*=)`).test(all));
     const statements: StatementStructures[] = [
       { kind: StructureKind.ImportDeclaration, moduleSpecifier: '../../runtime/vmm/effects.ts', namedImports: [...fx, 'type RuleEffects'] },
     ];
