@@ -21,6 +21,7 @@ interface Outcome {
   ip: number;
   instructions: number;
   compiled: number;
+  failed: number;
 }
 
 function run(bits: Bits, opt: string, seed: number, threshold: number | null): Outcome {
@@ -45,6 +46,7 @@ function run(bits: Bits, opt: string, seed: number, threshold: number | null): O
     ip: m.cpu.ip,
     instructions: m.cpu.stats.instructions,
     compiled: jit.compiled,
+    failed: jit.failed,
   };
 }
 
@@ -59,6 +61,7 @@ describe('block compiler: gcc workloads give the interpreter results', () => {
           for (const threshold of [1, 3]) {
             const on = run(bits, opt, seed, threshold);
             expect(on.compiled).toBeGreaterThan(10);
+            expect(on.failed).toBe(0);
             expect({ ...on, compiled: 0 }).toEqual({ ...off, compiled: 0 });
           }
         }

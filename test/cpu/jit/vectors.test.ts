@@ -56,6 +56,7 @@ describe('block compiler against the host CPU', () => {
     expect(bad.slice(0, 20)).toEqual([]);
     // Most of the recorded instructions are ALU/shift forms the compiler handles.
     expect(compiled).toBeGreaterThan(1200);
+    expect(m.cpu.decoded.jit.failed).toBe(0);
   });
 
   it('random vectors (registers and [rbx+disp] memory forms): same registers, flags and memory when compiled', () => {
@@ -152,5 +153,6 @@ describe('block compiler against the host CPU', () => {
     expect(bad.slice(0, 20)).toEqual([]);
     expect(compiled).toBeGreaterThan(300);
     expect(compiledMem).toBeGreaterThan(100);
+    expect(m.cpu.decoded.jit.failed).toBe(0);
   });
 });

@@ -32,10 +32,6 @@ export interface BlockCode {
 /** Compiled functions by source text: blocks with the same bytes share one function. */
 const sourceCache = new Map<string, BlockFn>();
 
-function ea64(sLo: number, sHi: number): number {
-  return ((sHi + Math.floor(sLo / 4294967296)) | 0) * 4294967296 + (sLo >>> 0);
-}
-
 /**
  * Compile the block starting at page offset `off` (`at(o)` = the decoded instruction at page
  * offset o, if any), for `bitness` 32 or 64. Null when fewer than two instructions (or no loop) qualify.
@@ -70,8 +66,8 @@ export function compileBlock(at: (off: number) => DecodedInsn | undefined, off: 
   const source = assemble(ctx, plans, offs, last, loops);
   let fn = sourceCache.get(source);
   if (fn === undefined) {
-    const factory = new Function('P', 'ea64', `"use strict";\n${source}`) as (p: Uint8Array, e: typeof ea64) => BlockFn;
-    fn = factory(PARITY, ea64);
+    const factory = new Function('P', `"use strict";\n${source}`) as (p: Uint8Array) => BlockFn;
+    fn = factory(PARITY);
     sourceCache.set(source, fn);
   }
   return { fn, count, bytes, loops };
@@ -132,7 +128,7 @@ function assemble(ctx: EmitCtx, plans: InsnPlan[], offs: number[], last: InsnPla
     pro.push('const mem = cpu.mem, view = mem.view, ram = mem.ram, ramSize = mem.ramSize, codePages = mem.codePages;');
     pro.push('const U = cpu.cpl === 3; const XM = J.prepare(cpu); const tlb = J.tlb;');
     pro.push('const TT = tlb.tag, TC = tlb.ctx, TP = tlb.perm, TF = tlb.frame, TM = tlb.mask;');
-    pro.push('const PR = 1 << (U ? 3 : (f & 262144) !== 0 ? 6 : 0), PW = PR << 1; const EP = J.epoch; let bail = false; let cvR = -1, cbR = 0, cvW = -1, cbW = 0;');
+    pro.push('const PR = 1 << (U ? 3 : (f & 262144) !== 0 ? 6 : 0), PW = PR << 1; const EP = J.epoch; let bail = false; let cvR = -1, chR = 0, cbR = 0, cvW = -1, chW = 0, cbW = 0;');
     if (!b64) {
       pro.push('const PM = cpu.protectedMode && (f & 131072) === 0;');
       for (const s of ctx.segs) {

@@ -28,7 +28,7 @@ import {
   type FlagExprs,
 } from './flags-emit.ts';
 import { aluNarrow, movNarrowReg, narrowReg, unaryNarrow } from './narrow-emit.ts';
-import { eaLow32, emitLoad, emitLoadAt, emitRmw, emitStore, emitStoreAt, memSupported } from './mem-emit.ts';
+import { eaLow32, emitLoad, emitLoadAt, emitRmw, emitStore, emitStoreAt, halves64, memSupported } from './mem-emit.ts';
 
 /**
  * The block's last instruction. jcc: `cond` ≠ 0; jmp: kind 'jcc' with cond 0; call rel: `pre`
@@ -333,14 +333,16 @@ function branch(ctx: EmitCtx, d: DecodedInsn, m: number): InsnPlan | null {
 // The stack width is the mode's natural one (SS.B = 1 outside 64-bit mode): the block checks
 // cpu.stackSize at entry.
 
-/** Stack-pointer offset expressions: [offset of the new top after a push of sz, offset of the current top]. */
+/** Stack-pointer offset declarations (offsetDecl style): [the new top after a push of sz, the current top]. */
 function spOffsets(ctx: EmitCtx, sz: number): [string, string] {
   ctx.usesStack = true;
+  const l = ctx.lo(4);
   if (ctx.b64) {
-    const sp = `(${ctx.hi(4)} * 4294967296 + (${ctx.lo(4)} >>> 0))`;
-    return [`(${sp} - ${sz})`, sp];
+    const h = ctx.hi(4);
+    const push = `const osl = (${l} >>> 0) - ${sz}; ${halves64('(osl | 0)', `((${h} - (osl < 0 ? 1 : 0)) | 0)`)}`;
+    return [push, halves64(l, h)];
   }
-  return [`((${ctx.lo(4)} - ${sz}) >>> 0)`, `(${ctx.lo(4)} >>> 0)`];
+  return [`const o = (${l} - ${sz}) >>> 0;`, `const o = ${l} >>> 0;`];
 }
 
 /** `RSP = o + delta` (64-bit) or `ESP = (o + delta) mod 2^32`, where `o` is the access offset. */

@@ -49,6 +49,9 @@ export class Jit {
   /** Blocks compiled and dropped (stats, tests). */
   compiled = 0;
   dropped = 0;
+  /** Compilations that failed (a compiler bug; tests assert 0) and the last error. */
+  failed = 0;
+  lastError = '';
   private readonly byPage = new Map<number, JitBlock[]>();
   private cr0 = NaN;
   private cr4 = NaN;
@@ -85,7 +88,16 @@ export class Jit {
       head.heat = NEVER;
       return;
     }
-    const code = compileBlock(at, off, bitness);
+    let code: ReturnType<typeof compileBlock>;
+    try {
+      code = compileBlock(at, off, bitness);
+    } catch (e) {
+      // A compiler bug (generated source that does not parse): keep interpreting, count it.
+      this.failed++;
+      this.lastError = e instanceof Error ? e.message : String(e);
+      head.heat = NEVER;
+      return;
+    }
     if (code === null) {
       head.heat = NEVER;
       return;
