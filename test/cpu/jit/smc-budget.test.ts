@@ -50,6 +50,27 @@ describe('block compiler: self-modifying code', () => {
   });
 });
 
+describe('block compiler: monitor callbacks inside a block', () => {
+  it('a store to a watched frame whose callback stops the run ends the block right after the store', () => {
+    // mov ecx,1000 / l: mov [0x1100],ecx / add ebx,ecx / dec ecx / jnz l / hlt — frame 0x1000 watched
+    const hex = 'b9e8030000890d0011000001cb4975f5f4';
+    const snaps = (['off', 'eager'] as const).map((mode) => {
+      const m = load(mode, hex);
+      let hits = 0;
+      m.cpu.watchFrame(0x1000);
+      m.cpu.onWatchedWrite = () => {
+        if (++hits === 5) m.cpu.requestStop({ kind: 'monitor-error', detail: 'watch' });
+      };
+      expect(m.cpu.run(100_000)?.kind).toBe('monitor-error');
+      if (mode === 'eager') expect(m.cpu.decoded.jit.compiled).toBeGreaterThan(0);
+      return snapshot(m);
+    });
+    expect(snaps[1]).toEqual(snaps[0]);
+    expect(snaps[1]!.ip).toBe(CODE + 11);
+    expect(snaps[1]!.instructions).toBe(1 + 4 * 4 + 1);
+  });
+});
+
 describe('block compiler: budget exactness', () => {
   it('stops at the same instruction, in the same state, for every budget', () => {
     for (let budget = 1; budget <= 60; budget++) {

@@ -406,7 +406,7 @@ const UNARY = new Set<number>([Mnemonic.Inc, Mnemonic.Dec, Mnemonic.Neg, Mnemoni
 
 /** The code plan for `d`, or null when the compiler leaves it to the interpreter. */
 export function plan(ctx: EmitCtx, d: DecodedInsn): InsnPlan | null {
-  if (d.rep !== 0) return null;
+  if (d.rep !== 0 || d.lock) return null;
   const m = d.mnemonic;
   const a = ALU.get(m);
   if (a !== undefined) return alu(ctx, d, a[0], a[1]);
