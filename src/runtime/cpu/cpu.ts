@@ -63,9 +63,7 @@ const LOW32 = 0xffff_ffffn;
  * Bits 31:0 of a register value as a number: lo32 (vmm/effects.ts) reads it through a typed
  * array (~1 ns) rather than Number(v & LOW32) (~10 ns and a BigInt allocation on Node 20).
  */
-function low32(v: bigint): number {
-  return lo32(v);
-}
+const low32 = lo32;
 
 /** setControl tiers: what a control-register update changed (see setControl). */
 const NOTHING = 0;

@@ -52,18 +52,16 @@ type RegOperand = Extract<Operand, { kind: 'reg' }>;
  * its register without allocating (issue 7), and a monitor that keeps an exit keeps a value
  * that never changes.
  */
-const REG_OPERANDS: Readonly<Record<RegSize, readonly RegOperand[]>> = {
-  2: regOperands(2),
-  4: regOperands(4),
-  8: regOperands(8),
-};
+const REG_OPERANDS_2 = regOperands(2);
+const REG_OPERANDS_4 = regOperands(4);
+const REG_OPERANDS_8 = regOperands(8);
 
 function regOperands(size: RegSize): readonly RegOperand[] {
   return Array.from({ length: 16 }, (_, gpr) => Object.freeze({ kind: 'reg' as const, gpr, size }));
 }
 
 function regOperand(gpr: number, size: RegSize): RegOperand {
-  return REG_OPERANDS[size][gpr]!;
+  return (size === 4 ? REG_OPERANDS_4 : size === 8 ? REG_OPERANDS_8 : REG_OPERANDS_2)[gpr]!;
 }
 
 /** R1/R2/R73: CR numbers that exist, and no LOCK prefix (Intel). */
