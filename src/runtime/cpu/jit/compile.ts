@@ -31,6 +31,8 @@ export interface BlockCode {
 
 /** Compiled functions by source text: blocks with the same bytes share one function. */
 const sourceCache = new Map<string, BlockFn>();
+/** Past this many distinct sources the cache starts over (bounded memory; blocks keep their functions). */
+const SOURCE_CACHE_MAX = 4096;
 
 /**
  * Compile the block starting at page offset `off` (`at(o)` = the decoded instruction at page
@@ -68,6 +70,7 @@ export function compileBlock(at: (off: number) => DecodedInsn | undefined, off: 
   if (fn === undefined) {
     const factory = new Function('P', `"use strict";\n${source}`) as (p: Uint8Array) => BlockFn;
     fn = factory(PARITY);
+    if (sourceCache.size >= SOURCE_CACHE_MAX) sourceCache.clear();
     sourceCache.set(source, fn);
   }
   return { fn, count, bytes, loops };
