@@ -1,6 +1,6 @@
 import type { FlushScope } from '../../src/runtime/mmu/types.ts';
 import { PhysicalMemory } from '../../src/runtime/machine/memory.ts';
-import type { CpuMode, HardwareControl, Intercepts, Vcpu } from '../../src/runtime/vmm/vcpu.ts';
+import type { ControlRegName, CpuMode, HardwareControl, Intercepts, Vcpu } from '../../src/runtime/vmm/vcpu.ts';
 
 /** A Vcpu with plain fields, recording what the monitor does to it. */
 export class FakeVcpu implements Vcpu {
@@ -28,6 +28,10 @@ export class FakeVcpu implements Vcpu {
 
   advanceRip(length: number): void {
     this.rip += BigInt(length);
+  }
+
+  setControlReg(reg: ControlRegName, value: bigint): void {
+    this.setControl({ [reg]: value });
   }
 
   setControl(update: Partial<HardwareControl>): void {

@@ -9,7 +9,7 @@ import { HardwareMmu } from '../../src/runtime/mmu/hardware-mmu.ts';
 import { NestedPageFault } from '../../src/runtime/mmu/nested-fault.ts';
 import { Access, type FlushScope, type FrameWatch, type PagingRegs } from '../../src/runtime/mmu/types.ts';
 import type { GuestControl, PagingStrategy } from '../../src/runtime/vmm/paging.ts';
-import type { CpuMode, HardwareControl, Intercepts, Vcpu } from '../../src/runtime/vmm/vcpu.ts';
+import type { ControlRegName, CpuMode, HardwareControl, Intercepts, Vcpu } from '../../src/runtime/vmm/vcpu.ts';
 import type { ExitOutcome } from '../../src/runtime/vmm/monitor.ts';
 import { TestBus } from '../mmu/helpers.ts';
 
@@ -100,6 +100,10 @@ export class FakeVcpu implements Vcpu {
   }
   writeGpr(): void {}
   advanceRip(): void {}
+  setControlReg(reg: ControlRegName, value: bigint): void {
+    this.setControl({ [reg]: value });
+  }
+
   setControl(update: Partial<HardwareControl>): void {
     this.control = { ...this.control, ...update };
     this.regs.cr0 = Number(this.control.cr0 & 0xffff_ffffn);

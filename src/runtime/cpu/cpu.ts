@@ -13,7 +13,7 @@
 import type { PhysicalBus } from '../machine/bus.ts';
 import type { ExitOutcome, Monitor, StopReason } from '../vmm/monitor.ts';
 import type { VmExit } from '../vmm/exit.ts';
-import type { CpuMode, HardwareControl, Intercepts, Vcpu } from '../vmm/vcpu.ts';
+import type { ControlRegName, CpuMode, HardwareControl, Intercepts, Vcpu } from '../vmm/vcpu.ts';
 import type { FlushScope, Translator } from '../mmu/types.ts';
 import { GuestFault, Vec } from './fault.ts';
 import { CpuState, Cr0, Cr4, Efer, Flag, Seg } from './state.ts';
@@ -102,6 +102,10 @@ export class Cpu extends CpuState implements Vcpu {
   readonly recentFaults: number[] = [];
 
   private cachedMode: CpuMode = 'real';
+  /** readGpr's last conversion per register (NaN: none). */
+  private readonly gprMemoLo = new Float64Array(16).fill(NaN);
+  private readonly gprMemoHi = new Float64Array(16).fill(NaN);
+  private readonly gprMemo: bigint[] = new Array<bigint>(16).fill(0n);
 
   constructor(options: CpuOptions) {
     super();
@@ -182,9 +186,17 @@ export class Cpu extends CpuState implements Vcpu {
   // ---------------------------------------------------------------------------------------
 
   readGpr(n: number): bigint {
+    const lo = this.lo[n]!;
     const hi = this.hi[n]!;
+    // The exit path reads the same register values over and over (a CR toggle loop): the last
+    // conversion per register is remembered, since making a BigInt costs ~35 ns (issue 7).
+    if (lo === this.gprMemoLo[n] && hi === this.gprMemoHi[n]) return this.gprMemo[n]!;
     // One BigInt instead of three when bits 63:32 are clear (every 32-bit guest).
-    return hi === 0 ? BigInt(this.lo[n]!) : (BigInt(hi) << 32n) | BigInt(this.lo[n]!);
+    const v = hi === 0 ? BigInt(lo) : (BigInt(hi) << 32n) | BigInt(lo);
+    this.gprMemoLo[n] = lo;
+    this.gprMemoHi[n] = hi;
+    this.gprMemo[n] = v;
+    return v;
   }
 
   writeGpr(n: number, value: bigint, size: 2 | 4 | 8): void {
@@ -269,6 +281,57 @@ export class Cpu extends CpuState implements Vcpu {
     if (cr4 !== undefined) pr.cr4 = low32(cr4);
     if (tier === PAGING) {
       pr.cr3 = hw.cr3;
+      this.decoded.dropFetchPage();
+    }
+  }
+
+  /**
+   * One register (the exit path's form of setControl: no update object to destructure, issue 7).
+   * Same tiers as setControl; an unchanged value does nothing.
+   */
+  setControlReg(reg: ControlRegName, value: bigint): void {
+    const hw = this.hw;
+    let tier: number;
+    switch (reg) {
+      case 'cr0': {
+        if (value === hw.cr0) return;
+        const diff = BigInt.asUintN(64, value ^ hw.cr0);
+        tier = (diff & CR0_MODE) !== 0n ? MODE : (diff & CR0_PAGING) !== 0n ? PAGING : QUIET;
+        hw.cr0 = value;
+        if (tier !== MODE) this.pagingRegs.cr0 = low32(value);
+        break;
+      }
+      case 'cr4':
+        if (value === hw.cr4) return;
+        tier = (BigInt.asUintN(64, value ^ hw.cr4) & CR4_PAGING) !== 0n ? PAGING : QUIET;
+        hw.cr4 = value;
+        this.pagingRegs.cr4 = low32(value);
+        break;
+      case 'cr3':
+        if (value === hw.cr3) return;
+        tier = PAGING;
+        hw.cr3 = value;
+        break;
+      case 'efer':
+        if (value === hw.efer) return;
+        tier = MODE;
+        hw.efer = value;
+        break;
+      case 'cr8':
+        if (value === hw.cr8) return;
+        tier = QUIET;
+        hw.cr8 = value;
+        break;
+      case 'xcr0':
+        if (value === hw.xcr0) return;
+        tier = QUIET;
+        hw.xcr0 = value;
+        break;
+    }
+    if (tier === MODE) {
+      this.updateMode();
+    } else if (tier === PAGING) {
+      this.pagingRegs.cr3 = hw.cr3;
       this.decoded.dropFetchPage();
     }
   }

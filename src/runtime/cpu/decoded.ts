@@ -6,6 +6,7 @@
  */
 import type { Cpu } from './cpu.ts';
 import type { JitBlock } from './jit/block.ts';
+import type { CrAccessExit } from '../vmm/exit.ts';
 
 /** Executes one instruction. RIP (cpu.ip) still points at it; set cpu.nextIp to branch. */
 export type Handler = (cpu: Cpu, insn: DecodedInsn) => void;
@@ -103,6 +104,14 @@ export class DecodedInsn {
   heat = 0;
   /** The compiled block starting at this instruction, or null (jit/jit.ts). */
   block: JitBlock | null = null;
+  /**
+   * A control-register exit of this instruction, made on its first execution and given to the
+   * monitor again each time (system.ts): its fields depend only on the instruction and, for the
+   * operand size, on `exitSize` (the GPR size of the mode it was made in). Monitors read exits
+   * and never change them.
+   */
+  exit: CrAccessExit | null = null;
+  exitSize = 0;
 
   constructor(handler: Handler) {
     this.handler = handler;

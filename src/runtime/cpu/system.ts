@@ -18,7 +18,7 @@ import { OpK, type DecodedInsn } from './decoded.ts';
 import { GuestFault, Vec } from './fault.ts';
 import { Flag } from './state.ts';
 import { ea } from './core/operands.ts';
-import type { Operand } from '../vmm/exit.ts';
+import type { CrAccessExit, Operand } from '../vmm/exit.ts';
 
 export const CR4_DE = 1 << 3;
 export const CR4_TSD = 1 << 2;
@@ -64,6 +64,16 @@ function regOperand(gpr: number, size: RegSize): RegOperand {
   return (size === 4 ? REG_OPERANDS_4 : size === 8 ? REG_OPERANDS_8 : REG_OPERANDS_2)[gpr]!;
 }
 
+/** The exit of a MOV to/from CR or CLTS: the instruction's own (see DecodedInsn.exit), made once per operand size. */
+function crExit(insn: DecodedInsn, cr: number, access: 'mov-to-cr' | 'mov-from-cr' | 'clts', gpr: number, size: RegSize): CrAccessExit {
+  const cached = insn.exit;
+  if (cached !== null && insn.exitSize === size) return cached;
+  const exit: CrAccessExit = { reason: 'cr-access', cr, access, operand: regOperand(gpr, size), lmswSource: 0, insnLength: insn.length };
+  insn.exit = exit;
+  insn.exitSize = size;
+  return exit;
+}
+
 /** R1/R2/R73: CR numbers that exist, and no LOCK prefix (Intel). */
 function checkCrNumber(cpu: Cpu, insn: DecodedInsn, cr: number): void {
   if (insn.lock) throw new GuestFault(Vec.UD);
@@ -80,7 +90,7 @@ export function movToCr(cpu: Cpu, insn: DecodedInsn): void {
     cpu.cr2 = cpu.mode64 ? cpu.readGpr(gpr) : BigInt(cpu.lo[gpr]!);
     return;
   }
-  cpu.exit({ reason: 'cr-access', cr, access: 'mov-to-cr', operand: regOperand(gpr, gprSize(cpu)), lmswSource: 0, insnLength: insn.length });
+  cpu.exit(crExit(insn, cr, 'mov-to-cr', gpr, gprSize(cpu)));
 }
 
 /** MOV r32/r64, CRn (0F 20). */
@@ -93,13 +103,13 @@ export function movFromCr(cpu: Cpu, insn: DecodedInsn): void {
     cpu.writeGpr(gpr, cpu.cr2, gprSize(cpu));
     return;
   }
-  cpu.exit({ reason: 'cr-access', cr, access: 'mov-from-cr', operand: regOperand(gpr, gprSize(cpu)), lmswSource: 0, insnLength: insn.length });
+  cpu.exit(crExit(insn, cr, 'mov-from-cr', gpr, gprSize(cpu)));
 }
 
 /** CLTS (R37). */
 export function clts(cpu: Cpu, insn: DecodedInsn): void {
   requirePrivileged(cpu);
-  cpu.exit({ reason: 'cr-access', cr: 0, access: 'clts', operand: regOperand(0, 4), lmswSource: 0, insnLength: insn.length });
+  cpu.exit(crExit(insn, 0, 'clts', 0, 4));
 }
 
 /** LMSW r/m16 (R24-R29): the hardware reads the source, the handler applies it. */

@@ -18,13 +18,6 @@ export class RuleContext implements RuleEffects {
   /** Set by produce(): the value a read-type rule returns. */
   result = 0n;
   private vcpu: Vcpu | undefined;
-  private readonly u: Record<HardwareReg, Partial<HardwareControl>> = {
-    cr0: { cr0: 0n },
-    cr4: { cr4: 0n },
-    cr8: { cr8: 0n },
-    efer: { efer: 0n },
-    xcr0: { xcr0: 0n },
-  };
 
   constructor(
     readonly guest: GuestState,
@@ -57,32 +50,7 @@ export class RuleContext implements RuleEffects {
     // Unchanged outside the strategy's bits (CR4.PGE toggles, repeated writes): nothing to do.
     if (ownedDiff === diff) return;
     // The strategy's bits from the hardware, the others from `value`.
-    const merged = BigInt.asUintN(64, value ^ ownedDiff);
-    // One reusable update object per register: no allocation on the exit path.
-    let u: Partial<HardwareControl>;
-    switch (reg) {
-      case 'cr0':
-        u = this.u.cr0;
-        u.cr0 = merged;
-        break;
-      case 'cr4':
-        u = this.u.cr4;
-        u.cr4 = merged;
-        break;
-      case 'cr8':
-        u = this.u.cr8;
-        u.cr8 = merged;
-        break;
-      case 'efer':
-        u = this.u.efer;
-        u.efer = merged;
-        break;
-      case 'xcr0':
-        u = this.u.xcr0;
-        u.xcr0 = merged;
-        break;
-    }
-    vcpu.setControl(u);
+    vcpu.setControlReg(reg, BigInt.asUintN(64, value ^ ownedDiff));
   }
 
   pagingModeChanged(): void {

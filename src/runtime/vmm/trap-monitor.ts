@@ -40,10 +40,14 @@ function sizeMask(size: number): bigint {
   return size === 8 ? 0xffff_ffff_ffff_ffffn : size === 4 ? LOW32 : 0xffffn;
 }
 
-/** `value & sizeMask(size)` without a BigInt operation when the value already fits (the usual case). */
+/**
+ * `value & sizeMask(size)` for a register value (0 … 2^64-1), without a BigInt operation when
+ * it already fits (the usual case).
+ */
 function fit(value: bigint, size: number): bigint {
-  const mask = sizeMask(size);
-  return value <= mask && value >= 0n ? value : value & mask;
+  if (size === 8) return value;
+  const mask = size === 4 ? LOW32 : 0xffffn;
+  return value <= mask ? value : value & mask;
 }
 
 export class TrapMonitor implements Monitor {

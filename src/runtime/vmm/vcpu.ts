@@ -24,6 +24,9 @@ export interface HardwareControl {
   ncr3: bigint | null;
 }
 
+/** The control registers setControlReg takes (nCR3 only through setControl). */
+export type ControlRegName = Exclude<keyof HardwareControl, 'ncr3'>;
+
 /** Which guest actions exit to the monitor. */
 export interface Intercepts {
   /** MOV to/from CR0/3/4/8, CLTS, LMSW, SMSW: always true in trapspec. */
@@ -52,6 +55,8 @@ export interface Vcpu {
   /** The hardware control registers; set() applies a partial update and re-derives the mode. */
   readonly control: Readonly<HardwareControl>;
   setControl(update: Partial<HardwareControl>): void;
+  /** One register, as `setControl({ [reg]: value })` (without the update object). */
+  setControlReg(reg: ControlRegName, value: bigint): void;
   /** Hardware CR2 (the monitor sets it when it injects a #PF). */
   cr2: bigint;
 

@@ -1,6 +1,6 @@
 import type { PhysicalBus } from '../../../src/runtime/machine/bus.ts';
 import type { FlushScope } from '../../../src/runtime/mmu/types.ts';
-import type { CpuMode, HardwareControl, Intercepts, Vcpu } from '../../../src/runtime/vmm/vcpu.ts';
+import type { ControlRegName, CpuMode, HardwareControl, Intercepts, Vcpu } from '../../../src/runtime/vmm/vcpu.ts';
 
 /** A Vcpu for handler tests: registers in arrays, every service recorded. */
 export class TestVcpu implements Vcpu {
@@ -44,6 +44,10 @@ export class TestVcpu implements Vcpu {
 
   advanceRip(length: number): void {
     this.rip += BigInt(length);
+  }
+
+  setControlReg(reg: ControlRegName, value: bigint): void {
+    this.setControl({ [reg]: value });
   }
 
   setControl(update: Partial<HardwareControl>): void {

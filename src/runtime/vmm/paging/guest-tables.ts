@@ -14,7 +14,7 @@ import type { ExceptionExit } from '../exit.ts';
 import type { ExitOutcome } from '../monitor.ts';
 import type { GuestControl } from '../paging.ts';
 import type { Vcpu } from '../vcpu.ts';
-import { CR4_OWNED, FlushCounters, guestPaging, interceptPageFaults, linearToU64, PF_VECTOR, programHardware } from './hardware-bits.ts';
+import { CR4_NOT_OWNED, CR4_OWNED, FlushCounters, guestPaging, interceptPageFaults, linearToU64, PF_VECTOR, programHardware } from './hardware-bits.ts';
 import { readPdptes } from './pdptes.ts';
 
 const RESUME: ExitOutcome = { kind: 'resume' };
@@ -41,7 +41,7 @@ export abstract class GuestTablesPaging {
     if (cr3 !== this.progCr3 || cr0 !== this.progCr0 || efer !== this.progEfer || vcpu.control.cr3 !== cr3) {
       programHardware(vcpu, guestPaging(guest, this.nestedRoot()));
     } else if (cr4 !== this.progCr4) {
-      vcpu.setControl({ cr4: (vcpu.control.cr4 & ~CR4_OWNED) | (cr4 & CR4_OWNED) });
+      vcpu.setControlReg('cr4', BigInt.asUintN(64, (vcpu.control.cr4 & CR4_NOT_OWNED) | (cr4 & CR4_OWNED)));
     }
     this.progCr0 = cr0;
     this.progCr3 = cr3;
