@@ -52,10 +52,11 @@ function u64(expr: string, mask: bigint): string {
 /**
  * Number views (issue 7). A bit test of a 64-bit value (`(operand & 0x80000000n) !== 0n`) costs
  * a few ns as BigInt code; the same test on the value's two 32-bit halves as numbers costs a
- * fraction of that, and the halves of a BigInt are read in ~1 ns (effects.ts lo32/hi32, through a
- * typed array). So bool tests over the operand and the start values of guest registers are
- * emitted on halves (`(op_lo & 0x80000000) !== 0`); values stay BigInt everywhere else (guest
- * state, hardware, effects: the RuleEffects contract).
+ * fraction of that. The operand's halves are read through a typed array (effects.ts lo32/hi32,
+ * ~7 ns each), a guest register's from its number mirrors (GuestState `cr4Lo`/`cr4Hi`, kept by
+ * the monitor's GuestRegs, ~1 ns). So bool tests over the operand and the start values of guest
+ * registers are emitted on halves (`(op_lo & 0x80000000) !== 0`); values stay BigInt everywhere
+ * else (guest state, hardware, effects: the RuleEffects contract).
  */
 type Half = { c: number } | { s: string };
 interface View {
@@ -103,11 +104,16 @@ function testView(v: View, zero: boolean): string {
   return `(${parts.join(zero ? ' && ' : ' || ')})`;
 }
 
-/** The variables holding the halves of a BigInt (the operand, a start value). */
+/**
+ * The variables holding the halves of a BigInt: the operand's (`lo32(operand)`) or a guest
+ * register's start value (its number mirrors `g.cr4Lo`/`g.cr4Hi`, guest-regs.ts, read in the
+ * prologue before any assignment).
+ */
 interface Leaf {
-  source: string;
   lo: string;
   hi: string;
+  loInit: string;
+  hiInit: string;
 }
 
 /** Compiles rule expressions to TypeScript source. */
@@ -134,11 +140,11 @@ class ExprCompiler {
     return isBoolExpr(e) ? this.raw(e) : `(${this.raw(e)} !== 0n)`;
   }
 
-  private leaf(source: string, prefix: string): View {
-    let l = this.leaves.get(source);
+  private leaf(prefix: string, loInit: string, hiInit: string): View {
+    let l = this.leaves.get(prefix);
     if (!l) {
-      l = { source, lo: `${prefix}_lo`, hi: `${prefix}_hi` };
-      this.leaves.set(source, l);
+      l = { lo: `${prefix}_lo`, hi: `${prefix}_hi`, loInit, hiInit };
+      this.leaves.set(prefix, l);
     }
     return { lo: { s: l.lo }, hi: { s: l.hi } };
   }
@@ -149,11 +155,12 @@ class ExprCompiler {
       case 'num':
         return constView(e.v);
       case 'var':
-        return e.name === this.param ? this.leaf('operand', 'op') : undefined;
-      case 'reg':
+        return e.name === this.param ? this.leaf('op', 'lo32(operand)', 'hi32(operand)') : undefined;
+      case 'reg': {
         if (e.at !== 'start') return undefined;
-        this.startRegs.add(e.reg);
-        return this.leaf(`start_${GUEST_FIELD[e.reg]}`, GUEST_FIELD[e.reg]);
+        const f = GUEST_FIELD[e.reg];
+        return this.leaf(f, `g.${f}Lo`, `g.${f}Hi`);
+      }
       case 'bits': {
         if (e.bool || e.lsb !== 0) return undefined;
         const v = this.view(e.e);
@@ -344,8 +351,8 @@ function compileRule(rule: RuleIR): { name: string; body: string } {
   for (const r of [...c.startRegs].sort()) prologue.push(`const start_${GUEST_FIELD[r]} = g.${GUEST_FIELD[r]};`);
   const code = lines.join('\n');
   for (const l of c.leaves.values()) {
-    if (new RegExp(`\\b${l.lo}\\b`).test(code)) prologue.push(`const ${l.lo} = lo32(${l.source});`);
-    if (new RegExp(`\\b${l.hi}\\b`).test(code)) prologue.push(`const ${l.hi} = hi32(${l.source});`);
+    if (new RegExp(`\\b${l.lo}\\b`).test(code)) prologue.push(`const ${l.lo} = ${l.loInit};`);
+    if (new RegExp(`\\b${l.hi}\\b`).test(code)) prologue.push(`const ${l.hi} = ${l.hiInit};`);
   }
   if (rule.modes) {
     const vals = rule.modes.flatMap((m) => MODE_VALUES[m]);

@@ -1,5 +1,6 @@
 import { PagingMode } from '../../src/runtime/mmu/paging-config.ts';
 import type { GuestControl, PagingStrategy } from '../../src/runtime/vmm/paging.ts';
+import { GuestRegs } from '../../src/runtime/vmm/guest-regs.ts';
 import { createPagingStrategy, type PagingStrategyName } from '../../src/runtime/vmm/paging/index.ts';
 import { modeRegs, TableBuilder, TestBus } from '../mmu/helpers.ts';
 import { FakeVcpu } from './fake-vcpu.ts';
@@ -28,12 +29,12 @@ export function env(
   const vcpu = new FakeVcpu(bus);
   const strategy = createPagingStrategy(name, { memory: bus });
   const m = modeRegs(mode);
-  const guest: GuestControl = {
+  const guest: GuestControl = new GuestRegs({
     cr0: BigInt((extra.cr0 ?? m.cr0) >>> 0) | 0x10n,
     cr3: BigInt(GROOT),
     cr4: BigInt(m.cr4 | (extra.cr4 ?? 0)),
     efer: BigInt(m.efer | (extra.efer ?? 0)),
-  };
+  });
   const tables = new TableBuilder(bus, mode, GROOT, GTABLES);
   // The hardware's non-paging bits as the handlers would leave them.
   vcpu.setControl({ cr0: guest.cr0 & 0x1n ? 0x11n : 0x10n });

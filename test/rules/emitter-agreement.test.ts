@@ -7,6 +7,7 @@ import { interpretRule, type GuestRegs } from '../../codegen/rules/interp.ts';
 import { MODE_CLASSES, REG_NAMES, type ModeClass, type RegName } from '../../codegen/rules/ir.ts';
 import { RULE_IDS } from '../../src/generated/handlers/index.ts';
 import type { GuestState, HardwareReg, RuleEffects } from '../../src/runtime/vmm/effects.ts';
+import { GuestRegs as MonitorGuestRegs, type GuestRegName } from '../../src/runtime/vmm/guest-regs.ts';
 import type { FlushScope } from '../../src/runtime/mmu/types.ts';
 import type { CpuMode } from '../../src/runtime/vmm/vcpu.ts';
 
@@ -22,7 +23,7 @@ const loaded = loadRules(root, spec.spec);
 if ('errors' in loaded) throw new Error('rules do not load');
 const rules = loaded.rules.rules;
 
-const FIELD: Record<RegName, keyof GuestState> = { CR0: 'cr0', CR3: 'cr3', CR4: 'cr4', CR8: 'cr8', EFER: 'efer', XCR0: 'xcr0' };
+const FIELD: Record<RegName, GuestRegName> = { CR0: 'cr0', CR3: 'cr3', CR4: 'cr4', CR8: 'cr8', EFER: 'efer', XCR0: 'xcr0' };
 const CPU_MODE: Record<ModeClass, CpuMode> = { real: 'real', v86: 'v86', protected: 'protected32', compat: 'compat32', long64: 'long64' };
 const hex = (v: bigint): string => `0x${v.toString(16)}`;
 
@@ -32,7 +33,7 @@ function scopeText(s: FlushScope): string {
 
 /** Run an emitted handler on a recording RuleEffects. */
 function runHandler(id: string, guest: GuestRegs, mode: ModeClass, cpl: number, index: bigint, pdptesValid: boolean, operand: bigint) {
-  const g = {} as GuestState;
+  const g: GuestState = new MonitorGuestRegs();
   for (const r of REG_NAMES) g[FIELD[r]] = guest[r];
   const hardware: Partial<Record<HardwareReg, string>> = {};
   const effects: string[] = [];

@@ -15,7 +15,7 @@ const ascii = (...regs: bigint[]): string => Buffer.concat(regs.map((r) => { con
 describe('attach', () => {
   it('takes the CPU control registers as the guest state and hands over to the strategy', () => {
     const h = new Harness('protected32', 0, { cr0: CR0.PE | CR0.ET, cr4: CR4.PSE, efer: EFER.SCE, xcr0: 1n });
-    expect(h.guest).toEqual({ cr0: CR0.PE | CR0.ET, cr3: 0n, cr4: CR4.PSE, efer: EFER.SCE, cr8: 0n, xcr0: 1n });
+    expect(h.guest.values()).toEqual({ cr0: CR0.PE | CR0.ET, cr3: 0n, cr4: CR4.PSE, efer: EFER.SCE, cr8: 0n, xcr0: 1n });
     expect(h.strategy.attached).toBe(1);
     expect(h.vcpu.intercepts.crAccess && h.vcpu.intercepts.efer).toBe(true);
   });

@@ -6,15 +6,12 @@ import { FLUSH_ALL, hi32, lo32, type RuleEffects } from '../../runtime/vmm/effec
 export function writeCr0(cx: RuleEffects, operand: bigint): boolean {
   const g = cx.guest;
   const mode = cx.mode;
-  const start_cr0 = g.cr0;
   const start_cr3 = g.cr3;
-  const start_cr4 = g.cr4;
-  const start_efer = g.efer;
   const op_lo = lo32(operand);
   const op_hi = hi32(operand);
-  const cr0_lo = lo32(start_cr0);
-  const efer_lo = lo32(start_efer);
-  const cr4_lo = lo32(start_cr4);
+  const cr0_lo = g.cr0Lo;
+  const efer_lo = g.eferLo;
+  const cr4_lo = g.cr4Lo;
   // write-CR0/g1: fault #GP(0) when cpl != 0 (R3)
   if (cx.cpl !== 0) return cx.raise(13, 0);
   // write-CR0/g2: fault #GP(0) when new.reserved != 0 (R5)
@@ -71,7 +68,7 @@ export function writeCr0(cx: RuleEffects, operand: bigint): boolean {
 export function lmswCr0(cx: RuleEffects, operand: bigint): boolean {
   const g = cx.guest;
   const start_cr0 = g.cr0;
-  const cr0_lo = lo32(start_cr0);
+  const cr0_lo = g.cr0Lo;
   const op_lo = lo32(operand);
   // lmsw-CR0/g1: fault #GP(0) when cpl != 0 (R28)
   if (cx.cpl !== 0) return cx.raise(13, 0);
@@ -121,8 +118,7 @@ export function readCr0(cx: RuleEffects, operand: bigint): boolean {
 /** on smsw CR0 — spec/rules/cr0.rules:43 (R30, R36) */
 export function smswCr0(cx: RuleEffects, operand: bigint): boolean {
   const g = cx.guest;
-  const start_cr4 = g.cr4;
-  const cr4_lo = lo32(start_cr4);
+  const cr4_lo = g.cr4Lo;
   void operand;
   // smsw-CR0/g1: fault #GP(0) when cpl > 0 and CR4.UMIP (R35)
   if (cx.cpl > 0 && (cr4_lo & 0x800) !== 0) return cx.raise(13, 0);

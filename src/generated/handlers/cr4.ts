@@ -5,16 +5,13 @@ import { FLUSH_ALL, hi32, lo32, type RuleEffects } from '../../runtime/vmm/effec
 /** on write CR4 (new) — spec/rules/cr4.rules:4 (R47, R61) */
 export function writeCr4(cx: RuleEffects, operand: bigint): boolean {
   const g = cx.guest;
-  const start_cr0 = g.cr0;
   const start_cr3 = g.cr3;
-  const start_cr4 = g.cr4;
-  const start_efer = g.efer;
   const op_lo = lo32(operand);
   const op_hi = hi32(operand);
-  const efer_lo = lo32(start_efer);
-  const cr4_lo = lo32(start_cr4);
-  const cr3_lo = lo32(start_cr3);
-  const cr0_lo = lo32(start_cr0);
+  const efer_lo = g.eferLo;
+  const cr4_lo = g.cr4Lo;
+  const cr3_lo = g.cr3Lo;
+  const cr0_lo = g.cr0Lo;
   // write-CR4/g1: fault #GP(0) when cpl != 0 (R3)
   if (cx.cpl !== 0) return cx.raise(13, 0);
   // write-CR4/g2: fault #GP(0) when new.reserved != 0 (R47)

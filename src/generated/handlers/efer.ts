@@ -5,12 +5,10 @@ import { hi32, lo32, type RuleEffects } from '../../runtime/vmm/effects.ts';
 /** on wrmsr EFER (new) — spec/rules/efer.rules:4 (R62, R69, P15) */
 export function wrmsrEfer(cx: RuleEffects, operand: bigint): boolean {
   const g = cx.guest;
-  const start_cr0 = g.cr0;
-  const start_efer = g.efer;
   const op_lo = lo32(operand);
   const op_hi = hi32(operand);
-  const cr0_lo = lo32(start_cr0);
-  const efer_lo = lo32(start_efer);
+  const cr0_lo = g.cr0Lo;
+  const efer_lo = g.eferLo;
   // wrmsr-EFER/g1: fault #GP(0) when cpl != 0 (R62)
   if (cx.cpl !== 0) return cx.raise(13, 0);
   // wrmsr-EFER/g2: fault #GP(0) when new.reserved != 0 (R64)

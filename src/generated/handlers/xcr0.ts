@@ -5,8 +5,7 @@ import { hi32, lo32, type RuleEffects } from '../../runtime/vmm/effects.ts';
 /** on xsetbv XCR0 (new) — spec/rules/xcr0.rules:4 */
 export function xsetbvXcr0(cx: RuleEffects, operand: bigint): boolean {
   const g = cx.guest;
-  const start_cr4 = g.cr4;
-  const cr4_lo = lo32(start_cr4);
+  const cr4_lo = g.cr4Lo;
   const op_lo = lo32(operand);
   const op_hi = hi32(operand);
   // xsetbv-XCR0/g1: fault #UD when not CR4.OSXSAVE

@@ -18,6 +18,10 @@ import type { CpuMode } from './vcpu.ts';
 export interface GuestState extends GuestControl {
   cr8: bigint;
   xcr0: bigint;
+  readonly cr8Lo: number;
+  readonly cr8Hi: number;
+  readonly xcr0Lo: number;
+  readonly xcr0Hi: number;
 }
 
 /** Hardware registers a handler programs directly (CR3 is always the strategy's). */
@@ -56,11 +60,6 @@ export type RuleHandler = (cx: RuleEffects, operand: bigint) => boolean;
 
 export const FLUSH_ALL: FlushScope = { kind: 'all' };
 export const FLUSH_NON_GLOBAL: FlushScope = { kind: 'non-global' };
-
-/** Copy of a guest state (tests, snapshots). */
-export function cloneGuest(g: GuestState): GuestState {
-  return { cr0: g.cr0, cr3: g.cr3, cr4: g.cr4, efer: g.efer, cr8: g.cr8, xcr0: g.xcr0 };
-}
 
 /**
  * Number views of 64-bit values for generated handlers (bit tests on 32-bit halves instead of

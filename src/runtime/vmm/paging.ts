@@ -12,6 +12,15 @@ export interface GuestControl {
   cr3: bigint;
   cr4: bigint;
   efer: bigint;
+  /** Bits 31:0 and 63:32 of each register as numbers, always in step (guest-regs.ts). */
+  readonly cr0Lo: number;
+  readonly cr0Hi: number;
+  readonly cr3Lo: number;
+  readonly cr3Hi: number;
+  readonly cr4Lo: number;
+  readonly cr4Hi: number;
+  readonly eferLo: number;
+  readonly eferHi: number;
 }
 
 /**

@@ -5,6 +5,7 @@ import { answerCpuid, SPEC_CPU_MODEL, type CpuModel } from './cpuid.ts';
 import type { GuestState, RuleHandler } from './effects.ts';
 import type { CrAccessExit, IoExit, MsrExit, VmExit } from './exit.ts';
 import { ReasonCounts } from './exit-counts.ts';
+import { GuestRegs } from './guest-regs.ts';
 import type { ExitOutcome, Monitor, StopReason } from './monitor.ts';
 import type { PagingStrategy } from './paging.ts';
 import { RuleContext } from './rule-context.ts';
@@ -52,7 +53,7 @@ function fit(value: bigint, size: number): bigint {
 
 export class TrapMonitor implements Monitor {
   /** The guest-visible control registers (read by the paging strategy, owned by the rules). */
-  readonly guest: GuestState = { cr0: 0n, cr3: 0n, cr4: 0n, efer: 0n, cr8: 0n, xcr0: 1n };
+  readonly guest = new GuestRegs();
   readonly paging: PagingStrategy;
   private readonly io: TrapMonitorOptions['io'];
   private readonly cpuModel: CpuModel;

@@ -2,6 +2,7 @@ import type { FlushScope } from '../../../src/runtime/mmu/types.ts';
 import type { ExitOutcome } from '../../../src/runtime/vmm/monitor.ts';
 import type { GuestControl, PagingStrategy } from '../../../src/runtime/vmm/paging.ts';
 import type { Vcpu } from '../../../src/runtime/vmm/vcpu.ts';
+import { GuestRegs } from '../../../src/runtime/vmm/guest-regs.ts';
 import type { ExceptionExit, NestedPageFaultExit } from '../../../src/runtime/vmm/exit.ts';
 
 /** Effects as the vectors spell them (docs/vectors-schema.md). */
@@ -34,7 +35,7 @@ export class RecordingStrategy implements PagingStrategy {
 
   pagingModeChanged(vcpu: Vcpu, guest: GuestControl): void {
     void vcpu;
-    this.seenAtModeChange.push({ ...guest });
+    this.seenAtModeChange.push(new GuestRegs({ cr0: guest.cr0, cr3: guest.cr3, cr4: guest.cr4, efer: guest.efer }));
     this.log.push({ effect: 'paging_mode_changed' });
   }
 

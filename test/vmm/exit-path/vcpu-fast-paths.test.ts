@@ -3,6 +3,7 @@ import { Cpu } from '../../../src/runtime/cpu/cpu.ts';
 import { Seg } from '../../../src/runtime/cpu/state.ts';
 import { PhysicalMemory } from '../../../src/runtime/machine/memory.ts';
 import type { GuestState } from '../../../src/runtime/vmm/effects.ts';
+import { GuestRegs } from '../../../src/runtime/vmm/guest-regs.ts';
 import type { PagingStrategy } from '../../../src/runtime/vmm/paging.ts';
 import { RuleContext } from '../../../src/runtime/vmm/rule-context.ts';
 import type { HardwareControl } from '../../../src/runtime/vmm/vcpu.ts';
@@ -114,7 +115,7 @@ describe('Cpu.readGpr / writeGpr', () => {
 
 describe('RuleContext.setHardware', () => {
   const paging = {} as PagingStrategy;
-  const guest: GuestState = { cr0: 0n, cr3: 0n, cr4: 0n, efer: 0n, cr8: 0n, xcr0: 1n };
+  const guest: GuestState = new GuestRegs();
 
   class CountingVcpu extends TestVcpu {
     updates: Partial<HardwareControl>[] = [];

@@ -27,26 +27,46 @@ export abstract class GuestTablesPaging {
   /** The hardware nCR3 under the guest's tables: null for direct paging. */
   protected abstract nestedRoot(): bigint | null;
 
-  // The guest registers the hardware's paging bits were last programmed from (-1n: none).
-  private progCr0 = -1n;
-  private progCr3 = -1n;
-  private progCr4 = -1n;
-  private progEfer = -1n;
+  // The guest registers (32-bit halves) the hardware's paging bits were last programmed from.
+  private progValid = false;
+  private progCr0Lo = 0;
+  private progCr0Hi = 0;
+  private progCr3Lo = 0;
+  private progCr3Hi = 0;
+  private progCr4Lo = 0;
+  private progCr4Hi = 0;
+  private progEferLo = 0;
+  private progEferHi = 0;
 
   private program(vcpu: Vcpu, guest: GuestControl, scope: FlushScope): void {
-    const { cr0, cr3, cr4, efer } = guest;
     // Only the strategy programs the paging bits (the handlers keep them), so when the guest's
     // registers are those last programmed the hardware has them already (a same-value CR3 load);
-    // when only CR4 changed (a PGE toggle) only CR4 is reprogrammed.
-    if (cr3 !== this.progCr3 || cr0 !== this.progCr0 || efer !== this.progEfer || vcpu.control.cr3 !== cr3) {
+    // when only CR4 changed (a PGE toggle) only CR4 is reprogrammed. Number compares of the
+    // halves: no BigInt operation on the common path but the hardware CR3 check.
+    if (
+      !this.progValid ||
+      guest.cr3Lo !== this.progCr3Lo ||
+      guest.cr3Hi !== this.progCr3Hi ||
+      guest.cr0Lo !== this.progCr0Lo ||
+      guest.cr0Hi !== this.progCr0Hi ||
+      guest.eferLo !== this.progEferLo ||
+      guest.eferHi !== this.progEferHi ||
+      vcpu.control.cr3 !== guest.cr3
+    ) {
       programHardware(vcpu, guestPaging(guest, this.nestedRoot()));
-    } else if (cr4 !== this.progCr4) {
+    } else if (guest.cr4Lo !== this.progCr4Lo || guest.cr4Hi !== this.progCr4Hi) {
+      const cr4 = guest.cr4;
       vcpu.setControlReg('cr4', BigInt.asUintN(64, (vcpu.control.cr4 & CR4_NOT_OWNED) | (cr4 & CR4_OWNED)));
     }
-    this.progCr0 = cr0;
-    this.progCr3 = cr3;
-    this.progCr4 = cr4;
-    this.progEfer = efer;
+    this.progValid = true;
+    this.progCr0Lo = guest.cr0Lo;
+    this.progCr0Hi = guest.cr0Hi;
+    this.progCr3Lo = guest.cr3Lo;
+    this.progCr3Hi = guest.cr3Hi;
+    this.progCr4Lo = guest.cr4Lo;
+    this.progCr4Hi = guest.cr4Hi;
+    this.progEferLo = guest.eferLo;
+    this.progEferHi = guest.eferHi;
     vcpu.flushGuestTlb(scope);
   }
 
@@ -54,7 +74,7 @@ export abstract class GuestTablesPaging {
     interceptPageFaults(vcpu, false);
     vcpu.intercepts.invlpg = false;
     programHardware(vcpu, guestPaging(guest, this.nestedRoot()));
-    this.progCr3 = -1n;
+    this.progValid = false;
     vcpu.flushTlb(FLUSH_ALL);
   }
 

@@ -55,7 +55,6 @@ import {
   FlushCounters,
   interceptPageFaults,
   linearToU64,
-  low32,
   PF_VECTOR,
   programHardware,
 } from './hardware-bits.ts';
@@ -97,22 +96,30 @@ export class ShadowPaging implements PagingStrategy {
   private readonly passthrough: PassthroughTables;
   private tables: ShadowTables | null = null;
   private readonly guestCfg: WalkConfig = newWalkConfig();
-  /** The guest registers guestCfg was configured from (-1n: never). */
-  private cfgCr0 = -1n;
-  private cfgCr3 = -1n;
-  private cfgCr4 = -1n;
-  private cfgCr0n = 0;
-  private cfgCr4n = 0;
-  private cfgEfern = 0;
   /**
-   * The guest registers the tree was last found clean and right for (reprogram's fast path; the
-   * handlers of one exit often ask twice, e.g. flush_tlb then paging_mode_changed). -1n: none.
+   * The guest register halves guestCfg was configured from (cfgValid false: never). configure()
+   * reads only bits 31:0 of CR0, CR4 (CR4_WALK_BITS) and EFER, and all of CR3.
    */
-  private keptCr0 = -1n;
-  private keptCr3 = -1n;
-  private keptCr4 = -1n;
-  private keptEfer = -1n;
-  private cfgEfer = -1n;
+  private cfgValid = false;
+  private cfgCr0 = 0;
+  private cfgCr3Lo = 0;
+  private cfgCr3Hi = 0;
+  private cfgCr4Walk = 0;
+  private cfgEfer = 0;
+  /**
+   * The guest registers (as 32-bit halves) the tree was last found clean and right for
+   * (reprogram's fast path; the handlers of one exit often ask twice, e.g. flush_tlb then
+   * paging_mode_changed). keptValid false: none.
+   */
+  private keptValid = false;
+  private keptCr0Lo = 0;
+  private keptCr0Hi = 0;
+  private keptCr3Lo = 0;
+  private keptCr3Hi = 0;
+  private keptCr4Lo = 0;
+  private keptCr4Hi = 0;
+  private keptEferLo = 0;
+  private keptEferHi = 0;
   private readonly res = new WalkResult();
   private readonly probe = new WalkResult();
   private readonly pdptes = new Uint32Array(8);
@@ -182,7 +189,7 @@ export class ShadowPaging implements PagingStrategy {
 
   loadPdptes(vcpu: Vcpu, _guest: GuestControl, cr3: bigint): boolean {
     if (!readPdptes(vcpu.bus, cr3, this.pdptes)) return false;
-    this.keptCr3 = -1n; // the PDPTEs may differ from the tree's: let canKeep compare them
+    this.keptValid = false; // the PDPTEs may differ from the tree's: let canKeep compare them
     this.pdptesLoaded = true;
     this.pdptesFresh = true;
     return true;
@@ -193,28 +200,29 @@ export class ShadowPaging implements PagingStrategy {
     // reports a reserved PDPTE as a reserved-bit #PF.
     const base = Number(cr3 & 0xffff_ffe0n);
     for (let i = 0; i < 8; i++) this.pdptes[i] = vcpu.bus.read32(base + i * 4) >>> 0;
-    this.keptCr3 = -1n;
+    this.keptValid = false;
     this.pdptesLoaded = true;
   }
 
   private guestMode(guest: GuestControl): PagingMode {
-    // Reconfigure only when a register changed (every exit asks), converting only the changed
-    // ones (a PGE toggle changes CR4 alone).
-    const { cr0, cr3, cr4, efer } = guest;
-    if (cr0 !== this.cfgCr0 || cr3 !== this.cfgCr3 || cr4 !== this.cfgCr4 || efer !== this.cfgEfer) {
-      let reconfigure = cr0 !== this.cfgCr0 || cr3 !== this.cfgCr3 || efer !== this.cfgEfer;
-      if (cr0 !== this.cfgCr0) this.cfgCr0n = low32(cr0);
-      if (cr4 !== this.cfgCr4) {
-        const n = low32(cr4);
-        if (((n ^ this.cfgCr4n) & CR4_WALK_BITS) !== 0) reconfigure = true;
-        this.cfgCr4n = n;
-      }
-      if (efer !== this.cfgEfer) this.cfgEfern = low32(efer);
-      if (reconfigure) configure(this.guestCfg, this.cfgCr0n, cr3, this.cfgCr4n, this.cfgEfern, GUEST_M);
-      this.cfgCr0 = cr0;
-      this.cfgCr3 = cr3;
-      this.cfgCr4 = cr4;
-      this.cfgEfer = efer;
+    // Reconfigure only when a bit configure() reads changed (every exit asks; a PGE toggle
+    // changes none). Number compares of the halves: no BigInt operation on this path.
+    const cr4Walk = guest.cr4Lo & CR4_WALK_BITS;
+    if (
+      !this.cfgValid ||
+      guest.cr0Lo !== this.cfgCr0 ||
+      cr4Walk !== this.cfgCr4Walk ||
+      guest.cr3Lo !== this.cfgCr3Lo ||
+      guest.cr3Hi !== this.cfgCr3Hi ||
+      guest.eferLo !== this.cfgEfer
+    ) {
+      configure(this.guestCfg, guest.cr0Lo, guest.cr3, guest.cr4Lo, guest.eferLo, GUEST_M);
+      this.cfgValid = true;
+      this.cfgCr0 = guest.cr0Lo;
+      this.cfgCr3Lo = guest.cr3Lo;
+      this.cfgCr3Hi = guest.cr3Hi;
+      this.cfgCr4Walk = cr4Walk;
+      this.cfgEfer = guest.eferLo;
     }
     return this.guestCfg.mode;
   }
@@ -228,10 +236,15 @@ export class ShadowPaging implements PagingStrategy {
     const tables = this.tables;
     if (
       tables !== null &&
-      guest.cr4 === this.keptCr4 &&
-      guest.cr3 === this.keptCr3 &&
-      guest.cr0 === this.keptCr0 &&
-      guest.efer === this.keptEfer &&
+      this.keptValid &&
+      guest.cr4Lo === this.keptCr4Lo &&
+      guest.cr3Lo === this.keptCr3Lo &&
+      guest.cr0Lo === this.keptCr0Lo &&
+      guest.eferLo === this.keptEferLo &&
+      guest.cr4Hi === this.keptCr4Hi &&
+      guest.cr3Hi === this.keptCr3Hi &&
+      guest.cr0Hi === this.keptCr0Hi &&
+      guest.eferHi === this.keptEferHi &&
       this.runsOn(vcpu, tables) &&
       this.cache.stillClean()
     ) {
@@ -247,7 +260,7 @@ export class ShadowPaging implements PagingStrategy {
         return;
       }
     }
-    this.keptCr3 = -1n;
+    this.keptValid = false;
     this.largestPage = 4096;
     this.cache.dropped(vcpu);
     if (tables !== null) {
@@ -296,10 +309,15 @@ export class ShadowPaging implements PagingStrategy {
 
   /** The tree is clean and right for these guest registers. */
   private kept(guest: GuestControl): void {
-    this.keptCr0 = guest.cr0;
-    this.keptCr3 = guest.cr3;
-    this.keptCr4 = guest.cr4;
-    this.keptEfer = guest.efer;
+    this.keptValid = true;
+    this.keptCr0Lo = guest.cr0Lo;
+    this.keptCr0Hi = guest.cr0Hi;
+    this.keptCr3Lo = guest.cr3Lo;
+    this.keptCr3Hi = guest.cr3Hi;
+    this.keptCr4Lo = guest.cr4Lo;
+    this.keptCr4Hi = guest.cr4Hi;
+    this.keptEferLo = guest.eferLo;
+    this.keptEferHi = guest.eferHi;
   }
 
   private wantCr4(guest: GuestControl, format: ShadowFormat): bigint {
