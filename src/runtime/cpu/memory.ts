@@ -127,6 +127,11 @@ export class Memory {
       if ((lin & 0xfff) + size > 0x1000) return this.readSplit(lin, size, user);
       pa = this.cpu.mmu.translate(lin, Access.Read, user, this.ac());
     }
+    return this.readPa(pa, size);
+  }
+
+  /** Read 1, 2 or 4 bytes at a translated (host-physical) address. */
+  readPa(pa: number, size: number): number {
     if (pa + size <= this.ramSize) {
       if (size === 4) return this.view.getUint32(pa, true);
       if (size === 2) return this.view.getUint16(pa, true);

@@ -110,6 +110,7 @@ export function runLoop(cpu: Cpu, budget: number): StopReason | null {
   let doneAtLastFault = -1;
   try {
     while (done < budget) {
+      let fault: GuestFault | NestedPageFault | null = null;
       try {
         if (cpu.pending !== null) {
           deliverPending(cpu);
@@ -151,6 +152,12 @@ export function runLoop(cpu: Cpu, budget: number): StopReason | null {
               done--;
               stats.instructions--;
               const n = blk.fn(cpu, budget - done, blk);
+              if (n < 0) {
+                // The block returned a #PF instead of throwing it (Jit.read/write).
+                fault = jit.fault;
+                jit.fault = null;
+                break;
+              }
               if (n !== 0) {
                 done += n;
                 stats.instructions += n;
@@ -173,8 +180,13 @@ export function runLoop(cpu: Cpu, budget: number): StopReason | null {
           }
         }
       } catch (e) {
+        if (!(e instanceof GuestFault) && !(e instanceof NestedPageFault)) throw e;
+        fault = e;
+      }
+      if (fault !== null) {
+        const e = fault;
         if (jit.started !== 0) {
-          // A compiled block threw: count the instructions it started (the faulting one too).
+          // A compiled block faulted: count the instructions it started (the faulting one too).
           done += jit.started;
           stats.instructions += jit.started;
           jit.started = 0;
@@ -195,10 +207,8 @@ export function runLoop(cpu: Cpu, budget: number): StopReason | null {
               throw e2;
             }
           }
-        } else if (e instanceof NestedPageFault) {
-          cpu.exit({ reason: 'npf', guestPhysical: e.guestPhysical, errorCode: e.errorCode });
         } else {
-          throw e;
+          cpu.exit({ reason: 'npf', guestPhysical: e.guestPhysical, errorCode: e.errorCode });
         }
         // Faults and exits that retire no instruction (event delivery the monitor keeps
         // re-queueing) must not spin forever.

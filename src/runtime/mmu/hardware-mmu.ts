@@ -97,6 +97,8 @@ export class HardwareMmu implements Translator {
   private sources: FrameWatch | null = null;
   /** Every cached translation came from watched, unwritten frames (see file comment). */
   private clean = false;
+  /** The #PF error code of the last probe() that returned -1. */
+  faultCode = 0;
   private readonly counters: MmuStats = {
     misses: 0,
     walkFaults: 0,
@@ -119,6 +121,18 @@ export class HardwareMmu implements Translator {
   }
 
   translate(linear: number, access: Access, user: boolean, ac: boolean): number {
+    const pa = this.probe(linear, access, user, ac);
+    if (pa < 0) throw new GuestFault(Vec.PF, this.faultCode, linear);
+    return pa;
+  }
+
+  /**
+   * translate() without the throw: -1 on a #PF (its error code in `faultCode`). For callers
+   * that turn the fault into a return value (compiled blocks: a JavaScript throw costs about a
+   * microsecond in V8, a demand-paging guest takes two per page). A nested-paging fault
+   * (NestedPageFault) still throws.
+   */
+  probe(linear: number, access: Access, user: boolean, ac: boolean): number {
     const r = this.regs;
     // CR3 and nCR3 (bigints, slower to compare) are checked on misses and flushes only.
     if (r.cr0 !== this.cr0 || r.cr4 !== this.cr4 || r.efer !== this.efer) this.resync();
@@ -172,7 +186,8 @@ export class HardwareMmu implements Translator {
     );
     if (code !== WALK_OK) {
       this.counters.walkFaults++;
-      throw new GuestFault(Vec.PF, code, linear);
+      this.faultCode = code;
+      return -1;
     }
     // Rights for every access kind (walker.ts allowed(), R94–R99, folded into bits); writes only
     // once the leaf is dirty. Bit index = (user ? 3 : ac ? 6 : 0) + access.

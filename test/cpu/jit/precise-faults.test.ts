@@ -42,6 +42,7 @@ describe('block compiler: precise faults', () => {
     expect(on.ip).toBe(CODE + 7);
     expect(on.instructions).toBe(3);
     expect(on.regs[1]).toBe('12345678'); // ECX untouched
+    expect(m.cpu.decoded.jit.returnedFaults).toBe(1); // handed over by the block, not thrown
     expect(m.monitor.exits[0]).toMatchObject({ reason: 'exception', vector: PF, faultAddress: 0x3000 });
   });
 
@@ -57,6 +58,7 @@ describe('block compiler: precise faults', () => {
     expect(on.regs[6]).toBe('3000');
     expect(on.instructions).toBe(1 + 4 * 1024 + 1);
     expect(m.mem.read32(0x2ffc)).toBe(0x01010101);
+    expect(m.cpu.decoded.jit.returnedFaults).toBe(1);
   });
 
   it('a store to a read-only page (CR0.WP) faults after the read, leaving memory and flags alone', () => {
@@ -72,6 +74,7 @@ describe('block compiler: precise faults', () => {
     expect(m.mem.read32(0x5000)).toBe(0xdeadbeef);
     expect(m.mem.read32(0x4ffc)).toBe(7);
     expect(m.monitor.exits[0]).toMatchObject({ vector: PF, faultAddress: 0x5000, errorCode: 3 });
+    expect(m.cpu.decoded.jit.returnedFaults).toBe(1); // the store's walk fault, after the read
   });
 
   it('#GP from the DS limit inside a compiled loop', () => {

@@ -156,6 +156,8 @@ function assemble(ctx: EmitCtx, plans: InsnPlan[], offs: number[], last: InsnPla
     `out: for (;;) {`,
     ...body,
     '}',
+    // A #PF returned by Jit.read/write (mem-emit.ts FAULT_CHECK): state as on a thrown fault.
+    ...(ctx.usesMem ? [`if (J.fault !== null) { ${wb} cpu.ip = ${ipk}; cpu.nextIp = ${ipk1}; J.started = n + k + 1; return -1; }`] : []),
     '} catch (e) {',
     `${wb} cpu.ip = ${ipk}; cpu.nextIp = ${ipk1}; J.started = n + k + 1; throw e;`,
     '}',

@@ -10,6 +10,9 @@
 import { identityTranslator, type Cpu } from '../cpu.ts';
 import type { DecodedInsn } from '../decoded.ts';
 import { HardwareMmu } from '../../mmu/hardware-mmu.ts';
+import { Access } from '../../mmu/types.ts';
+import { GuestFault, Vec } from '../fault.ts';
+import { Flag } from '../state.ts';
 import { Tlb } from '../../mmu/tlb.ts';
 import { JitBlock } from './block.ts';
 import { compileBlock } from './compile.ts';
@@ -40,8 +43,12 @@ export class Jit {
   enabled = envEnabled();
   /** Executions of an instruction before a block starting there is compiled. */
   threshold = envThreshold();
-  /** Instructions started by the block that just threw (run loop bookkeeping). */
+  /** Instructions started by the block that just threw or returned a fault (run loop bookkeeping). */
   started = 0;
+  /** A #PF a block's slow path returned instead of throwing (the block then returns -1). */
+  fault: GuestFault | null = null;
+  /** Faults handed over that way (stats, tests). */
+  returnedFaults = 0;
   /** Bumped by mode changes and TLB flushes (DecodeCache); compiled code leaves after a slow path when it moved. */
   epoch = 0;
   /** The TLB compiled code reads (set by prepare). */
@@ -77,6 +84,46 @@ export class Jit {
     }
     this.tlb = EMPTY_TLB;
     return mmu === identityTranslator ? XLATE_NONE : XLATE_SLOW;
+  }
+
+  /**
+   * cpu.read for compiled code's slow path, except that a #PF from the page walk is left in
+   * `fault` (0 returned) instead of thrown: a V8 throw costs about a microsecond, and a
+   * demand-paging guest's store faults twice per page under shadow paging. Segment faults, page
+   * crossings and other MMUs take the interpreter's path (and throw).
+   */
+  read(cpu: Cpu, seg: number, offset: number, size: number): number {
+    const mem = cpu.mem;
+    const lin = mem.linear(seg, offset, size, false);
+    const mmu = cpu.mmu;
+    if (!mem.translating || (lin & 0xfff) + size > 0x1000 || !(mmu instanceof HardwareMmu)) {
+      return mem.readLin(lin, size, cpu.cpl === 3);
+    }
+    const pa = mmu.probe(lin, Access.Read, cpu.cpl === 3, (cpu.flags & Flag.AC) !== 0);
+    if (pa < 0) {
+      this.fault = new GuestFault(Vec.PF, mmu.faultCode, lin);
+      this.returnedFaults++;
+      return 0;
+    }
+    return mem.readPa(pa, size);
+  }
+
+  /** cpu.write for compiled code's slow path; a #PF is left in `fault` as for read(). */
+  write(cpu: Cpu, seg: number, offset: number, size: number, value: number): void {
+    const mem = cpu.mem;
+    const lin = mem.linear(seg, offset, size, true);
+    const mmu = cpu.mmu;
+    if (!mem.translating || (lin & 0xfff) + size > 0x1000 || !(mmu instanceof HardwareMmu)) {
+      mem.writeLin(lin, size, value, cpu.cpl === 3);
+      return;
+    }
+    const pa = mmu.probe(lin, Access.Write, cpu.cpl === 3, (cpu.flags & Flag.AC) !== 0);
+    if (pa < 0) {
+      this.fault = new GuestFault(Vec.PF, mmu.faultCode, lin);
+      this.returnedFaults++;
+      return;
+    }
+    mem.writePhys(pa, size, value);
   }
 
   /**

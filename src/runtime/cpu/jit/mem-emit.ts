@@ -9,6 +9,9 @@
 import { BASE_RIP, type DecodedInsn } from '../decoded.ts';
 import type { EmitCtx } from './ctx.ts';
 
+/** After Jit.read/write: a #PF it returned leaves the block (compile.ts's epilogue hands it over). */
+const FAULT_CHECK = 'if (J.fault !== null) break out;';
+
 /** After a slow path: leave the block if the mode/TLB epoch moved, the block died, or the run must stop. */
 const SLOW_CHECK =
   'cvR = -1; cvW = -1; if (J.epoch !== EP || !blk.valid || cpu.stopReason !== null || cpu.pending !== null) bail = true;';
@@ -136,7 +139,7 @@ function fastRead(sz: number, pa: string): string {
 
 function slowRead(s: number, sz: number, v: string, vh: string): string {
   if (sz === 8) return `${v} = mem.readLinPair(mem.linear(${s}, o, 8, false), U) | 0; ${vh} = mem.pairHi | 0; ${SLOW_CHECK}`;
-  return `${v} = cpu.read(${s}, o, ${sz}) | 0; ${SLOW_CHECK}`;
+  return `${v} = J.read(cpu, ${s}, o, ${sz}) | 0; ${FAULT_CHECK} ${SLOW_CHECK}`;
 }
 
 /** Load `sz` bytes at segment `s`, offset declared by `off` (offsetDecl), into new locals `v` (and `vh` for 8). */
@@ -163,7 +166,7 @@ function storeTail(s: number, sz: number, val: string, valh: string): string {
     const mask = sz === 4 ? `${val} >>> 0` : sz === 2 ? `${val} & 65535` : `${val} & 255`;
     fast = sz === 4 ? `view.setInt32(pa, ${val}, true);` : sz === 2 ? `view.setUint16(pa, ${mask}, true);` : `ram[pa] = ${mask};`;
     phys = `mem.writePhys(pa, ${sz}, ${mask});`;
-    slow = `cpu.write(${s}, o, ${sz}, ${mask});`;
+    slow = `J.write(cpu, ${s}, o, ${sz}, ${mask}); ${FAULT_CHECK}`;
   }
   return `if (pa >= 0) { if (codePages[pa >>> 12] === 0) { ${fast} } else { ${phys} ${SLOW_CHECK} } } else { ${slow} ${SLOW_CHECK} }`;
 }
