@@ -12,7 +12,7 @@
  */
 import type { PhysicalBus } from '../machine/bus.ts';
 import type { ExitOutcome, Monitor, StopReason } from '../vmm/monitor.ts';
-import type { VmExit } from '../vmm/exit.ts';
+import type { CrAccessExit, VmExit } from '../vmm/exit.ts';
 import type { ControlRegName, CpuMode, HardwareControl, Intercepts, Vcpu } from '../vmm/vcpu.ts';
 import type { FlushScope, Translator } from '../mmu/types.ts';
 import { GuestFault, Vec } from './fault.ts';
@@ -512,6 +512,16 @@ export class Cpu extends CpuState implements Vcpu {
     this.stats.exits.count(exit);
     this.nextIp = this.ip;
     const outcome = this.monitor.handleExit(exit, this);
+    if (outcome.kind === 'stop') this.stopReason = outcome.reason;
+    return outcome;
+  }
+
+  /** exit() for a cr-access exit, through Monitor.handleCrAccess when the monitor has it. */
+  exitCr(exit: CrAccessExit): ExitOutcome {
+    this.stats.exits.countCrAccess();
+    this.nextIp = this.ip;
+    const monitor = this.monitor;
+    const outcome = monitor.handleCrAccess !== undefined ? monitor.handleCrAccess(exit, this) : monitor.handleExit(exit, this);
     if (outcome.kind === 'stop') this.stopReason = outcome.reason;
     return outcome;
   }

@@ -90,7 +90,7 @@ export function movToCr(cpu: Cpu, insn: DecodedInsn): void {
     cpu.cr2 = cpu.mode64 ? cpu.readGpr(gpr) : BigInt(cpu.lo[gpr]!);
     return;
   }
-  cpu.exit(crExit(insn, cr, 'mov-to-cr', gpr, gprSize(cpu)));
+  cpu.exitCr(crExit(insn, cr, 'mov-to-cr', gpr, gprSize(cpu)));
 }
 
 /** MOV r32/r64, CRn (0F 20). */
@@ -103,20 +103,20 @@ export function movFromCr(cpu: Cpu, insn: DecodedInsn): void {
     cpu.writeGpr(gpr, cpu.cr2, gprSize(cpu));
     return;
   }
-  cpu.exit(crExit(insn, cr, 'mov-from-cr', gpr, gprSize(cpu)));
+  cpu.exitCr(crExit(insn, cr, 'mov-from-cr', gpr, gprSize(cpu)));
 }
 
 /** CLTS (R37). */
 export function clts(cpu: Cpu, insn: DecodedInsn): void {
   requirePrivileged(cpu);
-  cpu.exit(crExit(insn, 0, 'clts', 0, 4));
+  cpu.exitCr(crExit(insn, 0, 'clts', 0, 4));
 }
 
 /** LMSW r/m16 (R24-R29): the hardware reads the source, the handler applies it. */
 export function lmsw(cpu: Cpu, insn: DecodedInsn): void {
   requirePrivileged(cpu);
   const src = insn.k0 === OpK.Gpr ? cpu.lo[insn.r0]! & 0xffff : cpu.read(insn.seg, ea(cpu, insn), 2);
-  cpu.exit({ reason: 'cr-access', cr: 0, access: 'lmsw', operand: regOperand(0, 2), lmswSource: src, insnLength: insn.length });
+  cpu.exitCr({ reason: 'cr-access', cr: 0, access: 'lmsw', operand: regOperand(0, 2), lmswSource: src, insnLength: insn.length });
 }
 
 /**
@@ -128,11 +128,11 @@ export function smsw(cpu: Cpu, insn: DecodedInsn): void {
   checkUmip(cpu);
   if (insn.k0 === OpK.Gpr) {
     const size = insn.s0 === 8 ? 8 : insn.s0 === 4 ? 4 : 2;
-    cpu.exit({ reason: 'cr-access', cr: 0, access: 'smsw', operand: regOperand(insn.r0, size), lmswSource: 0, insnLength: insn.length });
+    cpu.exitCr({ reason: 'cr-access', cr: 0, access: 'smsw', operand: regOperand(insn.r0, size), lmswSource: 0, insnLength: insn.length });
     return;
   }
   const linear = cpu.mem.linear(insn.seg, ea(cpu, insn), 2, true);
-  cpu.exit({ reason: 'cr-access', cr: 0, access: 'smsw', operand: { kind: 'mem', linear, size: 2 }, lmswSource: 0, insnLength: insn.length });
+  cpu.exitCr({ reason: 'cr-access', cr: 0, access: 'smsw', operand: { kind: 'mem', linear, size: 2 }, lmswSource: 0, insnLength: insn.length });
 }
 
 /** INVLPG m (R107): CPL 0; no segment-limit check, no fault for unmapped or non-canonical addresses. */

@@ -1,5 +1,5 @@
 import { NamedExitCounts } from '../vmm/exit-counts.ts';
-import type { VmExit } from '../vmm/exit.ts';
+import type { CrAccessExit, VmExit } from '../vmm/exit.ts';
 import type { ExitOutcome, Monitor } from '../vmm/monitor.ts';
 import type { Vcpu } from '../vmm/vcpu.ts';
 
@@ -32,5 +32,11 @@ export class CountingMonitor implements Monitor {
   handleExit(exit: VmExit, vcpu: Vcpu): ExitOutcome {
     this.named.count(exit);
     return this.inner.handleExit(exit, vcpu);
+  }
+
+  handleCrAccess(exit: CrAccessExit, vcpu: Vcpu): ExitOutcome {
+    this.named.countCr(exit);
+    const inner = this.inner;
+    return inner.handleCrAccess !== undefined ? inner.handleCrAccess(exit, vcpu) : inner.handleExit(exit, vcpu);
   }
 }

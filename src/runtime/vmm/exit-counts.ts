@@ -1,4 +1,4 @@
-import type { VmExit } from './exit.ts';
+import type { CrAccessExit, VmExit } from './exit.ts';
 
 /**
  * Exit counters without a Map<string> update per exit (issue 7: exits are the hot path). Each
@@ -34,12 +34,19 @@ export function reasonSlot(reason: VmExit['reason']): number {
   }
 }
 
+const SLOT_CR_ACCESS = reasonSlot('cr-access');
+
 /** Exits by reason ('cr-access', 'wrmsr', ...). */
 export class ReasonCounts {
   private readonly slots = new Float64Array(EXIT_REASONS.length);
 
   count(exit: VmExit): void {
     this.slots[reasonSlot(exit.reason)]++;
+  }
+
+  /** count() of a cr-access exit, without reading the exit (see Monitor.handleCrAccess). */
+  countCrAccess(): void {
+    this.slots[SLOT_CR_ACCESS]++;
   }
 
   get(reason: VmExit['reason']): number {
@@ -98,22 +105,26 @@ const SLOT_NAMES: readonly string[] = (() => {
   return names;
 })();
 
+function crNameSlot(exit: CrAccessExit): number {
+  switch (exit.access) {
+    case 'mov-to-cr':
+      return exit.cr >= 0 && exit.cr < CR_SLOTS ? SLOT_MOV_TO_CR + exit.cr : NO_SLOT;
+    case 'mov-from-cr':
+      return exit.cr >= 0 && exit.cr < CR_SLOTS ? SLOT_MOV_FROM_CR + exit.cr : NO_SLOT;
+    case 'clts':
+      return SLOT_CLTS;
+    case 'lmsw':
+      return SLOT_LMSW;
+    case 'smsw':
+      return SLOT_SMSW;
+  }
+  return NO_SLOT;
+}
+
 function nameSlot(exit: VmExit): number {
   switch (exit.reason) {
     case 'cr-access':
-      switch (exit.access) {
-        case 'mov-to-cr':
-          return exit.cr >= 0 && exit.cr < CR_SLOTS ? SLOT_MOV_TO_CR + exit.cr : NO_SLOT;
-        case 'mov-from-cr':
-          return exit.cr >= 0 && exit.cr < CR_SLOTS ? SLOT_MOV_FROM_CR + exit.cr : NO_SLOT;
-        case 'clts':
-          return SLOT_CLTS;
-        case 'lmsw':
-          return SLOT_LMSW;
-        case 'smsw':
-          return SLOT_SMSW;
-      }
-      return NO_SLOT;
+      return crNameSlot(exit);
     case 'rdmsr':
       return SLOT_RDMSR;
     case 'wrmsr':
@@ -158,8 +169,16 @@ export class NamedExitCounts {
   private readonly other = new Map<string, number>();
 
   count(exit: VmExit): void {
+    this.add(nameSlot(exit), exit);
+  }
+
+  /** count() of a cr-access exit: only CrAccessExit objects reach this site (one hidden class). */
+  countCr(exit: CrAccessExit): void {
+    this.add(crNameSlot(exit), exit);
+  }
+
+  private add(slot: number, exit: VmExit): void {
     this.total++;
-    const slot = nameSlot(exit);
     if (slot !== NO_SLOT) {
       this.slots[slot]++;
       return;

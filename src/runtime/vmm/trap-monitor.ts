@@ -131,6 +131,11 @@ export class TrapMonitor implements Monitor {
     return RESUME;
   }
 
+  handleCrAccess(exit: CrAccessExit, vcpu: Vcpu): ExitOutcome {
+    this.reasons.countCrAccess();
+    return this.crAccess(exit, vcpu);
+  }
+
   private crAccess(exit: CrAccessExit, vcpu: Vcpu): ExitOutcome {
     const op = exit.operand;
     switch (exit.access) {
