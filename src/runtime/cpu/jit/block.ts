@@ -28,5 +28,7 @@ export class JitBlock {
     /** Number of instructions (a loop block retires this many per iteration). */
     readonly count: number,
     readonly loops: boolean,
+    /** Its decoded instructions (exit sites call their handlers, compile.ts). */
+    readonly insns: readonly DecodedInsn[],
   ) {}
 }

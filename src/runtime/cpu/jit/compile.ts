@@ -8,6 +8,12 @@
  * block exits and, on an exception, as they were after the last completed instruction (each
  * instruction changes no local before its last possible fault), with cpu.ip at the faulting
  * instruction and Jit.started = instructions started.
+ *
+ * An exit site (MOV CR, CLTS) stores the locals, runs the instruction's interpreter handler with
+ * cpu.ip/nextIp set as execute() would, and reloads the locals; the block goes on only while the
+ * handler left the mode and TLB epoch, RIP and the block's bytes alone and nothing must stop the
+ * run or deliver an event. A control-register exit no longer returns to the run loop for a fetch
+ * and dispatch (issue 7).
  */
 import { Seg } from '../state.ts';
 import type { DecodedInsn } from '../decoded.ts';
@@ -27,6 +33,8 @@ export interface BlockCode {
   count: number;
   bytes: number;
   loops: boolean;
+  /** The decoded instructions, in order (exit sites call their handlers through JitBlock.insns). */
+  insns: DecodedInsn[];
 }
 
 /** Compiled functions by source text: blocks with the same bytes share one function. */
@@ -73,7 +81,7 @@ export function compileBlock(at: (off: number) => DecodedInsn | undefined, off: 
     if (sourceCache.size >= SOURCE_CACHE_MAX) sourceCache.clear();
     sourceCache.set(source, fn);
   }
-  return { fn, count, bytes, loops };
+  return { fn, count, bytes, loops, insns };
 }
 
 function assemble(ctx: EmitCtx, plans: InsnPlan[], offs: number[], last: InsnPlan['branch'], loops: boolean): string {
@@ -81,10 +89,23 @@ function assemble(ctx: EmitCtx, plans: InsnPlan[], offs: number[], last: InsnPla
   const bytes = offs[count]!;
   const b64 = ctx.b64;
   const live = liveAfter(plans);
+  const regs = [...ctx.regs].sort((a, b) => a - b);
+  const written = [...ctx.written].sort((a, b) => a - b);
+  const wb = `${written.map((r) => `lo[${r}] = L${r}; hi[${r}] = H${r};`).join(' ')} cpu.flags = f;`;
   const body: string[] = [];
   for (let i = 0; i < count; i++) {
     const p = plans[i]!;
     if (p.branch !== null) break;
+    if (p.exitSite === true) {
+      const next = ctx.ipAt(offs[i + 1]!);
+      const reload = regs.map((r) => `L${r} = lo[${r}] | 0; H${r} = hi[${r}] | 0;`).join(' ');
+      body.push(
+        `k = ${i}; { ${wb} cpu.ip = ${ctx.ipAt(offs[i]!)}; cpu.nextIp = ${next}; const d = blk.insns[${i}]; J.exitSiteCalls++; d.handler(cpu, d);` +
+          ` ${reload} f = cpu.flags | 0;` +
+          ` if (J.epoch !== EP || cpu.nextIp !== ${next} || !blk.valid || cpu.stopReason !== null || cpu.pending !== null) { n += ${i + 1}; xip = cpu.nextIp; break out; } }`,
+      );
+      continue;
+    }
     const lv = live[i]!;
     let fl = flagStore(p.flags, p.fw, lv);
     if (p.mem && (p.fw & ALL & ~lv) !== 0) fl = `if (bail) { ${flagStore(p.flags, p.fw, ALL)} } else { ${fl} }`;
@@ -117,8 +138,6 @@ function assemble(ctx: EmitCtx, plans: InsnPlan[], offs: number[], last: InsnPla
     }
   }
 
-  const regs = [...ctx.regs].sort((a, b) => a - b);
-  const written = [...ctx.written].sort((a, b) => a - b);
   const pro: string[] = [];
   pro.push('const ip0 = cpu.ip;');
   pro.push(`if (max < ${count}) return 0;`);
@@ -145,7 +164,7 @@ function assemble(ctx: EmitCtx, plans: InsnPlan[], offs: number[], last: InsnPla
       for (const s of ctx.segs) if (s >= Seg.FS) pro.push(`const SB${s} = cpu.seg[${s}].base;`);
     }
   }
-  const wb = `${written.map((r) => `lo[${r}] = L${r}; hi[${r}] = H${r};`).join(' ')} cpu.flags = f;`;
+  if (ctx.usesExitSite && !ctx.usesMem) pro.push('const EP = J.epoch;');
   const ipk = b64 ? 'ip0 + OFFS[k]' : '(ip0 + OFFS[k]) >>> 0';
   const ipk1 = b64 ? 'ip0 + OFFS[k + 1]' : '(ip0 + OFFS[k + 1]) >>> 0';
   return [

@@ -11,6 +11,8 @@ export class EmitCtx {
   /** Segments with memory operands (their bases/limits are loaded at entry). */
   readonly segs = new Set<number>();
   usesMem = false;
+  /** Calls an interpreter handler in place (an exit site, insn-emit.ts). */
+  usesExitSite = false;
   /** Uses the stack at the mode's natural width (the entry checks cpu.stackSize). */
   usesStack = false;
   /** Index, offset from the block start, and offset of the next instruction. */

@@ -9,7 +9,8 @@
  * Supported: ADD ADC SUB SBB AND OR XOR CMP TEST (register, immediate, memory,
  * read-modify-write; 8/16-bit forms in narrow-emit.ts), INC DEC NEG NOT, MOV, MOVZX MOVSX MOVSXD, LEA, 32-bit shifts/rotates by
  * an immediate, NOP, PUSH/POP of a register or immediate, and JMP/Jcc/CALL rel and RET as the
- * block's last instruction.
+ * block's last instruction. MOV to/from CR and CLTS are exit sites: the block calls the
+ * interpreter's handler (which exits to the monitor) in place, see compile.ts.
  */
 import { Mnemonic } from 'iced-x86';
 import { BASE_RIP, OpK, type DecodedInsn } from '../decoded.ts';
@@ -29,6 +30,8 @@ import {
 } from './flags-emit.ts';
 import { aluNarrow, movNarrowReg, narrowReg, unaryNarrow } from './narrow-emit.ts';
 import { eaLow32, emitLoad, emitLoadAt, emitRmw, emitStore, emitStoreAt, halves64, memSupported } from './mem-emit.ts';
+import { clts, movFromCr, movToCr } from '../system.ts';
+import type { Handler } from '../decoded.ts';
 
 /**
  * The block's last instruction. jcc: `cond` ≠ 0; jmp: kind 'jcc' with cond 0; call rel: `pre`
@@ -53,7 +56,20 @@ export interface InsnPlan {
   mem: boolean;
   /** Jcc (cond ≠ 0) or JMP (cond = 0): ends the block. */
   branch: Branch | null;
+  /** An exit site: the block runs the instruction's interpreter handler (compile.ts). */
+  exitSite?: true;
 }
+
+/**
+ * Handlers a block may call in place: they change only GPRs, flags, control registers and
+ * RIP (or raise, or exit to the monitor, which may inject an event or stop the run), so after
+ * the call the block reloads its register locals and goes on unless the mode/TLB epoch moved,
+ * RIP went elsewhere, or the run must stop.
+ */
+const EXIT_SITES: ReadonlySet<Handler> = new Set<Handler>([movToCr, movFromCr, clts]);
+
+/** Every flag is read: the handler (or the monitor, or an injected event) sees EFLAGS exactly. */
+const EXIT_SITE: InsnPlan = { pre: '', flags: {}, fw: 0, fr: ALL, post: '', mem: false, branch: null, exitSite: true };
 
 type AluOp = 'add' | 'adc' | 'sub' | 'sbb' | 'and' | 'or' | 'xor';
 
@@ -407,6 +423,10 @@ const UNARY = new Set<number>([Mnemonic.Inc, Mnemonic.Dec, Mnemonic.Neg, Mnemoni
 /** The code plan for `d`, or null when the compiler leaves it to the interpreter. */
 export function plan(ctx: EmitCtx, d: DecodedInsn): InsnPlan | null {
   if (d.rep !== 0 || d.lock) return null;
+  if (EXIT_SITES.has(d.handler)) {
+    ctx.usesExitSite = true;
+    return EXIT_SITE;
+  }
   const m = d.mnemonic;
   const a = ALU.get(m);
   if (a !== undefined) return alu(ctx, d, a[0], a[1]);

@@ -49,6 +49,8 @@ export class Jit {
   fault: GuestFault | null = null;
   /** Faults handed over that way (stats, tests). */
   returnedFaults = 0;
+  /** Exit-site handler calls from compiled code (stats, tests; compile.ts). */
+  exitSiteCalls = 0;
   /** Bumped by mode changes and TLB flushes (DecodeCache); compiled code leaves after a slow path when it moved. */
   epoch = 0;
   /** The TLB compiled code reads (set by prepare). */
@@ -150,7 +152,7 @@ export class Jit {
       return;
     }
     const start = pageNo * 4096 + off;
-    const blk = new JitBlock(code.fn, head, start, start + code.bytes, code.count, code.loops);
+    const blk = new JitBlock(code.fn, head, start, start + code.bytes, code.count, code.loops, code.insns);
     head.block = blk;
     this.compiled++;
     let list = this.byPage.get(pageNo);
