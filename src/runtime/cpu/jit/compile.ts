@@ -11,8 +11,9 @@
  *
  * An exit site (MOV CR, CLTS) stores the locals, runs the instruction's interpreter handler with
  * cpu.ip/nextIp set as execute() would, and reloads the locals; the block goes on only while the
- * handler left the mode and TLB epoch, RIP and the block's bytes alone and nothing must stop the
- * run or deliver an event. A control-register exit no longer returns to the run loop for a fetch
+ * handler left RIP and the block's bytes alone, nothing must stop the run or deliver an event,
+ * and the mode/TLB epoch stayed (or, in a block without memory operands, the code page still
+ * maps to the same frame in the same mode: Jit.resumeAfterExit). A control-register exit no longer returns to the run loop for a fetch
  * and dispatch (issue 7).
  */
 import { Seg } from '../state.ts';
@@ -98,11 +99,15 @@ function assemble(ctx: EmitCtx, plans: InsnPlan[], offs: number[], last: InsnPla
     if (p.branch !== null) break;
     if (p.exitSite === true) {
       const next = ctx.ipAt(offs[i + 1]!);
+      // A moved epoch ends a block with memory operands (its TLB view is stale); another may
+      // go on if its code page still maps where it did (Jit.resumeAfterExit).
+      const moved = ctx.usesMem ? 'J.epoch !== EP' : `(J.epoch !== EP && !J.resumeAfterExit(cpu, blk, ${next}, ${ctx.b64 ? 64 : 32}))`;
       const reload = regs.map((r) => `L${r} = lo[${r}] | 0; H${r} = hi[${r}] | 0;`).join(' ');
       body.push(
         `k = ${i}; { ${wb} cpu.ip = ${ctx.ipAt(offs[i]!)}; cpu.nextIp = ${next}; const d = blk.insns[${i}]; J.exitSiteCalls++; d.handler(cpu, d);` +
           ` ${reload} f = cpu.flags | 0;` +
-          ` if (J.epoch !== EP || cpu.nextIp !== ${next} || !blk.valid || cpu.stopReason !== null || cpu.pending !== null) { n += ${i + 1}; xip = cpu.nextIp; break out; } }`,
+          ` if (cpu.nextIp !== ${next} || !blk.valid || cpu.stopReason !== null || cpu.pending !== null || ${moved}) { n += ${i + 1}; xip = cpu.nextIp; break out; }` +
+          (ctx.usesMem ? ' }' : ' EP = J.epoch; }'),
       );
       continue;
     }
@@ -164,7 +169,7 @@ function assemble(ctx: EmitCtx, plans: InsnPlan[], offs: number[], last: InsnPla
       for (const s of ctx.segs) if (s >= Seg.FS) pro.push(`const SB${s} = cpu.seg[${s}].base;`);
     }
   }
-  if (ctx.usesExitSite && !ctx.usesMem) pro.push('const EP = J.epoch;');
+  if (ctx.usesExitSite && !ctx.usesMem) pro.push('let EP = J.epoch;');
   const ipk = b64 ? 'ip0 + OFFS[k]' : '(ip0 + OFFS[k]) >>> 0';
   const ipk1 = b64 ? 'ip0 + OFFS[k + 1]' : '(ip0 + OFFS[k + 1]) >>> 0';
   return [

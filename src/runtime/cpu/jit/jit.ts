@@ -12,7 +12,8 @@ import type { DecodedInsn } from '../decoded.ts';
 import { HardwareMmu } from '../../mmu/hardware-mmu.ts';
 import { Access } from '../../mmu/types.ts';
 import { GuestFault, Vec } from '../fault.ts';
-import { Flag } from '../state.ts';
+import { Flag, Seg } from '../state.ts';
+import { NestedPageFault } from '../../mmu/nested-fault.ts';
 import { Tlb } from '../../mmu/tlb.ts';
 import { JitBlock } from './block.ts';
 import { compileBlock } from './compile.ts';
@@ -51,6 +52,8 @@ export class Jit {
   returnedFaults = 0;
   /** Exit-site handler calls from compiled code (stats, tests; compile.ts). */
   exitSiteCalls = 0;
+  /** Of those, the ones after which the block went on past a TLB flush (resumeAfterExit). */
+  exitSiteResumes = 0;
   /** Bumped by mode changes and TLB flushes (DecodeCache); compiled code leaves after a slow path when it moved. */
   epoch = 0;
   /** The TLB compiled code reads (set by prepare). */
@@ -86,6 +89,33 @@ export class Jit {
     }
     this.tlb = EMPTY_TLB;
     return mmu === identityTranslator ? XLATE_NONE : XLATE_SLOW;
+  }
+
+  /**
+   * After an exit site moved the epoch (a TLB flush or mode change in the handler): may the
+   * block go on at `ip`? Only if the mode is the one it was compiled for and its code page
+   * still translates, without a fault, to the same physical page; the fetch page is then
+   * remembered as the run loop's fetch would (a CR4.PGE toggle under nested paging flushes the
+   * TLB, and the block need not return to the run loop for that).
+   */
+  resumeAfterExit(cpu: Cpu, blk: JitBlock, ip: number, bitness: number): boolean {
+    const mmu = cpu.mmu;
+    if (cpu.bitness !== bitness) return false;
+    const lin = cpu.mode64 ? ip : (cpu.seg[Seg.CS]!.base + ip) >>> 0;
+    let pa = lin;
+    if (cpu.mem.translating) {
+      if (!(mmu instanceof HardwareMmu)) return false;
+      try {
+        pa = mmu.probe(lin, Access.Fetch, cpu.cpl === 3, false);
+      } catch (e) {
+        if (e instanceof NestedPageFault) return false; // the run loop's fetch takes it
+        throw e;
+      }
+    }
+    if (pa < 0 || Math.floor(pa / 4096) !== Math.floor(blk.startPa / 4096)) return false;
+    cpu.decoded.rememberFetchPage(lin, pa, cpu.cpl);
+    this.exitSiteResumes++;
+    return true;
   }
 
   /**
