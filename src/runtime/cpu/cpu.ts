@@ -76,6 +76,7 @@ const CR0_MODE = BigInt((Cr0.PE | Cr0.PG) >>> 0);
 const CR0_PAGING = BigInt(Cr0.WP);
 const CR4_PKE = 1 << 22;
 const CR4_PAGING = BigInt(Cr4.PSE | Cr4.PAE | Cr4.PGE | Cr4.PCIDE | Cr4.SMEP | Cr4.SMAP | Cr4.LA57 | CR4_PKE);
+const CR4_PGE = BigInt(Cr4.PGE);
 
 export class Cpu extends CpuState implements Vcpu {
   /** The machine's bus behind a write watcher (see watch-bus.ts); RAM is the same array. */
@@ -301,12 +302,17 @@ export class Cpu extends CpuState implements Vcpu {
         if (tier !== MODE) this.pagingRegs.cr0 = low32(value);
         break;
       }
-      case 'cr4':
+      case 'cr4': {
         if (value === hw.cr4) return;
-        tier = (BigInt.asUintN(64, value ^ hw.cr4) & CR4_PAGING) !== 0n ? PAGING : QUIET;
+        const diff = BigInt.asUintN(64, value ^ hw.cr4) & CR4_PAGING;
+        // A PGE toggle alone changes no translation while the MMU keeps its TLB on it (clean,
+        // PCIDE=0; HardwareMmu.resync does the rest on the next walk): no fetch-page drop, no
+        // epoch move for compiled blocks (issue 7, crmix under nested paging).
+        tier = diff === 0n || (diff === CR4_PGE && this.mmu.keepsOnPgeToggle?.() === true) ? QUIET : PAGING;
         hw.cr4 = value;
         this.pagingRegs.cr4 = low32(value);
         break;
+      }
       case 'cr3':
         if (value === hw.cr3) return;
         tier = PAGING;

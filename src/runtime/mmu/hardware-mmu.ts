@@ -353,6 +353,10 @@ export class HardwareMmu implements Translator {
     this.clean = false;
   }
 
+  keepsOnPgeToggle(): boolean {
+    return this.clean && !this.pcide;
+  }
+
   canSkipFlush(scope: FlushScope): boolean {
     const implicit = this.counters.flushImplicit;
     this.registersChanged();

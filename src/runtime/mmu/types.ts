@@ -61,6 +61,12 @@ export interface Translator {
    * frame written since it was cached; SDM 4.10.4). May drop entries itself (e.g. global ones).
    */
   canSkipFlush?(scope: FlushScope): boolean;
+  /**
+   * Optional (HardwareMmu): true when a CR4.PGE toggle alone would keep every cached
+   * translation (the TLB is clean, PCIDE=0): the CPU then keeps its fetch page and its compiled
+   * blocks' TLB view, as the walk after the toggle's flush would give the same translations.
+   */
+  keepsOnPgeToggle?(): boolean;
 }
 
 /** A set of watched 4 KiB physical frames (cpu/memory.ts): guest stores to them call onWrite. */
