@@ -8,8 +8,10 @@ import { isBoolExpr } from '../rules/interp.ts';
 /**
  * Emits src/generated/handlers/<rules file>.ts (one exported function per rule) and
  * src/generated/handlers/index.ts (dispatch tables by exit kind). A handler is straight-line
- * code over bigints: guards first (each `return cx.raise(...)`), then guest assignments,
- * hardware programming and effects through RuleEffects (src/runtime/vmm/effects.ts).
+ * code: guards first (each `return cx.raise(...)`), then guest assignments, hardware
+ * programming and effects through RuleEffects (src/runtime/vmm/effects.ts). It takes the
+ * operand as two 32-bit halves and computes on halves wherever an expression is bitwise over
+ * the operand, guest registers and constants (see View); the rest is BigInt code.
  */
 
 export const HANDLERS_DIR = 'src/generated/handlers';
@@ -51,12 +53,12 @@ function u64(expr: string, mask: bigint): string {
 
 /**
  * Number views (issue 7). A bit test of a 64-bit value (`(operand & 0x80000000n) !== 0n`) costs
- * a few ns as BigInt code; the same test on the value's two 32-bit halves as numbers costs a
- * fraction of that. The operand's halves are read through a typed array (effects.ts lo32/hi32,
- * ~7 ns each), a guest register's from its number mirrors (GuestState `cr4Lo`/`cr4Hi`, kept by
- * the monitor's GuestRegs, ~1 ns). So bool tests over the operand and the start values of guest
- * registers are emitted on halves (`(op_lo & 0x80000000) !== 0`); values stay BigInt everywhere
- * else (guest state, hardware, effects: the RuleEffects contract).
+ * a few ns as BigInt code, making a BigInt ~10-35 ns; the same work on the value's two 32-bit
+ * halves as numbers costs a fraction of that. The operand arrives as halves (`op_lo`, `op_hi`),
+ * a guest register's are its number mirrors (GuestState `cr4Lo`/`cr4Hi`). So tests, guest
+ * assignments (`g.setCr4(lo, hi)`), hardware programming (`cx.setHardware('cr4', lo, hi, …)`)
+ * and results (`cx.produce(lo, hi)`) are emitted on halves when the expression has a view;
+ * otherwise as BigInt code (the operand then joined where used, `join64(op_lo, op_hi)`).
  */
 type Half = { c: number } | { s: string };
 interface View {
@@ -122,12 +124,15 @@ class ExprCompiler {
   readonly startRegs = new Set<RegName>();
   /** Values whose number halves the tests use (declared in the prologue when referenced). */
   readonly leaves = new Map<string, Leaf>();
+  /** `let` locals computed on halves (`v_x_lo`, `v_x_hi`). */
+  readonly letViews = new Map<string, View>();
   usesMode = false;
 
   constructor(private readonly param: string | undefined) {}
 
   local(name: string): string {
-    return name === this.param ? 'operand' : `v_${name}`;
+    // The operand as a BigInt where an expression has no view (rare: PDPTE loads, shifts).
+    return name === this.param ? 'join64(op_lo, op_hi)' : `v_${name}`;
   }
 
   /** An int-valued expression. */
@@ -155,16 +160,26 @@ class ExprCompiler {
       case 'num':
         return constView(e.v);
       case 'var':
-        return e.name === this.param ? this.leaf('op', 'lo32(operand)', 'hi32(operand)') : undefined;
+        if (e.name === this.param) return { lo: { s: 'op_lo' }, hi: { s: 'op_hi' } };
+        return this.letViews.get(e.name);
       case 'reg': {
-        if (e.at !== 'start') return undefined;
         const f = GUEST_FIELD[e.reg];
+        // The current value: read the mirrors where it is used (after earlier assignments).
+        if (e.at !== 'start') return { lo: { s: `g.${f}Lo` }, hi: { s: `g.${f}Hi` } };
         return this.leaf(f, `g.${f}Lo`, `g.${f}Hi`);
       }
       case 'bits': {
-        if (e.bool || e.lsb !== 0) return undefined;
+        if (e.bool) return undefined;
         const v = this.view(e.e);
-        return v && maskView(v, bitMask(e.msb, 0));
+        if (!v) return undefined;
+        if (e.lsb === 0) return maskView(v, bitMask(e.msb, 0));
+        // A field within one half, shifted down.
+        if ((e.lsb < 32) !== (e.msb < 32)) return undefined;
+        const h = e.lsb < 32 ? v.lo : v.hi;
+        const sh = e.lsb % 32;
+        const m = Number(bitMask(e.msb - e.lsb, 0));
+        const lo: Half = 'c' in h ? { c: ((h.c >>> sh) & m) >>> 0 } : { s: `((${h.s} >>> ${sh}) & 0x${m.toString(16)})` };
+        return { lo, hi: { c: 0 } };
       }
       case 'bin': {
         if (e.op !== '&' && e.op !== '|' && e.op !== '^') return undefined;
@@ -178,9 +193,56 @@ class ExprCompiler {
         const v = this.view(e.e);
         return v && { lo: combineHalf('^', v.lo, { c: 0xffff_ffff }), hi: combineHalf('^', v.hi, { c: 0xffff_ffff }) };
       }
+      case 'with': {
+        const base = this.view(e.e);
+        if (!base) return undefined;
+        let clear = 0n;
+        const parts: View[] = [];
+        for (const st of e.sets) {
+          const m = bitMask(st.msb, st.lsb);
+          clear |= m;
+          if (st.value.k === 'num') parts.push(constView((st.value.v << BigInt(st.lsb)) & m));
+          else if (isBoolExpr(st.value)) parts.push(this.boolBit(st.value, st.lsb));
+          else return undefined;
+        }
+        let v = maskView(base, ~clear & MASK64);
+        for (const p of parts) v = { lo: combineHalf('|', v.lo, p.lo), hi: combineHalf('|', v.hi, p.hi) };
+        return v;
+      }
       default:
         return undefined;
     }
+  }
+
+  /** A bool as bit `bit` of a 64-bit value, on halves. */
+  private boolBit(b: Expr, bit: number): View {
+    const c = `(${this.bool(b)} ? 0x${(2 ** (bit % 32)).toString(16)} : 0)`;
+    return bit < 32 ? { lo: { s: c }, hi: { c: 0 } } : { lo: { c: 0 }, hi: { s: c } };
+  }
+
+  /** The halves of an int expression with a view (else undefined). */
+  viewHalves(e: Expr): { lo: string; hi: string } | undefined {
+    const v = this.view(e);
+    return v && { lo: halfCode(v.lo), hi: halfCode(v.hi) };
+  }
+
+  /** The halves of an int expression as number code: its view, or the BigInt's halves. */
+  halves(e: Expr): { lo: string; hi: string; pre?: string } {
+    const v = this.view(e);
+    // Halves may come out as negative int32 (`x | 0x80000000`): the receivers take them `>>> 0`.
+    if (v) return { lo: halfCode(v.lo), hi: halfCode(v.hi) };
+    return { pre: `const v64 = ${this.int(e)};`, lo: 'lo32(v64)', hi: 'hi32(v64)' };
+  }
+
+  /** `let` of an int with a view: its halves as locals. */
+  letHalves(name: string, e: Expr): string[] | undefined {
+    if (isBoolExpr(e)) return undefined;
+    const v = this.view(e);
+    if (!v) return undefined;
+    const l = `${this.local(name)}_lo`;
+    const h = `${this.local(name)}_hi`;
+    this.letViews.set(name, { lo: { s: l }, hi: { s: h } });
+    return [`const ${l} = ${halfCode(v.lo)};`, `const ${h} = ${halfCode(v.hi)};`];
   }
 
   /** A bit test `(e & mask) !== 0` (or `=== 0`) on number halves, if e has a view. */
@@ -233,6 +295,12 @@ class ExprCompiler {
           if (test !== undefined) return test;
         }
         if (isBoolExpr(e.a)) return `(${this.bool(e.a)} ${op} ${this.bool(e.b)})`;
+        if (e.op === '==' || e.op === '!=') {
+          // Equality on halves: (a_lo ^ b_lo) | (a_hi ^ b_hi) is 0 exactly when equal (int32 or uint32 alike).
+          const a = this.view(e.a);
+          const b = a && this.view(e.b);
+          if (a && b) return testView({ lo: combineHalf('^', a.lo, b.lo), hi: combineHalf('^', a.hi, b.hi) }, e.op === '==');
+        }
         return `(${this.int(e.a)} ${op} ${this.int(e.b)})`;
       }
       case 'inv':
@@ -281,8 +349,11 @@ class ExprCompiler {
         return 'FLUSH_ALL';
       case 'non-global':
         return 'FLUSH_NON_GLOBAL';
-      case 'pcid':
+      case 'pcid': {
+        const v = this.view(f.pcid);
+        if (v && isConst(v.hi, 0)) return `{ kind: 'pcid', pcid: ${halfCode(v.lo)} }`;
         return `{ kind: 'pcid', pcid: Number(${this.int(f.pcid)}) }`;
+      }
       case 'page':
         return `{ kind: 'page', linear: Number(BigInt.asIntN(64, ${this.int(f.linear)})) }`;
     }
@@ -296,15 +367,23 @@ function compileStmt(st: StmtIR, c: ExprCompiler): string[] {
       const code = g.errorCode === undefined ? 'undefined' : String(g.errorCode);
       return [`// ${g.id}: ${g.text}${g.cites.length ? ` (${g.cites.join(', ')})` : ''}`, `if (${c.bool(g.cond)}) return cx.raise(${g.vector}, ${code});`];
     }
-    case 'let':
-      return [`const ${c.local(st.name)} = ${isBoolExpr(st.e) ? c.bool(st.e) : c.int(st.e)};`];
+    case 'let': {
+      // Both forms; compileRule drops the one nothing reads.
+      const big = `const ${c.local(st.name)} = ${isBoolExpr(st.e) ? c.bool(st.e) : c.int(st.e)};`;
+      return [...(c.letHalves(st.name, st.e) ?? []), big];
+    }
     case 'action': {
       const a = st.action;
       let body: string;
       switch (a.k) {
         case 'guest': {
           const f = GUEST_FIELD[a.reg];
-          if (a.whole) body = `g.${f} = ${c.int(a.e)};`;
+          const setter = `set${f.charAt(0).toUpperCase()}${f.slice(1)}`;
+          // A field assignment is the register `with` the field: one view covers both.
+          const value: Expr = a.whole ? a.e : { k: 'with', e: { k: 'reg', reg: a.reg, at: 'current' }, sets: [{ msb: a.msb, lsb: a.lsb, value: a.e }] };
+          const h = c.viewHalves(value);
+          if (h) body = `g.${setter}(${h.lo}, ${h.hi});`;
+          else if (a.whole) body = `g.${f} = ${c.int(a.e)};`;
           else {
             const m = bitMask(a.msb, a.lsb);
             const keepMask = ~m & MASK64;
@@ -319,12 +398,19 @@ function compileStmt(st: StmtIR, c: ExprCompiler): string[] {
           }
           break;
         }
-        case 'hardware':
-          body = `cx.setHardware('${GUEST_FIELD[a.reg]}', ${c.int(a.e)}, ${hex(a.ownedMask)});`;
+        case 'hardware': {
+          const h = c.halves(a.e);
+          const owned = `0x${(a.ownedMask & 0xffff_ffffn).toString(16)}, 0x${(a.ownedMask >> 32n).toString(16)}`;
+          const call = `cx.setHardware('${GUEST_FIELD[a.reg]}', ${h.lo}, ${h.hi}, ${owned});`;
+          body = h.pre ? `{ ${h.pre} ${call} }` : call;
           break;
-        case 'result':
-          body = `cx.produce(${c.int(a.e)});`;
+        }
+        case 'result': {
+          const h = c.halves(a.e);
+          const call = `cx.produce(${h.lo}, ${h.hi});`;
+          body = h.pre ? `{ ${h.pre} ${call} }` : call;
           break;
+        }
         case 'effect': {
           const eff = a.effect;
           body =
@@ -344,12 +430,25 @@ function compileStmt(st: StmtIR, c: ExprCompiler): string[] {
 
 function compileRule(rule: RuleIR): { name: string; body: string } {
   const c = new ExprCompiler(rule.param);
-  const lines: string[] = [];
+  let lines: string[] = [];
   for (const st of rule.stmts) lines.push(...compileStmt(st, c));
+  // Drop `let` forms nothing reads (each `let` is emitted on halves and as BigInt).
+  const isCode = (l: string): boolean => !l.startsWith('//');
+  const refs = (name: string, except: number): boolean => lines.some((l, i) => i !== except && isCode(l) && new RegExp(`\\b${name}\\b`).test(l));
+  for (let n = -1; n !== lines.length; ) {
+    n = lines.length;
+    lines = lines.filter((l, i) => {
+      const m = /^const (v_\w+) = /.exec(l);
+      return m === null || refs(m[1]!, i);
+    });
+  }
   const prologue: string[] = ['const g = cx.guest;'];
   if (c.usesMode || rule.modes) prologue.push('const mode = cx.mode;');
-  for (const r of [...c.startRegs].sort()) prologue.push(`const start_${GUEST_FIELD[r]} = g.${GUEST_FIELD[r]};`);
-  const code = lines.join('\n');
+  const code = lines.filter(isCode).join('\n');
+  for (const r of [...c.startRegs].sort()) {
+    const name = `start_${GUEST_FIELD[r]}`;
+    if (new RegExp(`\\b${name}\\b`).test(code)) prologue.push(`const ${name} = g.${GUEST_FIELD[r]};`);
+  }
   for (const l of c.leaves.values()) {
     if (new RegExp(`\\b${l.lo}\\b`).test(code)) prologue.push(`const ${l.lo} = ${l.loInit};`);
     if (new RegExp(`\\b${l.hi}\\b`).test(code)) prologue.push(`const ${l.hi} = ${l.hiInit};`);
@@ -358,7 +457,6 @@ function compileRule(rule: RuleIR): { name: string; body: string } {
     const vals = rule.modes.flatMap((m) => MODE_VALUES[m]);
     prologue.push(`// Only in ${rule.modes.join(', ')} (elsewhere #UD).`, `if (!(${vals.map((v) => `mode === '${v}'`).join(' || ')})) return cx.raise(6, undefined);`);
   }
-  if (rule.param === undefined) prologue.push('void operand;');
   return { name: handlerName(rule), body: [...prologue, ...lines, 'return true;'].join('\n') };
 }
 
@@ -420,7 +518,7 @@ export async function emitHandlers(set: RuleSetIR, spec: SpecIR): Promise<Genera
     const base = fileBase(file);
     const compiled = rules.map(compileRule);
     const all = compiled.map((x) => x.body).join('\n');
-    const fx = ['FLUSH_ALL', 'FLUSH_NON_GLOBAL', 'hi32', 'lo32'].filter((n) => new RegExp(`\\b${n}\\b(?!\\s*=)`).test(all));
+    const fx = ['FLUSH_ALL', 'FLUSH_NON_GLOBAL', 'hi32', 'join64', 'lo32'].filter((n) => new RegExp(`\\b${n}\\b(?!\\s*=)`).test(all));
     const statements: StatementStructures[] = [
       { kind: StructureKind.ImportDeclaration, moduleSpecifier: '../../runtime/vmm/effects.ts', namedImports: [...fx, 'type RuleEffects'] },
     ];
@@ -433,7 +531,8 @@ export async function emitHandlers(set: RuleSetIR, spec: SpecIR): Promise<Genera
         docs: [docText(`on ${rule.access} ${rule.reg}${rule.param ? ` (${rule.param})` : ''} — ${file}:${rule.pos.line}${rule.cites.length ? ` (${rule.cites.join(', ')})` : ''}`)],
         parameters: [
           { name: 'cx', type: 'RuleEffects' },
-          { name: 'operand', type: 'bigint' },
+          { name: 'op_lo', type: 'number' },
+          { name: 'op_hi', type: 'number' },
         ],
         returnType: 'boolean',
         statements: body,

@@ -12,6 +12,7 @@ import type { GuestControl, PagingStrategy } from '../../src/runtime/vmm/paging.
 import type { ControlRegName, CpuMode, HardwareControl, Intercepts, Vcpu } from '../../src/runtime/vmm/vcpu.ts';
 import type { ExitOutcome } from '../../src/runtime/vmm/monitor.ts';
 import { TestBus } from '../mmu/helpers.ts';
+import { highHalf, join, lowHalf, programmed } from '../support/vcpu-halves.ts';
 
 export type AccessOutcome =
   | { kind: 'ok'; phys: number }
@@ -95,11 +96,25 @@ export class FakeVcpu implements Vcpu {
     this.watched.clear();
   }
 
-  readGpr(): bigint {
+  readGpr(_n: number): bigint {
     return 0n;
   }
-  writeGpr(): void {}
+  writeGpr(_n: number, _value: bigint, _size: 2 | 4 | 8): void {}
   advanceRip(): void {}
+  gprLo(n: number): number {
+    return lowHalf(this.readGpr(n));
+  }
+  gprHi(n: number): number {
+    return highHalf(this.readGpr(n));
+  }
+  writeGprHalves(n: number, lo: number, hi: number, size: 2 | 4 | 8): void {
+    this.writeGpr(n, join(lo, hi), size);
+  }
+  programControl(reg: ControlRegName, lo: number, hi: number, keepLo: number, keepHi: number): void {
+    const v = programmed(this.control, reg, lo, hi, keepLo, keepHi);
+    if (v !== undefined) this.setControlReg(reg, v);
+  }
+
   setControlReg(reg: ControlRegName, value: bigint): void {
     this.setControl({ [reg]: value });
   }

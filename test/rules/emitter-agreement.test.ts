@@ -26,6 +26,8 @@ const rules = loaded.rules.rules;
 const FIELD: Record<RegName, GuestRegName> = { CR0: 'cr0', CR3: 'cr3', CR4: 'cr4', CR8: 'cr8', EFER: 'efer', XCR0: 'xcr0' };
 const CPU_MODE: Record<ModeClass, CpuMode> = { real: 'real', v86: 'v86', protected: 'protected32', compat: 'compat32', long64: 'long64' };
 const hex = (v: bigint): string => `0x${v.toString(16)}`;
+/** Halves (int32 or uint32 numbers, as handlers pass them) to the 64-bit value. */
+const join = (lo: number, hi: number): bigint => (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
 
 function scopeText(s: FlushScope): string {
   return s.kind === 'pcid' ? `pcid ${s.pcid}` : s.kind === 'page' ? `page ${s.linear}` : s.kind;
@@ -44,15 +46,15 @@ function runHandler(id: string, guest: GuestRegs, mode: ModeClass, cpl: number, 
     mode: CPU_MODE[mode],
     index,
     guest: g,
-    setHardware: (reg, value, owned) => void (hardware[reg] = hex(value & ~owned & ((1n << 64n) - 1n))),
+    setHardware: (reg, lo, hi, ownedLo, ownedHi) => void (hardware[reg] = hex(join(lo, hi) & ~join(ownedLo, ownedHi) & ((1n << 64n) - 1n))),
     pagingModeChanged: () => void effects.push('paging_mode_changed'),
     cr3Loaded: (s) => void effects.push(`cr3_loaded ${scopeText(s)}`),
     flushTlb: (s) => void effects.push(`flush_tlb ${scopeText(s)}`),
     loadPdptes: (cr3) => (effects.push(`load_pdptes ${hex(cr3)}`), pdptesValid),
     raise: (v, code) => ((exception = `${v}/${code}`), false),
-    produce: (v) => void (result = hex(v)),
+    produce: (lo, hi) => void (result = hex(join(lo, hi))),
   };
-  const done = RULE_IDS[id]!(cx, operand);
+  const done = RULE_IDS[id]!(cx, Number(operand & 0xffff_ffffn), Number(operand >> 32n));
   const out = {} as Record<RegName, string>;
   for (const r of REG_NAMES) out[r] = hex(g[FIELD[r]]);
   return { done, exception, guest: out, hardware, effects, result };

@@ -77,6 +77,9 @@ const CR0_PAGING = BigInt(Cr0.WP);
 const CR4_PKE = 1 << 22;
 const CR4_PAGING = BigInt(Cr4.PSE | Cr4.PAE | Cr4.PGE | Cr4.PCIDE | Cr4.SMEP | Cr4.SMAP | Cr4.LA57 | CR4_PKE);
 const CR4_PGE = BigInt(Cr4.PGE);
+const CR0_MODE_N = (Cr0.PE | Cr0.PG) | 0;
+const CR0_PAGING_N = Cr0.WP;
+const CR4_PAGING_N = Cr4.PSE | Cr4.PAE | Cr4.PGE | Cr4.PCIDE | Cr4.SMEP | Cr4.SMAP | Cr4.LA57 | CR4_PKE;
 
 export class Cpu extends CpuState implements Vcpu {
   /** The machine's bus behind a write watcher (see watch-bus.ts); RAM is the same array. */
@@ -159,12 +162,12 @@ export class Cpu extends CpuState implements Vcpu {
    * Cheap; call it whenever in doubt.
    */
   updateMode(): void {
-    const cr0 = low32(this.hw.cr0);
-    const efer = low32(this.hw.efer);
+    const cr0 = this.hw.cr0Lo;
+    const efer = this.hw.eferLo;
     const pr = this.pagingRegs;
     pr.cr0 = cr0;
     pr.cr3 = this.hw.cr3;
-    pr.cr4 = low32(this.hw.cr4);
+    pr.cr4 = this.hw.cr4Lo;
     pr.efer = efer;
     pr.ncr3 = this.hw.ncr3;
     this.protectedMode = (cr0 & Cr0.PE) !== 0;
@@ -198,6 +201,23 @@ export class Cpu extends CpuState implements Vcpu {
     this.gprMemoHi[n] = hi;
     this.gprMemo[n] = v;
     return v;
+  }
+
+  gprLo(n: number): number {
+    return this.lo[n]!;
+  }
+
+  gprHi(n: number): number {
+    return this.hi[n]!;
+  }
+
+  writeGprHalves(n: number, lo: number, hi: number, size: 2 | 4 | 8): void {
+    if (size === 2) {
+      this.lo[n] = (this.lo[n]! & 0xffff0000) | (lo & 0xffff);
+    } else {
+      this.lo[n] = lo;
+      this.hi[n] = size === 8 ? hi : 0;
+    }
   }
 
   writeGpr(n: number, value: bigint, size: 2 | 4 | 8): void {
@@ -333,6 +353,74 @@ export class Cpu extends CpuState implements Vcpu {
         tier = QUIET;
         hw.xcr0 = value;
         break;
+    }
+    if (tier === MODE) {
+      this.updateMode();
+    } else if (tier === PAGING) {
+      this.pagingRegs.cr3 = hw.cr3;
+      this.decoded.dropFetchPage();
+    }
+  }
+
+  /**
+   * setControlReg of `(value & ~keep) | (hardware & keep)` on halves (the exit path: no BigInt
+   * made or compared; the register's BigInt follows when read, control-regs.ts). Same tiers.
+   */
+  programControl(reg: ControlRegName, lo: number, hi: number, keepLo: number, keepHi: number): void {
+    const hw = this.hw;
+    let curLo: number;
+    let curHi: number;
+    switch (reg) {
+      case 'cr0':
+        curLo = hw.cr0Lo;
+        curHi = hw.cr0Hi;
+        break;
+      case 'cr4':
+        curLo = hw.cr4Lo;
+        curHi = hw.cr4Hi;
+        break;
+      case 'cr3':
+        curLo = hw.cr3Lo;
+        curHi = hw.cr3Hi;
+        break;
+      case 'efer':
+        curLo = hw.eferLo;
+        curHi = hw.eferHi;
+        break;
+      case 'cr8':
+        curLo = hw.cr8Lo;
+        curHi = hw.cr8Hi;
+        break;
+      case 'xcr0':
+        curLo = hw.xcr0Lo;
+        curHi = hw.xcr0Hi;
+        break;
+    }
+    const dLo = (curLo ^ lo) & ~keepLo;
+    const dHi = (curHi ^ hi) & ~keepHi;
+    if ((dLo | dHi) === 0) return;
+    const nLo = (curLo ^ dLo) >>> 0;
+    hw.setHalves(reg, nLo, (curHi ^ dHi) >>> 0);
+    let tier: number;
+    switch (reg) {
+      case 'cr0':
+        tier = (dLo & CR0_MODE_N) !== 0 ? MODE : (dLo & CR0_PAGING_N) !== 0 ? PAGING : QUIET;
+        if (tier !== MODE) this.pagingRegs.cr0 = nLo;
+        break;
+      case 'cr4': {
+        const p = dLo & CR4_PAGING_N;
+        tier = p === 0 || (p === Cr4.PGE && this.mmu.keepsOnPgeToggle?.() === true) ? QUIET : PAGING;
+        this.pagingRegs.cr4 = nLo;
+        break;
+      }
+      case 'cr3':
+        tier = PAGING;
+        break;
+      case 'efer':
+        tier = MODE;
+        break;
+      default:
+        tier = QUIET;
     }
     if (tier === MODE) {
       this.updateMode();

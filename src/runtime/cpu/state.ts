@@ -15,7 +15,7 @@
  *   `getFlags()`/`setFlags()` so a later lazy-flags scheme stays invisible to other code.
  * - Segment bases are numbers; FS/GS bases in long mode use the signed-canonical convention.
  */
-import type { HardwareControl } from '../vmm/vcpu.ts';
+import { ControlRegs } from './control-regs.ts';
 import type { PagingRegs } from '../mmu/types.ts';
 
 /** Segment register indices into `CpuState.seg`. */
@@ -182,8 +182,8 @@ export const Cr4 = { PSE: 1 << 4, PAE: 1 << 5, PGE: 1 << 7, OSFXSR: 1 << 9, PCID
 export const Efer = { SCE: 1, LME: 1 << 8, LMA: 1 << 10, NXE: 1 << 11 } as const;
 
 /** Initial hardware control registers after reset (SDM Vol. 3A Table 10-1: CR0 = 0x60000010). */
-export function resetControl(): HardwareControl {
-  return { cr0: 0x60000010n, cr3: 0n, cr4: 0n, efer: 0n, cr8: 0n, xcr0: 1n, ncr3: null };
+export function resetControl(): ControlRegs {
+  return new ControlRegs();
 }
 
 /**
@@ -209,7 +209,7 @@ export class CpuState {
   cpl = 0;
 
   /** Hardware control registers (what the CPU runs with; the monitor programs them). */
-  readonly hw: HardwareControl = resetControl();
+  readonly hw: ControlRegs = resetControl();
   /** The same paging-relevant registers as numbers, kept current in place for the MMU. */
   readonly pagingRegs: PagingRegs = { cr0: 0x60000010, cr3: 0n, cr4: 0, efer: 0, ncr3: null };
   cr2 = 0n;

@@ -22,6 +22,13 @@ export interface GuestState extends GuestControl {
   readonly cr8Hi: number;
   readonly xcr0Lo: number;
   readonly xcr0Hi: number;
+  /** Assign a register from its halves (int32 or uint32 numbers; the BigInt follows). */
+  setCr0(lo: number, hi: number): void;
+  setCr3(lo: number, hi: number): void;
+  setCr4(lo: number, hi: number): void;
+  setEfer(lo: number, hi: number): void;
+  setCr8(lo: number, hi: number): void;
+  setXcr0(lo: number, hi: number): void;
 }
 
 /** Hardware registers a handler programs directly (CR3 is always the strategy's). */
@@ -36,11 +43,12 @@ export interface RuleEffects {
   /** The monitor's guest-visible registers; handlers assign them directly. */
   readonly guest: GuestState;
   /**
-   * Program a hardware register: bits in `strategyOwned` keep their hardware value (they
-   * belong to the paging strategy: CR0.PG/WP, CR4 paging bits, EFER.LME/LMA/NXE — see vmm/paging/hardware-bits.ts), the others take
-   * `value`.
+   * Program a hardware register with the value of halves `lo`, `hi`: bits in the owned mask
+   * (`ownedLo`, `ownedHi`) keep their hardware value (they belong to the paging strategy:
+   * CR0.PG/WP, CR4 paging bits, EFER.LME/LMA/NXE — see vmm/paging/hardware-bits.ts), the
+   * others take the value. Halves may be int32 or uint32 numbers.
    */
-  setHardware(reg: HardwareReg, value: bigint, strategyOwned: bigint): void;
+  setHardware(reg: HardwareReg, lo: number, hi: number, ownedLo: number, ownedHi: number): void;
   /** Effect `paging_mode_changed`: the strategy re-derives paging from the guest state. */
   pagingModeChanged(): void;
   /** Effect `cr3_loaded(scope)`: the guest loaded CR3 (already in guest.cr3). */
@@ -51,12 +59,15 @@ export interface RuleEffects {
   loadPdptes(cr3: bigint): boolean;
   /** Raise an exception in the guest instead of completing; returns false for `return`. */
   raise(vector: number, errorCode: number | undefined): false;
-  /** The value a read-type rule (MOV from CR, SMSW, RDMSR) gives the guest. */
-  produce(value: bigint): void;
+  /** The value (halves, int32 or uint32) a read-type rule (MOV from CR, SMSW, RDMSR) gives the guest. */
+  produce(lo: number, hi: number): void;
 }
 
-/** A generated handler: true when the instruction completed (RIP advances), false on a fault. */
-export type RuleHandler = (cx: RuleEffects, operand: bigint) => boolean;
+/**
+ * A generated handler: true when the instruction completed (RIP advances), false on a fault.
+ * The operand comes as its 32-bit halves (uint32 numbers; 0 when the rule has none).
+ */
+export type RuleHandler = (cx: RuleEffects, opLo: number, opHi: number) => boolean;
 
 export const FLUSH_ALL: FlushScope = { kind: 'all' };
 export const FLUSH_NON_GLOBAL: FlushScope = { kind: 'non-global' };
@@ -75,6 +86,11 @@ if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1) throw new Error('traps
 export function lo32(v: bigint): number {
   VIEW64[0] = v;
   return VIEW32[0]!;
+}
+
+/** The 64-bit value of two 32-bit halves (uint32 or int32 numbers). */
+export function join64(lo: number, hi: number): bigint {
+  return hi === 0 ? BigInt(lo >>> 0) : (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
 }
 
 /** Bits 63:32 of a value (modulo 2^64), as an unsigned number. */

@@ -1,7 +1,7 @@
 import type { FlushScope } from '../mmu/types.ts';
 import type { GuestState, HardwareReg, RuleEffects } from './effects.ts';
 import type { PagingStrategy } from './paging.ts';
-import type { CpuMode, HardwareControl, Vcpu } from './vcpu.ts';
+import type { CpuMode, Vcpu } from './vcpu.ts';
 
 /**
  * RuleEffects as the trap monitor provides it: effects go to the paging strategy, hardware
@@ -15,8 +15,9 @@ export class RuleContext implements RuleEffects {
   /** Set by raise(): the exception to inject. */
   faultVector = -1;
   faultCode: number | undefined = undefined;
-  /** Set by produce(): the value a read-type rule returns. */
-  result = 0n;
+  /** Set by produce(): the value a read-type rule returns, as uint32 halves. */
+  resultLo = 0;
+  resultHi = 0;
   private vcpu: Vcpu | undefined;
 
   constructor(
@@ -32,7 +33,8 @@ export class RuleContext implements RuleEffects {
     this.index = index;
     this.faultVector = -1;
     this.faultCode = undefined;
-    this.result = 0n;
+    this.resultLo = 0;
+    this.resultHi = 0;
   }
 
   private cpu(): Vcpu {
@@ -40,17 +42,8 @@ export class RuleContext implements RuleEffects {
     return this.vcpu;
   }
 
-  setHardware(reg: HardwareReg, value: bigint, strategyOwned: bigint): void {
-    const vcpu = this.cpu();
-    const current = hardwareReg(vcpu.control, reg);
-    // Every value here is within 0 … 2^64-1, so BigInt.asUintN(64, …) changes nothing; it lets
-    // V8 compute on 64-bit machine integers instead of allocating a BigInt per operation.
-    const diff = BigInt.asUintN(64, current ^ value);
-    const ownedDiff = BigInt.asUintN(64, diff & strategyOwned);
-    // Unchanged outside the strategy's bits (CR4.PGE toggles, repeated writes): nothing to do.
-    if (ownedDiff === diff) return;
-    // The strategy's bits from the hardware, the others from `value`.
-    vcpu.setControlReg(reg, BigInt.asUintN(64, value ^ ownedDiff));
+  setHardware(reg: HardwareReg, lo: number, hi: number, ownedLo: number, ownedHi: number): void {
+    this.cpu().programControl(reg, lo, hi, ownedLo, ownedHi);
   }
 
   pagingModeChanged(): void {
@@ -75,23 +68,8 @@ export class RuleContext implements RuleEffects {
     return false;
   }
 
-  produce(value: bigint): void {
-    this.result = value;
-  }
-}
-
-/** A hardware register by name, with constant property loads (no keyed lookup). */
-function hardwareReg(control: Readonly<HardwareControl>, reg: HardwareReg): bigint {
-  switch (reg) {
-    case 'cr0':
-      return control.cr0;
-    case 'cr4':
-      return control.cr4;
-    case 'cr8':
-      return control.cr8;
-    case 'efer':
-      return control.efer;
-    case 'xcr0':
-      return control.xcr0;
+  produce(lo: number, hi: number): void {
+    this.resultLo = lo >>> 0;
+    this.resultHi = hi >>> 0;
   }
 }

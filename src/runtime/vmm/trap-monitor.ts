@@ -91,8 +91,7 @@ export class TrapMonitor implements Monitor {
       case 'wrmsr':
         return this.msr(exit, vcpu);
       case 'xsetbv': {
-        const value = ((vcpu.readGpr(RDX) & LOW32) << 32n) | (vcpu.readGpr(RAX) & LOW32);
-        return this.run(XSETBV, vcpu, value, vcpu.readGpr(RCX) & LOW32, exit.insnLength);
+        return this.run(XSETBV, vcpu, vcpu.gprLo(RAX), vcpu.gprLo(RDX), BigInt(vcpu.gprLo(RCX)), exit.insnLength);
       }
       case 'cpuid':
         return this.cpuid(vcpu, exit.insnLength);
@@ -118,10 +117,10 @@ export class TrapMonitor implements Monitor {
   }
 
   /** Run a generated handler; complete the instruction or inject what it raised. */
-  private run(handler: RuleHandler | undefined, vcpu: Vcpu, operand: bigint, index: bigint, insnLength: number): ExitOutcome {
+  private run(handler: RuleHandler | undefined, vcpu: Vcpu, lo: number, hi: number, index: bigint, insnLength: number): ExitOutcome {
     if (!handler) return this.inject(vcpu, UD, undefined);
     this.cx.arm(vcpu, index);
-    if (!handler(this.cx, operand)) return this.inject(vcpu, this.cx.faultVector, this.cx.faultCode);
+    if (!handler(this.cx, lo, hi)) return this.inject(vcpu, this.cx.faultVector, this.cx.faultCode);
     vcpu.advanceRip(insnLength);
     return RESUME;
   }
@@ -142,33 +141,35 @@ export class TrapMonitor implements Monitor {
       case 'mov-to-cr': {
         if (op.kind !== 'reg') return this.inject(vcpu, UD, undefined);
         // R4, R38: 32-bit operand outside 64-bit mode, 64-bit in it (the exit says which).
-        const value = fit(vcpu.readGpr(op.gpr), op.size);
-        return this.run(CR_WRITE[exit.cr], vcpu, value, 0n, exit.insnLength);
+        const n = op.gpr;
+        const size = op.size;
+        const lo = size === 2 ? vcpu.gprLo(n) & 0xffff : vcpu.gprLo(n);
+        return this.run(CR_WRITE[exit.cr], vcpu, lo, size === 8 ? vcpu.gprHi(n) : 0, 0n, exit.insnLength);
       }
       case 'mov-from-cr': {
         if (op.kind !== 'reg') return this.inject(vcpu, UD, undefined);
         const h = CR_READ[exit.cr];
         if (!h) return this.inject(vcpu, UD, undefined);
         this.cx.arm(vcpu, 0n);
-        if (!h(this.cx, 0n)) return this.inject(vcpu, this.cx.faultVector, this.cx.faultCode);
-        vcpu.writeGpr(op.gpr, fit(this.cx.result, op.size), op.size);
+        if (!h(this.cx, 0, 0)) return this.inject(vcpu, this.cx.faultVector, this.cx.faultCode);
+        vcpu.writeGprHalves(op.gpr, this.cx.resultLo, this.cx.resultHi, op.size);
         vcpu.advanceRip(exit.insnLength);
         return RESUME;
       }
       case 'clts':
-        return this.run(CLTS, vcpu, 0n, 0n, exit.insnLength);
+        return this.run(CLTS, vcpu, 0, 0, 0n, exit.insnLength);
       case 'lmsw':
-        return this.run(LMSW, vcpu, BigInt(exit.lmswSource & 0xffff), 0n, exit.insnLength);
+        return this.run(LMSW, vcpu, exit.lmswSource & 0xffff, 0, 0n, exit.insnLength);
       case 'smsw': {
         if (!SMSW) return this.inject(vcpu, UD, undefined);
         this.cx.arm(vcpu, 0n);
-        if (!SMSW(this.cx, 0n)) return this.inject(vcpu, this.cx.faultVector, this.cx.faultCode);
+        if (!SMSW(this.cx, 0, 0)) return this.inject(vcpu, this.cx.faultVector, this.cx.faultCode);
         if (op.kind === 'mem') {
           // R31: always 16 bits to memory; a failed store has queued its own fault.
-          if (!vcpu.writeLinear16(op.linear, Number(this.cx.result & 0xffffn))) return RESUME;
+          if (!vcpu.writeLinear16(op.linear, this.cx.resultLo & 0xffff)) return RESUME;
         } else {
           // R32: r16 keeps the register's upper bits (writeGpr size 2); R33/R34: r32/r64 get CR0.
-          vcpu.writeGpr(op.gpr, fit(this.cx.result, op.size), op.size);
+          vcpu.writeGprHalves(op.gpr, this.cx.resultLo, this.cx.resultHi, op.size);
         }
         vcpu.advanceRip(exit.insnLength);
         return RESUME;
@@ -181,15 +182,14 @@ export class TrapMonitor implements Monitor {
     if (exit.reason === 'wrmsr') {
       const h = WRMSR.get(exit.msr >>> 0);
       if (!h) return this.inject(vcpu, GP, 0); // R72: unknown MSR
-      const value = (fit(vcpu.readGpr(RDX), 4) << 32n) | fit(vcpu.readGpr(RAX), 4); // R63
-      return this.run(h, vcpu, value, index, exit.insnLength);
+      return this.run(h, vcpu, vcpu.gprLo(RAX), vcpu.gprLo(RDX), index, exit.insnLength); // R63: EDX:EAX
     }
     const h = RDMSR.get(exit.msr >>> 0);
     if (!h) return this.inject(vcpu, GP, 0); // R72
     this.cx.arm(vcpu, index);
-    if (!h(this.cx, 0n)) return this.inject(vcpu, this.cx.faultVector, this.cx.faultCode);
-    vcpu.writeGpr(RAX, fit(this.cx.result, 4), 4); // R63: upper halves zeroed
-    vcpu.writeGpr(RDX, this.cx.result >> 32n, 4);
+    if (!h(this.cx, 0, 0)) return this.inject(vcpu, this.cx.faultVector, this.cx.faultCode);
+    vcpu.writeGprHalves(RAX, this.cx.resultLo, 0, 4); // R63: upper halves zeroed
+    vcpu.writeGprHalves(RDX, this.cx.resultHi, 0, 4);
     vcpu.advanceRip(exit.insnLength);
     return RESUME;
   }

@@ -44,6 +44,11 @@ export interface Vcpu {
   readGpr(n: number): bigint;
   /** Write a general register with `size` bytes; size 4 zero-extends to 64 bits as hardware does. */
   writeGpr(n: number, value: bigint, size: 2 | 4 | 8): void;
+  /** Bits 31:0 and 63:32 of general register n, as uint32 numbers (the exit path's readGpr). */
+  gprLo(n: number): number;
+  gprHi(n: number): number;
+  /** writeGpr with the value's halves (uint32 or int32 numbers). */
+  writeGprHalves(n: number, lo: number, hi: number, size: 2 | 4 | 8): void;
   readonly cpl: number;
   readonly mode: CpuMode;
   /** RFLAGS (low 32 bits). */
@@ -57,6 +62,12 @@ export interface Vcpu {
   setControl(update: Partial<HardwareControl>): void;
   /** One register, as `setControl({ [reg]: value })` (without the update object). */
   setControlReg(reg: ControlRegName, value: bigint): void;
+  /**
+   * Program one register from halves (uint32 or int32 numbers): the bits of the mask
+   * `keepLo`/`keepHi` keep their hardware value, the others take the value's; as setControlReg
+   * of that merge (RuleEffects.setHardware; the exit path's form, without BigInts).
+   */
+  programControl(reg: ControlRegName, lo: number, hi: number, keepLo: number, keepHi: number): void;
   /** Hardware CR2 (the monitor sets it when it injects a #PF). */
   cr2: bigint;
 

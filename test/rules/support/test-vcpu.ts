@@ -1,6 +1,7 @@
 import type { PhysicalBus } from '../../../src/runtime/machine/bus.ts';
 import type { FlushScope } from '../../../src/runtime/mmu/types.ts';
 import type { ControlRegName, CpuMode, HardwareControl, Intercepts, Vcpu } from '../../../src/runtime/vmm/vcpu.ts';
+import { highHalf, join, lowHalf, programmed } from '../../support/vcpu-halves.ts';
 
 /** A Vcpu for handler tests: registers in arrays, every service recorded. */
 export class TestVcpu implements Vcpu {
@@ -44,6 +45,20 @@ export class TestVcpu implements Vcpu {
 
   advanceRip(length: number): void {
     this.rip += BigInt(length);
+  }
+
+  gprLo(n: number): number {
+    return lowHalf(this.readGpr(n));
+  }
+  gprHi(n: number): number {
+    return highHalf(this.readGpr(n));
+  }
+  writeGprHalves(n: number, lo: number, hi: number, size: 2 | 4 | 8): void {
+    this.writeGpr(n, join(lo, hi), size);
+  }
+  programControl(reg: ControlRegName, lo: number, hi: number, keepLo: number, keepHi: number): void {
+    const v = programmed(this.control, reg, lo, hi, keepLo, keepHi);
+    if (v !== undefined) this.setControlReg(reg, v);
   }
 
   setControlReg(reg: ControlRegName, value: bigint): void {

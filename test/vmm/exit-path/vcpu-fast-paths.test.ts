@@ -2,16 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { Cpu } from '../../../src/runtime/cpu/cpu.ts';
 import { Seg } from '../../../src/runtime/cpu/state.ts';
 import { PhysicalMemory } from '../../../src/runtime/machine/memory.ts';
-import type { GuestState } from '../../../src/runtime/vmm/effects.ts';
 import { GuestRegs } from '../../../src/runtime/vmm/guest-regs.ts';
-import type { PagingStrategy } from '../../../src/runtime/vmm/paging.ts';
-import { RuleContext } from '../../../src/runtime/vmm/rule-context.ts';
 import type { HardwareControl } from '../../../src/runtime/vmm/vcpu.ts';
-import { TestVcpu } from '../../rules/support/test-vcpu.ts';
 
 /**
  * The exit path's fast paths (issue 7) compute what the slow paths did: Cpu.setControl's tiers,
- * readGpr/writeGpr without BigInt shifts, RuleContext.setHardware's merge.
+ * readGpr/writeGpr without BigInt shifts, Cpu.programControl (RuleContext.setHardware's merge)
+ * on halves, GuestRegs' halves setters.
  */
 
 function cpu(): Cpu {
@@ -113,43 +110,98 @@ describe('Cpu.readGpr / writeGpr', () => {
   });
 });
 
-describe('RuleContext.setHardware', () => {
-  const paging = {} as PagingStrategy;
-  const guest: GuestState = new GuestRegs();
-
-  class CountingVcpu extends TestVcpu {
-    updates: Partial<HardwareControl>[] = [];
-    override setControl(update: Partial<HardwareControl>): void {
-      this.updates.push({ ...update });
-      super.setControl(update);
-    }
-  }
-
-  it('takes the strategy-owned bits from the hardware and the others from the value', () => {
-    const v = new CountingVcpu('protected32', 0, { cr0: 0x8001_0011n, cr4: 0xb0n });
-    const cx = new RuleContext(guest, paging);
-    cx.arm(v, 0n);
-    cx.setHardware('cr0', 0x19n, 0x8001_0000n);
-    expect(v.control.cr0).toBe(0x8001_0019n);
-    cx.setHardware('cr4', 0x600n, 0x3210b0n);
-    expect(v.control.cr4).toBe(0x6b0n);
-    cx.setHardware('efer', 0xd01n, 0xd00n);
-    expect(v.control.efer).toBe(0x1n);
-    cx.setHardware('xcr0', 0x7n, 0n);
-    expect(v.control.xcr0).toBe(0x7n);
-    cx.setHardware('cr8', 0xfn, 0n);
-    expect(v.control.cr8).toBe(0xfn);
-    expect(v.updates).toEqual([{ cr0: 0x8001_0019n }, { cr4: 0x6b0n }, { efer: 0x1n }, { xcr0: 0x7n }, { cr8: 0xfn }]);
+describe('Cpu.programControl (RuleEffects.setHardware on halves)', () => {
+  it('takes the kept (strategy-owned) bits from the hardware and the others from the value', () => {
+    const c = cpu();
+    protected32(c);
+    c.setControl({ cr0: 0x8001_0011n, cr4: 0xb0n });
+    c.programControl('cr0', 0x19, 0, 0x8001_0000, 0);
+    expect(c.hw.cr0).toBe(0x8001_0019n);
+    c.programControl('cr4', 0x600, 0, 0x3210b0, 0);
+    expect(c.hw.cr4).toBe(0x6b0n);
+    c.programControl('efer', 0xd01, 0, 0xd00, 0);
+    expect(c.hw.efer).toBe(0x1n);
+    c.programControl('xcr0', 0x7, 0, 0, 0);
+    expect(c.hw.xcr0).toBe(0x7n);
+    c.programControl('cr8', 0xf, 0, 0, 0);
+    expect(c.hw.cr8).toBe(0xfn);
   });
 
-  it('does not program the hardware when only strategy-owned bits differ', () => {
-    const v = new CountingVcpu('protected32', 0, { cr4: 0xb0n });
-    const cx = new RuleContext(guest, paging);
-    cx.arm(v, 0n);
-    cx.setHardware('cr4', 0x30n, 0x3210b0n); // PGE differs, owned by the strategy
-    cx.setHardware('cr4', 0xb0n, 0x3210b0n);
-    expect(v.updates).toEqual([]);
-    cx.setHardware('cr4', 0xffff_ffff_0000_00b0n, 0x3210b0n); // high bits are not owned
-    expect(v.control.cr4).toBe(0xffff_ffff_0000_00b0n);
+  it('leaves the register and the fetch page alone when only kept bits differ', () => {
+    const c = cpu();
+    protected32(c);
+    c.setControl({ cr4: 0xb0n });
+    c.decoded.fetchBase = 0x1000;
+    c.programControl('cr4', 0x30, 0, 0x3210b0, 0); // PGE differs, owned by the strategy
+    expect(c.hw.cr4).toBe(0xb0n);
+    expect(c.decoded.fetchBase).toBe(0x1000);
+    c.programControl('cr4', 0xb0, 0xffff_ffff, 0x3210b0, 0); // high bits are not kept
+    expect(c.hw.cr4).toBe(0xffff_ffff_0000_00b0n);
+    expect(c.hw.cr4Hi).toBe(0xffff_ffff);
+  });
+
+  it('takes int32 halves as their uint32 values', () => {
+    const c = cpu();
+    protected32(c);
+    c.programControl('cr0', 0x8000_0011 | 0, -1, 0, 0);
+    expect(c.hw.cr0).toBe(0xffff_ffff_8000_0011n);
+    expect(c.hw.cr0Lo).toBe(0x8000_0011);
+    expect(c.pagingRegs.cr0).toBe(0x8000_0011);
+  });
+
+  it('has setControlReg\'s tiers: the same registers, pagingRegs, mode and fetch page', () => {
+    const cases: [keyof Omit<HardwareControl, 'ncr3'>, bigint][] = [
+      ['cr0', 0x19n], // quiet
+      ['cr0', 0x1_0011n], // WP: paging
+      ['cr0', 0x10n], // PE off: mode
+      ['cr4', 0x400n],
+      ['cr4', 0x80n],
+      ['cr4', 0x10n],
+      ['cr3', 0x5000n],
+      ['efer', 0x1n],
+      ['cr8', 5n],
+      ['xcr0', 3n],
+    ];
+    for (const [reg, value] of cases) {
+      const a = cpu();
+      const b = cpu();
+      for (const c of [a, b]) {
+        protected32(c);
+        c.decoded.fetchBase = 0x1000;
+      }
+      a.programControl(reg, Number(value & 0xffff_ffffn), Number(value >> 32n), 0, 0);
+      b.setControlReg(reg, value);
+      const view = (c: Cpu) => ({ hw: { cr0: c.hw.cr0, cr3: c.hw.cr3, cr4: c.hw.cr4, efer: c.hw.efer, cr8: c.hw.cr8, xcr0: c.hw.xcr0 }, regs: { ...c.pagingRegs }, mode: c.mode, fetch: c.decoded.fetchBase });
+      expect(view(a), `${reg} = ${value.toString(16)}`).toEqual(view(b));
+      expect(a.hw[reg]).toBe(value);
+    }
+  });
+});
+
+describe('Cpu.gprLo / gprHi / writeGprHalves', () => {
+  it('read the halves and write with the size rules of writeGpr', () => {
+    const c = cpu();
+    c.writeGpr(3, 0xdead_beef_1234_5678n, 8);
+    expect([c.gprLo(3), c.gprHi(3)]).toEqual([0x1234_5678, 0xdead_beef]);
+    c.writeGprHalves(3, 0xabcd_0001, 0x5555, 2); // size 2 keeps the rest
+    expect(c.readGpr(3)).toBe(0xdead_beef_1234_0001n);
+    c.writeGprHalves(3, -1, 7, 4); // size 4 zero-extends
+    expect(c.readGpr(3)).toBe(0xffff_ffffn);
+    c.writeGprHalves(3, 1, -1, 8);
+    expect(c.readGpr(3)).toBe(0xffff_ffff_0000_0001n);
+  });
+});
+
+describe('GuestRegs halves', () => {
+  it('setCr4(lo, hi) sets the mirrors and the BigInt; assigning the BigInt sets the mirrors', () => {
+    const g = new GuestRegs({ cr4: 0x20n });
+    g.setCr4(0x8000_0000 | 0, 1);
+    expect([g.cr4Lo, g.cr4Hi]).toEqual([0x8000_0000, 1]);
+    expect(g.cr4).toBe(0x1_8000_0000n);
+    g.cr4 = 0xffff_ffff_0000_0010n;
+    expect([g.cr4Lo, g.cr4Hi]).toEqual([0x10, 0xffff_ffff]);
+    g.setEfer(0x500, 0);
+    g.setCr0(0x11, 0);
+    expect(g.values()).toMatchObject({ cr0: 0x11n, cr4: 0xffff_ffff_0000_0010n, efer: 0x500n });
   });
 });

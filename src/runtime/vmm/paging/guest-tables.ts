@@ -14,7 +14,7 @@ import type { ExceptionExit } from '../exit.ts';
 import type { ExitOutcome } from '../monitor.ts';
 import type { GuestControl } from '../paging.ts';
 import type { Vcpu } from '../vcpu.ts';
-import { CR4_NOT_OWNED, CR4_OWNED, FlushCounters, guestPaging, interceptPageFaults, linearToU64, PF_VECTOR, programHardware } from './hardware-bits.ts';
+import { CR4_NOT_OWNED_HI, CR4_NOT_OWNED_LO, FlushCounters, guestPaging, interceptPageFaults, linearToU64, PF_VECTOR, programHardware } from './hardware-bits.ts';
 import { readPdptes } from './pdptes.ts';
 
 const RESUME: ExitOutcome = { kind: 'resume' };
@@ -55,8 +55,8 @@ export abstract class GuestTablesPaging {
     ) {
       programHardware(vcpu, guestPaging(guest, this.nestedRoot()));
     } else if (guest.cr4Lo !== this.progCr4Lo || guest.cr4Hi !== this.progCr4Hi) {
-      const cr4 = guest.cr4;
-      vcpu.setControlReg('cr4', BigInt.asUintN(64, (vcpu.control.cr4 & CR4_NOT_OWNED) | (cr4 & CR4_OWNED)));
+      // The guest's paging bits of CR4, the hardware's others (a PGE toggle: issue 7, on halves).
+      vcpu.programControl('cr4', guest.cr4Lo, guest.cr4Hi, CR4_NOT_OWNED_LO, CR4_NOT_OWNED_HI);
     }
     this.progValid = true;
     this.progCr0Lo = guest.cr0Lo;

@@ -23,6 +23,9 @@ export const CR0_OWNED = CR0_PG | CR0_WP;
 export const CR4_OWNED = CR4_PSE | CR4_PAE | CR4_PGE | CR4_LA57 | CR4_PCIDE | CR4_SMEP | CR4_SMAP;
 /** Bits 63:0 outside CR4_OWNED. */
 export const CR4_NOT_OWNED = BigInt.asUintN(64, ~CR4_OWNED);
+/** CR4_NOT_OWNED's halves (Vcpu.programControl). */
+export const CR4_NOT_OWNED_LO = Number(CR4_NOT_OWNED & 0xffff_ffffn);
+export const CR4_NOT_OWNED_HI = Number(CR4_NOT_OWNED >> 32n);
 /** NXE is also programmed by the strategy: shadow forces it on to express NX in shadow entries. */
 export const EFER_OWNED = EFER_LME | EFER_LMA | EFER_NXE;
 
