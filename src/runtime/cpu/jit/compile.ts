@@ -16,7 +16,7 @@
  * maps to the same frame in the same mode: Jit.resumeAfterExit). A control-register exit no longer returns to the run loop for a fetch
  * and dispatch (issue 7).
  */
-import { Seg } from '../state.ts';
+import { Flag, Seg } from '../state.ts';
 import type { DecodedInsn } from '../decoded.ts';
 import { PARITY } from '../core/flags.ts';
 import type { BlockFn } from './block.ts';
@@ -77,6 +77,7 @@ export function compileBlock(at: (off: number) => DecodedInsn | undefined, off: 
   const source = assemble(ctx, plans, offs, last, loops);
   let fn = sourceCache.get(source);
   if (fn === undefined) {
+    if (process.env.TRAPSPEC_DUMP_BLOCKS) console.log(source);
     const factory = new Function('P', `"use strict";\n${source}`) as (p: Uint8Array) => BlockFn;
     fn = factory(PARITY);
     if (sourceCache.size >= SOURCE_CACHE_MAX) sourceCache.clear();
@@ -104,7 +105,11 @@ function assemble(ctx: EmitCtx, plans: InsnPlan[], offs: number[], last: InsnPla
       const moved = ctx.usesMem ? 'J.epoch !== EP' : `(J.epoch !== EP && !J.resumeAfterExit(cpu, blk, ${next}, ${ctx.b64 ? 64 : 32}))`;
       const reload = regs.map((r) => `L${r} = lo[${r}] | 0; H${r} = hi[${r}] | 0;`).join(' ');
       body.push(
-        `k = ${i}; { ${wb} cpu.ip = ${ctx.ipAt(offs[i]!)}; cpu.nextIp = ${next}; const d = blk.insns[${i}]; J.exitSiteCalls++; d.handler(cpu, d);` +
+        // The exit object the interpreter handler made and cached on the instruction (system.ts
+        // crExit; none for CR2, a LOCK prefix or a bad CR number) is handed to the monitor
+        // directly at CPL 0 outside v86 mode, where the handler's checks would pass.
+        `k = ${i}; { ${wb} cpu.ip = ${ctx.ipAt(offs[i]!)}; cpu.nextIp = ${next}; const d = blk.insns[${i}]; J.exitSiteCalls++;` +
+          ` if (d.exit !== null && d.exitSize === ${p.exitSize} && cpu.cpl === 0 && (f & ${Flag.VM}) === 0) cpu.exitCr(d.exit); else d.handler(cpu, d);` +
           ` ${reload} f = cpu.flags | 0;` +
           ` if (cpu.nextIp !== ${next} || !blk.valid || cpu.stopReason !== null || cpu.pending !== null || ${moved}) { n += ${i + 1}; xip = cpu.nextIp; break out; }` +
           (ctx.usesMem ? ' }' : ' EP = J.epoch; }'),

@@ -58,6 +58,8 @@ export interface InsnPlan {
   branch: Branch | null;
   /** An exit site: the block runs the instruction's interpreter handler (compile.ts). */
   exitSite?: true;
+  /** An exit site's GPR size as system.ts crExit caches it (CLTS: 4; else the mode's). */
+  exitSize?: 4 | 8;
 }
 
 /**
@@ -69,7 +71,8 @@ export interface InsnPlan {
 const EXIT_SITES: ReadonlySet<Handler> = new Set<Handler>([movToCr, movFromCr, clts]);
 
 /** Every flag is read: the handler (or the monitor, or an injected event) sees EFLAGS exactly. */
-const EXIT_SITE: InsnPlan = { pre: '', flags: {}, fw: 0, fr: ALL, post: '', mem: false, branch: null, exitSite: true };
+const EXIT_SITE_4: InsnPlan = { pre: '', flags: {}, fw: 0, fr: ALL, post: '', mem: false, branch: null, exitSite: true, exitSize: 4 };
+const EXIT_SITE_8: InsnPlan = { ...EXIT_SITE_4, exitSize: 8 };
 
 type AluOp = 'add' | 'adc' | 'sub' | 'sbb' | 'and' | 'or' | 'xor';
 
@@ -425,7 +428,7 @@ export function plan(ctx: EmitCtx, d: DecodedInsn): InsnPlan | null {
   if (d.rep !== 0 || d.lock) return null;
   if (EXIT_SITES.has(d.handler)) {
     ctx.usesExitSite = true;
-    return EXIT_SITE;
+    return ctx.b64 && d.handler !== clts ? EXIT_SITE_8 : EXIT_SITE_4;
   }
   const m = d.mnemonic;
   const a = ALU.get(m);
