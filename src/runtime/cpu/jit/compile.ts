@@ -77,7 +77,6 @@ export function compileBlock(at: (off: number) => DecodedInsn | undefined, off: 
   const source = assemble(ctx, plans, offs, last, loops);
   let fn = sourceCache.get(source);
   if (fn === undefined) {
-    if (process.env.TRAPSPEC_DUMP_BLOCKS) console.log(source);
     const factory = new Function('P', `"use strict";\n${source}`) as (p: Uint8Array) => BlockFn;
     fn = factory(PARITY);
     if (sourceCache.size >= SOURCE_CACHE_MAX) sourceCache.clear();
