@@ -1,7 +1,8 @@
 /**
  * What direct and nested paging share: the hardware runs with the guest's own CR3 and paging
  * bits and walks the guest's tables itself (nested paging adds nCR3 below it), so guest #PF and
- * INVLPG are not intercepted, and every paging event just reprograms the hardware and flushes.
+ * INVLPG are not intercepted, and every paging event just reprograms the hardware (and flushes
+ * what the guest asked to).
  * The two strategies differ only in the nCR3 they give (`nestedRoot`), nested page faults and
  * stats.
  *
@@ -38,7 +39,8 @@ export abstract class GuestTablesPaging {
   private progEferLo = 0;
   private progEferHi = 0;
 
-  private program(vcpu: Vcpu, guest: GuestControl, scope: FlushScope): void {
+  /** Program the hardware's paging bits from the guest's; then the guest flush `scope`, if any. */
+  private program(vcpu: Vcpu, guest: GuestControl, scope: FlushScope | null): void {
     // Only the strategy programs the paging bits (the handlers keep them), so when the guest's
     // registers are those last programmed the hardware has them already (a same-value CR3 load);
     // when only CR4 changed (a PGE toggle) only CR4 is reprogrammed. Number compares of the
@@ -67,7 +69,7 @@ export abstract class GuestTablesPaging {
     this.progCr4Hi = guest.cr4Hi;
     this.progEferLo = guest.eferLo;
     this.progEferHi = guest.eferHi;
-    vcpu.flushGuestTlb(scope);
+    if (scope !== null) vcpu.flushGuestTlb(scope);
   }
 
   attach(vcpu: Vcpu, guest: GuestControl): void {
@@ -78,9 +80,14 @@ export abstract class GuestTablesPaging {
     vcpu.flushTlb(FLUSH_ALL);
   }
 
+  /**
+   * No flush of its own: the hardware MMU drops what a change of its paging bits invalidates
+   * (HardwareMmu.resync), and the flushes the architecture ties to the change (PGE, PAE, PG, WP,
+   * ...) are the rule's own `flush_tlb` effect. A PGE toggle thus costs one skipped guest flush,
+   * not two (issue 7); `tlbFlush.pagingMode` stays 0 for these strategies.
+   */
   pagingModeChanged(vcpu: Vcpu, guest: GuestControl): void {
-    this.flushes.count(FLUSH_ALL, 'mode');
-    this.program(vcpu, guest, FLUSH_ALL);
+    this.program(vcpu, guest, null);
   }
 
   cr3Loaded(vcpu: Vcpu, guest: GuestControl, flush: FlushScope): void {
