@@ -237,7 +237,7 @@ export class ShadowPaging implements PagingStrategy {
     if (
       tables !== null &&
       this.keptValid &&
-      guest.cr4Lo === this.keptCr4Lo &&
+      (guest.cr4Lo & CR4_WALK_BITS) === this.keptCr4Lo &&
       guest.cr3Lo === this.keptCr3Lo &&
       guest.cr0Lo === this.keptCr0Lo &&
       guest.eferLo === this.keptEferLo &&
@@ -314,7 +314,7 @@ export class ShadowPaging implements PagingStrategy {
     this.keptCr0Hi = guest.cr0Hi;
     this.keptCr3Lo = guest.cr3Lo;
     this.keptCr3Hi = guest.cr3Hi;
-    this.keptCr4Lo = guest.cr4Lo;
+    this.keptCr4Lo = guest.cr4Lo & CR4_WALK_BITS; // the tree depends on no other CR4 bit (guestMode)
     this.keptCr4Hi = guest.cr4Hi;
     this.keptEferLo = guest.eferLo;
     this.keptEferHi = guest.eferHi;
