@@ -22,7 +22,7 @@ import { DecodeCache } from './decode-cache.ts';
 import { runLoop } from './run.ts';
 import { CodeWatchBus } from './watch-bus.ts';
 import { deriveMode } from './system/mode.ts';
-import { ReasonCounts } from '../vmm/exit-counts.ts';
+import { NamedExitCounts } from '../vmm/exit-counts.ts';
 import { lo32 } from '../vmm/effects.ts';
 
 export interface CpuOptions {
@@ -34,11 +34,14 @@ export interface CpuOptions {
 export class CpuStats {
   /** Instructions started (a faulting one counts), updated live; RDTSC derives from it. */
   instructions = 0;
-  /** Exits by reason, counted in slots (vmm/exit-counts.ts). */
-  readonly exits = new ReasonCounts();
+  /**
+   * Exits by name and by reason, counted in slots (vmm/exit-counts.ts): the machine's only exit
+   * counter (every exit reaches the monitor through exit()/exitCr()).
+   */
+  readonly exits = new NamedExitCounts();
   /** Exits by reason as a Map (built on each read). */
   get exitsByReason(): Map<string, number> {
-    return this.exits.toMap();
+    return this.exits.reasonMap();
   }
   readonly udByMnemonic = new Map<string, number>();
   decodeMisses = 0;
@@ -612,7 +615,7 @@ export class Cpu extends CpuState implements Vcpu {
 
   /** exit() for a cr-access exit, through Monitor.handleCrAccess when the monitor has it. */
   exitCr(exit: CrAccessExit): ExitOutcome {
-    this.stats.exits.countCrAccess();
+    this.stats.exits.countCr(exit);
     this.nextIp = this.ip;
     const monitor = this.monitor;
     const outcome = monitor.handleCrAccess !== undefined ? monitor.handleCrAccess(exit, this) : monitor.handleExit(exit, this);

@@ -3,7 +3,6 @@ import type { GuestControl } from '../vmm/paging.ts';
 import type { Vcpu } from '../vmm/vcpu.ts';
 import { applyBootState } from './boot-cpu.ts';
 import { createStandardDevices, type StandardDevices } from './devices/standard.ts';
-import { CountingMonitor } from './exit-counter.ts';
 import type { PortIoBus } from './io-bus.ts';
 import type { LoadOutcome } from './loaders/load-error.ts';
 import { loadImage, type LoadedImage, type LoadImageOptions } from './loaders/load-image.ts';
@@ -64,7 +63,7 @@ const SLICE = 1 << 20;
 export class Machine {
   readonly memory: PhysicalMemory;
   readonly devices: StandardDevices;
-  readonly monitor: CountingMonitor;
+  readonly monitor: Monitor;
   readonly cpu: MachineCpu;
   private instructions = 0;
   private seconds = 0;
@@ -74,8 +73,7 @@ export class Machine {
     this.memory = new PhysicalMemory({ memMiB: options.memMiB });
     this.devices = createStandardDevices(options.output);
     const factory = options.monitorFactory ?? defaultMonitorFactory;
-    const inner = factory({ memory: this.memory, io: this.devices.io, paging: options.paging });
-    this.monitor = new CountingMonitor(inner);
+    this.monitor = factory({ memory: this.memory, io: this.devices.io, paging: options.paging });
     this.cpu = createCpu({ bus: this.memory, monitor: this.monitor, trace: options.trace });
   }
 
@@ -121,7 +119,7 @@ export class Machine {
 
   /** The guest's control registers as the monitor keeps them, if it keeps its own copy. */
   guestControl(): GuestControl | undefined {
-    return (this.monitor.inner as Partial<{ guest: GuestControl }>).guest;
+    return (this.monitor as Partial<{ guest: GuestControl }>).guest;
   }
 
   stats(): RunStats {
@@ -131,14 +129,14 @@ export class Machine {
       'memory.monitorPages': this.memory.monitorPagesInUse,
     };
     // The real monitor's paging strategy has its own counters (shadow fills, injected #PF, ...).
-    const inner = this.monitor.inner as Partial<{ paging: { stats(): Record<string, number> } }>;
+    const inner = this.monitor as Partial<{ paging: { stats(): Record<string, number> } }>;
     if (inner.paging !== undefined) {
       for (const [k, v] of Object.entries(inner.paging.stats())) extra[`paging.${k}`] = v;
     }
     return {
       instructions: this.instructions,
       seconds: this.seconds,
-      exits: this.monitor.counts,
+      exits: this.cpu.stats.exits.toMap(),
       cpu: cpuCounters(this.cpu),
       unknownPorts: this.devices.io.unknownPorts,
       extra,

@@ -162,19 +162,27 @@ export function exitName(exit: VmExit): string {
   }
 }
 
-/** Exits by name; the rare exit without a slot goes to a Map. */
+/** Exits by name (the rare exit without a slot goes to a Map) and by reason. */
 export class NamedExitCounts {
   total = 0;
   private readonly slots = new Float64Array(NAME_SLOTS);
   private readonly other = new Map<string, number>();
+  private readonly reasons = new ReasonCounts();
 
   count(exit: VmExit): void {
+    this.reasons.count(exit);
     this.add(nameSlot(exit), exit);
   }
 
   /** count() of a cr-access exit: only CrAccessExit objects reach this site (one hidden class). */
   countCr(exit: CrAccessExit): void {
+    this.reasons.countCrAccess();
     this.add(crNameSlot(exit), exit);
+  }
+
+  /** The non-zero counters by reason ('cr-access', 'hlt', ...). */
+  reasonMap(): Map<string, number> {
+    return this.reasons.toMap();
   }
 
   private add(slot: number, exit: VmExit): void {
