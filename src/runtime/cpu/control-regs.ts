@@ -97,38 +97,34 @@ export class ControlRegs implements HardwareControl {
   }
 
   /** Set a register from uint32 halves (the BigInt follows when read). */
-  setHalves(reg: Exclude<keyof HardwareControl, 'ncr3'>, lo: number, hi: number): void {
-    switch (reg) {
-      case 'cr0':
-        this.cr0Lo = lo;
-        this.cr0Hi = hi;
-        this.cr0Big = undefined;
-        return;
-      case 'cr3':
-        this.cr3Lo = lo;
-        this.cr3Hi = hi;
-        this.cr3Big = undefined;
-        return;
-      case 'cr4':
-        this.cr4Lo = lo;
-        this.cr4Hi = hi;
-        this.cr4Big = undefined;
-        return;
-      case 'efer':
-        this.eferLo = lo;
-        this.eferHi = hi;
-        this.eferBig = undefined;
-        return;
-      case 'cr8':
-        this.cr8Lo = lo;
-        this.cr8Hi = hi;
-        this.cr8Big = undefined;
-        return;
-      case 'xcr0':
-        this.xcr0Lo = lo;
-        this.xcr0Hi = hi;
-        this.xcr0Big = undefined;
-        return;
-    }
+  setCr0(lo: number, hi: number): void {
+    this.cr0Lo = lo;
+    this.cr0Hi = hi;
+    this.cr0Big = undefined;
+  }
+  setCr3(lo: number, hi: number): void {
+    this.cr3Lo = lo;
+    this.cr3Hi = hi;
+    this.cr3Big = undefined;
+  }
+  setCr4(lo: number, hi: number): void {
+    this.cr4Lo = lo;
+    this.cr4Hi = hi;
+    this.cr4Big = undefined;
+  }
+  setEfer(lo: number, hi: number): void {
+    this.eferLo = lo;
+    this.eferHi = hi;
+    this.eferBig = undefined;
+  }
+  setCr8(lo: number, hi: number): void {
+    this.cr8Lo = lo;
+    this.cr8Hi = hi;
+    this.cr8Big = undefined;
+  }
+  setXcr0(lo: number, hi: number): void {
+    this.xcr0Lo = lo;
+    this.xcr0Hi = hi;
+    this.xcr0Big = undefined;
   }
 }

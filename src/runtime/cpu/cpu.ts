@@ -370,67 +370,66 @@ export class Cpu extends CpuState implements Vcpu {
    * made or compared; the register's BigInt follows when read, control-regs.ts). Same tiers.
    */
   programControl(reg: ControlRegName, lo: number, hi: number, keepLo: number, keepHi: number): void {
+    // Per register: d = the bits that change (outside `keep`); the new value is the old ^ d.
     const hw = this.hw;
-    let curLo: number;
-    let curHi: number;
     switch (reg) {
-      case 'cr0':
-        curLo = hw.cr0Lo;
-        curHi = hw.cr0Hi;
-        break;
-      case 'cr4':
-        curLo = hw.cr4Lo;
-        curHi = hw.cr4Hi;
-        break;
-      case 'cr3':
-        curLo = hw.cr3Lo;
-        curHi = hw.cr3Hi;
-        break;
-      case 'efer':
-        curLo = hw.eferLo;
-        curHi = hw.eferHi;
-        break;
-      case 'cr8':
-        curLo = hw.cr8Lo;
-        curHi = hw.cr8Hi;
-        break;
-      case 'xcr0':
-        curLo = hw.xcr0Lo;
-        curHi = hw.xcr0Hi;
-        break;
-    }
-    const dLo = (curLo ^ lo) & ~keepLo;
-    const dHi = (curHi ^ hi) & ~keepHi;
-    if ((dLo | dHi) === 0) return;
-    const nLo = (curLo ^ dLo) >>> 0;
-    hw.setHalves(reg, nLo, (curHi ^ dHi) >>> 0);
-    let tier: number;
-    switch (reg) {
-      case 'cr0':
-        tier = (dLo & CR0_MODE_N) !== 0 ? MODE : (dLo & CR0_PAGING_N) !== 0 ? PAGING : QUIET;
-        if (tier !== MODE) this.pagingRegs.cr0 = nLo;
-        break;
-      case 'cr4': {
-        const p = dLo & CR4_PAGING_N;
-        tier = p === 0 || (p === Cr4.PGE && this.mmu.keepsOnPgeToggle?.() === true) ? QUIET : PAGING;
-        this.pagingRegs.cr4 = nLo;
-        break;
+      case 'cr0': {
+        const dLo = (hw.cr0Lo ^ lo) & ~keepLo;
+        const dHi = (hw.cr0Hi ^ hi) & ~keepHi;
+        if ((dLo | dHi) === 0) return;
+        const nLo = (hw.cr0Lo ^ dLo) >>> 0;
+        hw.setCr0(nLo, (hw.cr0Hi ^ dHi) >>> 0);
+        if ((dLo & CR0_MODE_N) !== 0) return this.updateMode();
+        this.pagingRegs.cr0 = nLo;
+        if ((dLo & CR0_PAGING_N) !== 0) this.pagingChanged();
+        return;
       }
-      case 'cr3':
-        tier = PAGING;
-        break;
-      case 'efer':
-        tier = MODE;
-        break;
-      default:
-        tier = QUIET;
+      case 'cr4': {
+        const dLo = (hw.cr4Lo ^ lo) & ~keepLo;
+        const dHi = (hw.cr4Hi ^ hi) & ~keepHi;
+        if ((dLo | dHi) === 0) return;
+        const nLo = (hw.cr4Lo ^ dLo) >>> 0;
+        hw.setCr4(nLo, (hw.cr4Hi ^ dHi) >>> 0);
+        this.pagingRegs.cr4 = nLo;
+        const p = dLo & CR4_PAGING_N;
+        if (p !== 0 && !(p === Cr4.PGE && this.mmu.keepsOnPgeToggle?.() === true)) this.pagingChanged();
+        return;
+      }
+      case 'cr3': {
+        const dLo = (hw.cr3Lo ^ lo) & ~keepLo;
+        const dHi = (hw.cr3Hi ^ hi) & ~keepHi;
+        if ((dLo | dHi) === 0) return;
+        hw.setCr3((hw.cr3Lo ^ dLo) >>> 0, (hw.cr3Hi ^ dHi) >>> 0);
+        this.pagingChanged();
+        return;
+      }
+      case 'efer': {
+        const dLo = (hw.eferLo ^ lo) & ~keepLo;
+        const dHi = (hw.eferHi ^ hi) & ~keepHi;
+        if ((dLo | dHi) === 0) return;
+        hw.setEfer((hw.eferLo ^ dLo) >>> 0, (hw.eferHi ^ dHi) >>> 0);
+        this.updateMode();
+        return;
+      }
+      case 'cr8': {
+        const dLo = (hw.cr8Lo ^ lo) & ~keepLo;
+        const dHi = (hw.cr8Hi ^ hi) & ~keepHi;
+        if ((dLo | dHi) !== 0) hw.setCr8((hw.cr8Lo ^ dLo) >>> 0, (hw.cr8Hi ^ dHi) >>> 0);
+        return;
+      }
+      case 'xcr0': {
+        const dLo = (hw.xcr0Lo ^ lo) & ~keepLo;
+        const dHi = (hw.xcr0Hi ^ hi) & ~keepHi;
+        if ((dLo | dHi) !== 0) hw.setXcr0((hw.xcr0Lo ^ dLo) >>> 0, (hw.xcr0Hi ^ dHi) >>> 0);
+        return;
+      }
     }
-    if (tier === MODE) {
-      this.updateMode();
-    } else if (tier === PAGING) {
-      this.pagingRegs.cr3 = hw.cr3;
-      this.decoded.dropFetchPage();
-    }
+  }
+
+  /** The PAGING tier of setControl: the MMU's CR3 copy, and the fetch page dropped. */
+  private pagingChanged(): void {
+    this.pagingRegs.cr3 = this.hw.cr3;
+    this.decoded.dropFetchPage();
   }
 
   injectException(vector: number, errorCode?: number): void {
