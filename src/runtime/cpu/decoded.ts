@@ -7,6 +7,7 @@
 import type { Cpu } from './cpu.ts';
 import type { JitBlock } from './jit/block.ts';
 import type { CrAccessExit } from '../vmm/exit.ts';
+import type { CrExitHandler } from '../vmm/monitor.ts';
 
 /** Executes one instruction. RIP (cpu.ip) still points at it; set cpu.nextIp to branch. */
 export type Handler = (cpu: Cpu, insn: DecodedInsn) => void;
@@ -112,6 +113,8 @@ export class DecodedInsn {
    */
   exit: CrAccessExit | null = null;
   exitSize = 0;
+  /** The monitor's handler for `exit` (Monitor.crExitHandler), or null: call the monitor. */
+  exitFn: CrExitHandler | null = null;
 
   constructor(handler: Handler) {
     this.handler = handler;

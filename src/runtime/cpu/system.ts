@@ -65,12 +65,13 @@ function regOperand(gpr: number, size: RegSize): RegOperand {
 }
 
 /** The exit of a MOV to/from CR or CLTS: the instruction's own (see DecodedInsn.exit), made once per operand size. */
-function crExit(insn: DecodedInsn, cr: number, access: 'mov-to-cr' | 'mov-from-cr' | 'clts', gpr: number, size: RegSize): CrAccessExit {
+function crExit(cpu: Cpu, insn: DecodedInsn, cr: number, access: 'mov-to-cr' | 'mov-from-cr' | 'clts', gpr: number, size: RegSize): CrAccessExit {
   const cached = insn.exit;
   if (cached !== null && insn.exitSize === size) return cached;
   const exit: CrAccessExit = { reason: 'cr-access', cr, access, operand: regOperand(gpr, size), lmswSource: 0, insnLength: insn.length };
   insn.exit = exit;
   insn.exitSize = size;
+  insn.exitFn = cpu.monitor.crExitHandler?.(exit) ?? null;
   return exit;
 }
 
@@ -90,7 +91,7 @@ export function movToCr(cpu: Cpu, insn: DecodedInsn): void {
     cpu.cr2 = cpu.mode64 ? cpu.readGpr(gpr) : BigInt(cpu.lo[gpr]!);
     return;
   }
-  cpu.exitCr(crExit(insn, cr, 'mov-to-cr', gpr, gprSize(cpu)));
+  cpu.exitCr(crExit(cpu, insn, cr, 'mov-to-cr', gpr, gprSize(cpu)));
 }
 
 /** MOV r32/r64, CRn (0F 20). */
@@ -103,13 +104,13 @@ export function movFromCr(cpu: Cpu, insn: DecodedInsn): void {
     cpu.writeGpr(gpr, cpu.cr2, gprSize(cpu));
     return;
   }
-  cpu.exitCr(crExit(insn, cr, 'mov-from-cr', gpr, gprSize(cpu)));
+  cpu.exitCr(crExit(cpu, insn, cr, 'mov-from-cr', gpr, gprSize(cpu)));
 }
 
 /** CLTS (R37). */
 export function clts(cpu: Cpu, insn: DecodedInsn): void {
   requirePrivileged(cpu);
-  cpu.exitCr(crExit(insn, 0, 'clts', 0, 4));
+  cpu.exitCr(crExit(cpu, insn, 0, 'clts', 0, 4));
 }
 
 /** LMSW r/m16 (R24-R29): the hardware reads the source, the handler applies it. */

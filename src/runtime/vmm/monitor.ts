@@ -28,4 +28,14 @@ export interface Monitor {
    * makes them megamorphic in V8 (issue 7: a few such loads per exit were a third of crmix).
    */
   handleCrAccess?(exit: CrAccessExit, vcpu: Vcpu): ExitOutcome;
+  /**
+   * Optional: handleCrAccess for one exit object, as a function made once (the CPU asks when it
+   * makes the exit object of an instruction and calls it for each later exit of that instruction;
+   * exit objects never change). Undefined: use handleCrAccess. A compiled block calls it from its
+   * own call site, where V8 can inline the one rule handler it reaches (issue 7).
+   */
+  crExitHandler?(exit: CrAccessExit): CrExitHandler | undefined;
 }
+
+/** A monitor's handler for one CR-access exit (Monitor.crExitHandler). */
+export type CrExitHandler = (vcpu: Vcpu) => ExitOutcome;

@@ -9,8 +9,6 @@ import type { CpuMode, Vcpu } from './vcpu.ts';
  * each exit (no allocation on the exit path).
  */
 export class RuleContext implements RuleEffects {
-  cpl = 0;
-  mode: CpuMode = 'real';
   index = 0n;
   /** Set by raise(): the exception to inject. */
   faultVector = -1;
@@ -25,14 +23,13 @@ export class RuleContext implements RuleEffects {
     private readonly paging: PagingStrategy,
   ) {}
 
-  /** Prepare for one exit. */
+  /**
+   * Prepare for one exit (a few stores: it runs on every exit, issue 7). The fault fields need no
+   * reset: they are read only after a handler returned false, which it does only through raise().
+   */
   arm(vcpu: Vcpu, index: bigint): void {
     this.vcpu = vcpu;
-    this.cpl = vcpu.cpl;
-    this.mode = vcpu.mode;
     this.index = index;
-    this.faultVector = -1;
-    this.faultCode = undefined;
     this.resultLo = 0;
     this.resultHi = 0;
   }
@@ -40,6 +37,15 @@ export class RuleContext implements RuleEffects {
   private cpu(): Vcpu {
     if (!this.vcpu) throw new Error('RuleContext used outside an exit');
     return this.vcpu;
+  }
+
+  /** CPL and mode at the exit, read from the Vcpu when a rule asks. */
+  get cpl(): number {
+    return this.cpu().cpl;
+  }
+
+  get mode(): CpuMode {
+    return this.cpu().mode;
   }
 
   setHardware(reg: HardwareReg, lo: number, hi: number, ownedLo: number, ownedHi: number): void {

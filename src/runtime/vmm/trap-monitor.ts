@@ -6,7 +6,7 @@ import type { GuestState, RuleHandler } from './effects.ts';
 import type { CrAccessExit, IoExit, MsrExit, VmExit } from './exit.ts';
 import { ReasonCounts } from './exit-counts.ts';
 import { GuestRegs } from './guest-regs.ts';
-import type { ExitOutcome, Monitor, StopReason } from './monitor.ts';
+import type { CrExitHandler, ExitOutcome, Monitor, StopReason } from './monitor.ts';
 import type { PagingStrategy } from './paging.ts';
 import { RuleContext } from './rule-context.ts';
 import type { Vcpu } from './vcpu.ts';
@@ -133,6 +133,60 @@ export class TrapMonitor implements Monitor {
   handleCrAccess(exit: CrAccessExit, vcpu: Vcpu): ExitOutcome {
     this.reasons.countCrAccess();
     return this.crAccess(exit, vcpu);
+  }
+
+  /**
+   * handleCrAccess for one MOV to/from CR or CLTS exit, bound to its register, size and generated
+   * handler (Monitor.crExitHandler); the other CR accesses go through handleCrAccess.
+   */
+  crExitHandler(exit: CrAccessExit): CrExitHandler | undefined {
+    const op = exit.operand;
+    if (op.kind !== 'reg') return undefined;
+    const n = op.gpr;
+    const size = op.size;
+    const len = exit.insnLength;
+    const reasons = this.reasons;
+    const cx = this.cx;
+    switch (exit.access) {
+      case 'mov-to-cr': {
+        const h = CR_WRITE[exit.cr];
+        if (h === undefined) return undefined;
+        // R4, R38: 32-bit operand outside 64-bit mode, 64-bit in it (the exit says which).
+        return (vcpu) => {
+          reasons.countCrAccess();
+          cx.arm(vcpu, 0n);
+          const lo = size === 2 ? vcpu.gprLo(n) & 0xffff : vcpu.gprLo(n);
+          if (!h(cx, lo, size === 8 ? vcpu.gprHi(n) : 0)) return this.inject(vcpu, cx.faultVector, cx.faultCode);
+          vcpu.advanceRip(len);
+          return RESUME;
+        };
+      }
+      case 'mov-from-cr': {
+        const h = CR_READ[exit.cr];
+        if (h === undefined) return undefined;
+        return (vcpu) => {
+          reasons.countCrAccess();
+          cx.arm(vcpu, 0n);
+          if (!h(cx, 0, 0)) return this.inject(vcpu, cx.faultVector, cx.faultCode);
+          vcpu.writeGprHalves(n, cx.resultLo, cx.resultHi, size);
+          vcpu.advanceRip(len);
+          return RESUME;
+        };
+      }
+      case 'clts': {
+        const h = CLTS;
+        if (h === undefined) return undefined;
+        return (vcpu) => {
+          reasons.countCrAccess();
+          cx.arm(vcpu, 0n);
+          if (!h(cx, 0, 0)) return this.inject(vcpu, cx.faultVector, cx.faultCode);
+          vcpu.advanceRip(len);
+          return RESUME;
+        };
+      }
+      default:
+        return undefined;
+    }
   }
 
   private crAccess(exit: CrAccessExit, vcpu: Vcpu): ExitOutcome {

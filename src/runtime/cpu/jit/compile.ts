@@ -108,7 +108,11 @@ function assemble(ctx: EmitCtx, plans: InsnPlan[], offs: number[], last: InsnPla
         // crExit; none for CR2, a LOCK prefix or a bad CR number) is handed to the monitor
         // directly at CPL 0 outside v86 mode, where the handler's checks would pass.
         `k = ${i}; { ${wb} cpu.ip = ${ctx.ipAt(offs[i]!)}; cpu.nextIp = ${next}; const d = blk.insns[${i}]; J.exitSiteCalls++;` +
-          ` if (d.exit !== null && d.exitSize === ${p.exitSize} && cpu.cpl === 0 && (f & ${Flag.VM}) === 0) cpu.exitCr(d.exit); else d.handler(cpu, d);` +
+          ` if (d.exit !== null && d.exitSize === ${p.exitSize} && cpu.cpl === 0 && (f & ${Flag.VM}) === 0) {` +
+          // The monitor's handler for this exit (Monitor.crExitHandler) called from this site, as
+          // Cpu.exitCr would call handleCrAccess: one target per site, which V8 may inline.
+          ` const fn = d.exitFn; if (fn === null) cpu.exitCr(d.exit); else { cpu.stats.exits.countCr(d.exit); cpu.nextIp = cpu.ip; const o = fn(cpu); if (o.kind === 'stop') cpu.stopReason = o.reason; } }` +
+          ` else d.handler(cpu, d);` +
           ` ${reload} f = cpu.flags | 0;` +
           ` if (cpu.nextIp !== ${next} || !blk.valid || cpu.stopReason !== null || cpu.pending !== null || ${moved}) { n += ${i + 1}; xip = cpu.nextIp; break out; }` +
           (ctx.usesMem ? ' }' : ' EP = J.epoch; }'),
