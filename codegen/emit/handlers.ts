@@ -107,9 +107,9 @@ function testView(v: View, zero: boolean): string {
 }
 
 /**
- * The variables holding the halves of a BigInt: the operand's (`lo32(operand)`) or a guest
- * register's start value (its number mirrors `g.cr4Lo`/`g.cr4Hi`, guest-regs.ts, read in the
- * prologue before any assignment).
+ * The variables holding the halves of a guest register's start value (its number mirrors
+ * `g.cr4Lo`/`g.cr4Hi`, guest-regs.ts, read in the prologue before any assignment). The operand's
+ * halves are the handler's parameters `op_lo`/`op_hi`.
  */
 interface Leaf {
   lo: string;

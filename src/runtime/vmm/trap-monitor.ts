@@ -37,20 +37,6 @@ const RDX = 2;
 const RBX = 3;
 const LOW32 = 0xffff_ffffn;
 
-function sizeMask(size: number): bigint {
-  return size === 8 ? 0xffff_ffff_ffff_ffffn : size === 4 ? LOW32 : 0xffffn;
-}
-
-/**
- * `value & sizeMask(size)` for a register value (0 … 2^64-1), without a BigInt operation when
- * it already fits (the usual case).
- */
-function fit(value: bigint, size: number): bigint {
-  if (size === 8) return value;
-  const mask = size === 4 ? LOW32 : 0xffffn;
-  return value <= mask ? value : value & mask;
-}
-
 export class TrapMonitor implements Monitor {
   /** The guest-visible control registers (read by the paging strategy, owned by the rules). */
   readonly guest = new GuestRegs();
