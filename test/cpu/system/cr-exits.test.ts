@@ -96,6 +96,28 @@ describe('control-register accesses exit with the VMX-style qualification', () =
     expect(m.cpu.lo[0]! & 0xffff).toBe(0x11);
   });
 
+  it('a compiled MOV from CR0 made at CPL 0 is #GP(0) without an exit when the same code runs at CPL 3', () => {
+    const m = withHandlers(0);
+    m.cpu.decoded.jit.threshold = 1;
+    m.code(CODE, '0f20c0 49 75fa f4'); // L: mov eax,cr0 ; dec ecx ; jnz L ; hlt
+    m.cpu.lo[1] = 20;
+    expect(m.run()).toEqual({ kind: 'halted' });
+    expect(m.cpu.lo[1]).toBe(0);
+    const exits = crExits(m).length;
+    expect(exits).toBe(20);
+    expect(m.cpu.decoded.jit.exitSiteCalls).toBeGreaterThan(0); // the loop ran as a block
+    m.protected32(CODE, 3); // the same code page and block, now at CPL 3
+    m.cpu.lo[1] = 5;
+    const calls = m.cpu.decoded.jit.exitSiteCalls;
+    expect(m.run()).toEqual({ kind: 'halted' });
+    expect(m.cpu.decoded.jit.exitSiteCalls).toBe(calls + 1); // the block reached its exit site once
+    expect(m.cpu.lo[0]).toBe(13); // the #GP handler
+    expect(m.cpu.lo[1]).toBe(5); // nothing after the faulting MOV ran
+    expect(m.r32(STACK0 - 24)).toBe(0); // error code
+    expect(m.r32(STACK0 - 20)).toBe(CODE); // EIP of the MOV
+    expect(crExits(m).length).toBe(exits);
+  });
+
   it('SMSW at CPL 3 with CR4.UMIP is #GP(0)', () => {
     const m = withHandlers(3);
     m.cpu.setControl({ cr4: 1n << 11n });
