@@ -128,7 +128,14 @@ class ExprCompiler {
   readonly letViews = new Map<string, View>();
   usesMode = false;
 
-  constructor(private readonly param: string | undefined) {}
+  /**
+   * `assigned`: the registers the rule assigns. Only those need a snapshot of their start value;
+   * another register's start value is its value anywhere in the handler.
+   */
+  constructor(
+    private readonly param: string | undefined,
+    private readonly assigned: ReadonlySet<RegName>,
+  ) {}
 
   local(name: string): string {
     // The operand as a BigInt where an expression has no view (rare: PDPTE loads, shifts).
@@ -260,7 +267,7 @@ class ExprCompiler {
       case 'var':
         return this.local(e.name);
       case 'reg':
-        if (e.at === 'start') {
+        if (e.at === 'start' && this.assigned.has(e.reg)) {
           this.startRegs.add(e.reg);
           return `start_${GUEST_FIELD[e.reg]}`;
         }
@@ -429,7 +436,9 @@ function compileStmt(st: StmtIR, c: ExprCompiler): string[] {
 }
 
 function compileRule(rule: RuleIR): { name: string; body: string } {
-  const c = new ExprCompiler(rule.param);
+  const assigned = new Set<RegName>();
+  for (const st of rule.stmts) if (st.k === 'action' && st.action.k === 'guest') assigned.add(st.action.reg);
+  const c = new ExprCompiler(rule.param, assigned);
   let lines: string[] = [];
   for (const st of rule.stmts) lines.push(...compileStmt(st, c));
   // Drop `let` forms nothing reads (each `let` is emitted on halves and as BigInt).

@@ -1,10 +1,10 @@
 import type { FlushScope } from '../../src/runtime/mmu/types.ts';
 import { PhysicalMemory } from '../../src/runtime/machine/memory.ts';
-import type { ControlRegName, CpuMode, HardwareControl, Intercepts, Vcpu } from '../../src/runtime/vmm/vcpu.ts';
-import { highHalf, join, lowHalf, programmed } from '../support/vcpu-halves.ts';
+import type { CpuMode, HardwareControl, Intercepts, Vcpu } from '../../src/runtime/vmm/vcpu.ts';
+import { BigIntRegsVcpu } from '../support/vcpu-halves.ts';
 
 /** A Vcpu with plain fields, recording what the monitor does to it. */
-export class FakeVcpu implements Vcpu {
+export class FakeVcpu extends BigIntRegsVcpu implements Vcpu {
   readonly bus = new PhysicalMemory({ memMiB: 1 });
   readonly gprs: bigint[] = new Array<bigint>(16).fill(0n);
   cpl = 0;
@@ -29,24 +29,6 @@ export class FakeVcpu implements Vcpu {
 
   advanceRip(length: number): void {
     this.rip += BigInt(length);
-  }
-
-  gprLo(n: number): number {
-    return lowHalf(this.readGpr(n));
-  }
-  gprHi(n: number): number {
-    return highHalf(this.readGpr(n));
-  }
-  writeGprHalves(n: number, lo: number, hi: number, size: 2 | 4 | 8): void {
-    this.writeGpr(n, join(lo, hi), size);
-  }
-  programControl(reg: ControlRegName, lo: number, hi: number, keepLo: number, keepHi: number): void {
-    const v = programmed(this.control, reg, lo, hi, keepLo, keepHi);
-    if (v !== undefined) this.setControlReg(reg, v);
-  }
-
-  setControlReg(reg: ControlRegName, value: bigint): void {
-    this.setControl({ [reg]: value });
   }
 
   setControl(update: Partial<HardwareControl>): void {

@@ -9,17 +9,17 @@ import { HardwareMmu } from '../../src/runtime/mmu/hardware-mmu.ts';
 import { NestedPageFault } from '../../src/runtime/mmu/nested-fault.ts';
 import { Access, type FlushScope, type FrameWatch, type PagingRegs } from '../../src/runtime/mmu/types.ts';
 import type { GuestControl, PagingStrategy } from '../../src/runtime/vmm/paging.ts';
-import type { ControlRegName, CpuMode, HardwareControl, Intercepts, Vcpu } from '../../src/runtime/vmm/vcpu.ts';
+import type { CpuMode, HardwareControl, Intercepts, Vcpu } from '../../src/runtime/vmm/vcpu.ts';
 import type { ExitOutcome } from '../../src/runtime/vmm/monitor.ts';
 import { TestBus } from '../mmu/helpers.ts';
-import { highHalf, join, lowHalf, programmed } from '../support/vcpu-halves.ts';
+import { BigIntRegsVcpu } from '../support/vcpu-halves.ts';
 
 export type AccessOutcome =
   | { kind: 'ok'; phys: number }
   | { kind: 'pf'; code: number; cr2: bigint }
   | { kind: 'stop'; detail: string };
 
-export class FakeVcpu implements Vcpu {
+export class FakeVcpu extends BigIntRegsVcpu implements Vcpu {
   readonly regs: PagingRegs = { cr0: 0, cr3: 0n, cr4: 0, efer: 0, ncr3: null };
   readonly mmu: HardwareMmu;
   control: HardwareControl = { cr0: 0x11n, cr3: 0n, cr4: 0n, efer: 0n, cr8: 0n, xcr0: 1n, ncr3: null };
@@ -53,6 +53,7 @@ export class FakeVcpu implements Vcpu {
   private inside = false;
 
   constructor(readonly bus: TestBus) {
+    super();
     this.mmu = new HardwareMmu(bus, this.regs);
     this.mmu.watchSources(this.sourceWatch);
     // Every store the test makes on the bus outside access() plays a guest store (TableBuilder
@@ -101,24 +102,6 @@ export class FakeVcpu implements Vcpu {
   }
   writeGpr(_n: number, _value: bigint, _size: 2 | 4 | 8): void {}
   advanceRip(): void {}
-  gprLo(n: number): number {
-    return lowHalf(this.readGpr(n));
-  }
-  gprHi(n: number): number {
-    return highHalf(this.readGpr(n));
-  }
-  writeGprHalves(n: number, lo: number, hi: number, size: 2 | 4 | 8): void {
-    this.writeGpr(n, join(lo, hi), size);
-  }
-  programControl(reg: ControlRegName, lo: number, hi: number, keepLo: number, keepHi: number): void {
-    const v = programmed(this.control, reg, lo, hi, keepLo, keepHi);
-    if (v !== undefined) this.setControlReg(reg, v);
-  }
-
-  setControlReg(reg: ControlRegName, value: bigint): void {
-    this.setControl({ [reg]: value });
-  }
-
   setControl(update: Partial<HardwareControl>): void {
     this.control = { ...this.control, ...update };
     this.regs.cr0 = Number(this.control.cr0 & 0xffff_ffffn);

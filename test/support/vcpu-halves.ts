@@ -6,22 +6,44 @@ import type { ControlRegName, HardwareControl } from '../../src/runtime/vmm/vcpu
  */
 const MASK64 = (1n << 64n) - 1n;
 
-export function join(lo: number, hi: number): bigint {
+function join(lo: number, hi: number): bigint {
   return (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
 }
 
-export function lowHalf(v: bigint): number {
+function lowHalf(v: bigint): number {
   return Number(v & 0xffff_ffffn);
 }
 
-export function highHalf(v: bigint): number {
+function highHalf(v: bigint): number {
   return Number((v >> 32n) & 0xffff_ffffn);
 }
 
 /** The value programControl gives `reg`, or undefined when it leaves it unchanged. */
-export function programmed(control: Readonly<HardwareControl>, reg: ControlRegName, lo: number, hi: number, keepLo: number, keepHi: number): bigint | undefined {
+function programmed(control: Readonly<HardwareControl>, reg: ControlRegName, lo: number, hi: number, keepLo: number, keepHi: number): bigint | undefined {
   const keep = join(keepLo, keepHi);
   const cur = control[reg];
   const next = (join(lo, hi) & ~keep & MASK64) | (cur & keep);
   return next === cur ? undefined : next;
+}
+
+/** Base of the test fakes: the halves methods on top of their BigInt readGpr/writeGpr/setControl. */
+export abstract class BigIntRegsVcpu {
+  abstract control: Readonly<HardwareControl>;
+  abstract readGpr(n: number): bigint;
+  abstract writeGpr(n: number, value: bigint, size: 2 | 4 | 8): void;
+  abstract setControl(update: Partial<HardwareControl>): void;
+
+  gprLo(n: number): number {
+    return lowHalf(this.readGpr(n));
+  }
+  gprHi(n: number): number {
+    return highHalf(this.readGpr(n));
+  }
+  writeGprHalves(n: number, lo: number, hi: number, size: 2 | 4 | 8): void {
+    this.writeGpr(n, join(lo, hi), size);
+  }
+  programControl(reg: ControlRegName, lo: number, hi: number, keepLo: number, keepHi: number): void {
+    const v = programmed(this.control, reg, lo, hi, keepLo, keepHi);
+    if (v !== undefined) this.setControl({ [reg]: v });
+  }
 }

@@ -6,7 +6,6 @@ import { FLUSH_ALL, type RuleEffects } from '../../runtime/vmm/effects.ts';
 export function writeCr0(cx: RuleEffects, op_lo: number, op_hi: number): boolean {
   const g = cx.guest;
   const mode = cx.mode;
-  const start_cr3 = g.cr3;
   const cr0_lo = g.cr0Lo;
   const efer_lo = g.eferLo;
   const cr4_lo = g.cr4Lo;
@@ -39,7 +38,7 @@ export function writeCr0(cx: RuleEffects, op_lo: number, op_hi: number): boolean
     (cr4_lo & 0x20) !== 0 &&
     (efer_lo & 0x100) === 0 &&
     ((cr0_lo ^ op_lo) & 0xe0000000) !== 0 &&
-    !cx.loadPdptes(start_cr3)
+    !cx.loadPdptes(g.cr3)
   )
     return cx.raise(13, 0);
   // guest CR0 = new with ignored = 0, ET = 1

@@ -5,7 +5,6 @@ import { FLUSH_ALL, type RuleEffects } from '../../runtime/vmm/effects.ts';
 /** on write CR4 (new) — spec/rules/cr4.rules:4 (R47, R61) */
 export function writeCr4(cx: RuleEffects, op_lo: number, op_hi: number): boolean {
   const g = cx.guest;
-  const start_cr3 = g.cr3;
   const efer_lo = g.eferLo;
   const cr4_lo = g.cr4Lo;
   const cr3_lo = g.cr3Lo;
@@ -29,7 +28,7 @@ export function writeCr4(cx: RuleEffects, op_lo: number, op_hi: number): boolean
     (op_lo & 0x20) !== 0 &&
     (efer_lo & 0x400) === 0 &&
     ((cr4_lo ^ op_lo) & 0x1000b0) !== 0 &&
-    !cx.loadPdptes(start_cr3)
+    !cx.loadPdptes(g.cr3)
   )
     return cx.raise(13, 0);
   // guest CR4 = new

@@ -16,7 +16,7 @@ import type { CrAccessExit, VmExit } from '../vmm/exit.ts';
 import type { ControlRegName, CpuMode, HardwareControl, Intercepts, Vcpu } from '../vmm/vcpu.ts';
 import type { FlushScope, Translator } from '../mmu/types.ts';
 import { GuestFault, Vec } from './fault.ts';
-import { CpuState, Cr0, Cr4, Efer, Flag, Seg } from './state.ts';
+import { CpuState, Cr0, Efer, Flag, Seg } from './state.ts';
 import { Memory } from './memory.ts';
 import { DecodeCache } from './decode-cache.ts';
 import { runLoop } from './run.ts';
@@ -24,6 +24,7 @@ import { CodeWatchBus } from './watch-bus.ts';
 import { deriveMode } from './system/mode.ts';
 import { NamedExitCounts } from '../vmm/exit-counts.ts';
 import { lo32 } from '../vmm/effects.ts';
+import { programControl, setControl } from './control-update.ts';
 
 export interface CpuOptions {
   bus: PhysicalBus;
@@ -67,22 +68,6 @@ const LOW32 = 0xffff_ffffn;
  * array (~1 ns) rather than Number(v & LOW32) (~10 ns and a BigInt allocation on Node 20).
  */
 const low32 = lo32;
-
-/** setControl tiers: what a control-register update changed (see setControl). */
-const NOTHING = 0;
-const QUIET = 1;
-const PAGING = 2;
-const MODE = 3;
-/** CR0 bits the mode and bitness derive from (with EFER and nCR3, always MODE). */
-const CR0_MODE = BigInt((Cr0.PE | Cr0.PG) >>> 0);
-/** Other bits translations depend on: a change drops the fetch page as a TLB flush does. */
-const CR0_PAGING = BigInt(Cr0.WP);
-const CR4_PKE = 1 << 22;
-const CR4_PAGING = BigInt(Cr4.PSE | Cr4.PAE | Cr4.PGE | Cr4.PCIDE | Cr4.SMEP | Cr4.SMAP | Cr4.LA57 | CR4_PKE);
-const CR4_PGE = BigInt(Cr4.PGE);
-const CR0_MODE_N = (Cr0.PE | Cr0.PG) | 0;
-const CR0_PAGING_N = Cr0.WP;
-const CR4_PAGING_N = Cr4.PSE | Cr4.PAE | Cr4.PGE | Cr4.PCIDE | Cr4.SMEP | Cr4.SMAP | Cr4.LA57 | CR4_PKE;
 
 export class Cpu extends CpuState implements Vcpu {
   /** The machine's bus behind a write watcher (see watch-bus.ts); RAM is the same array. */
@@ -252,184 +237,14 @@ export class Cpu extends CpuState implements Vcpu {
     return this.hw;
   }
 
-  /**
-   * Apply a partial update to the hardware control registers and re-derive what depends on them,
-   * in three tiers (issue 7: CLTS, MOV CR0/CR4 exits):
-   * - a change of CR0.PE/PG, EFER or nCR3 (mode, bitness, translation on/off): updateMode();
-   * - a change of other paging bits (CR0.WP, CR4.PGE/PAE/PSE/…, CR3): the number copies in
-   *   pagingRegs and a dropped fetch page (the rest of updateMode would compute the same);
-   * - a change of other bits only (CR0.TS/MP/EM/NE/CD/NW/AM, CR4.OSFXSR/TSD/UMIP/…, CR8, XCR0):
-   *   the number copies only.
-   * An update that changes nothing re-derives everything, as callers that changed segments expect.
-   */
+  /** Apply a partial update to the hardware control registers (control-update.ts has the tiers). */
   setControl(update: Partial<HardwareControl>): void {
-    const hw = this.hw;
-    const { cr0, cr3, cr4, efer, cr8, xcr0, ncr3 } = update;
-    let tier = NOTHING;
-    if (cr0 !== undefined && cr0 !== hw.cr0) {
-      const diff = BigInt.asUintN(64, cr0 ^ hw.cr0);
-      tier = (diff & CR0_MODE) !== 0n ? MODE : (diff & CR0_PAGING) !== 0n ? PAGING : QUIET;
-      hw.cr0 = cr0;
-    }
-    if (cr4 !== undefined && cr4 !== hw.cr4) {
-      const paging = (BigInt.asUintN(64, cr4 ^ hw.cr4) & CR4_PAGING) !== 0n;
-      tier = Math.max(tier, paging ? PAGING : QUIET);
-      hw.cr4 = cr4;
-    }
-    if (cr3 !== undefined && cr3 !== hw.cr3) {
-      tier = Math.max(tier, PAGING);
-      hw.cr3 = cr3;
-    }
-    if (efer !== undefined && efer !== hw.efer) {
-      tier = MODE;
-      hw.efer = efer;
-    }
-    if (ncr3 !== undefined && ncr3 !== hw.ncr3) {
-      tier = MODE;
-      hw.ncr3 = ncr3;
-    }
-    if (cr8 !== undefined && cr8 !== hw.cr8) {
-      tier = Math.max(tier, QUIET);
-      hw.cr8 = cr8;
-    }
-    if (xcr0 !== undefined && xcr0 !== hw.xcr0) {
-      tier = Math.max(tier, QUIET);
-      hw.xcr0 = xcr0;
-    }
-    if (tier === NOTHING || tier === MODE) {
-      this.updateMode();
-      return;
-    }
-    const pr = this.pagingRegs;
-    if (cr0 !== undefined) pr.cr0 = low32(cr0);
-    if (cr4 !== undefined) pr.cr4 = low32(cr4);
-    if (tier === PAGING) {
-      pr.cr3 = hw.cr3;
-      this.decoded.dropFetchPage();
-    }
+    setControl(this, update);
   }
 
-  /**
-   * One register (the exit path's form of setControl: no update object to destructure, issue 7).
-   * Same tiers as setControl; an unchanged value does nothing.
-   */
-  setControlReg(reg: ControlRegName, value: bigint): void {
-    const hw = this.hw;
-    let tier: number;
-    switch (reg) {
-      case 'cr0': {
-        if (value === hw.cr0) return;
-        const diff = BigInt.asUintN(64, value ^ hw.cr0);
-        tier = (diff & CR0_MODE) !== 0n ? MODE : (diff & CR0_PAGING) !== 0n ? PAGING : QUIET;
-        hw.cr0 = value;
-        if (tier !== MODE) this.pagingRegs.cr0 = low32(value);
-        break;
-      }
-      case 'cr4': {
-        if (value === hw.cr4) return;
-        const diff = BigInt.asUintN(64, value ^ hw.cr4) & CR4_PAGING;
-        // A PGE toggle alone changes no translation while the MMU keeps its TLB on it (clean,
-        // PCIDE=0; HardwareMmu.resync does the rest on the next walk): no fetch-page drop, no
-        // epoch move for compiled blocks (issue 7, crmix under nested paging).
-        tier = diff === 0n || (diff === CR4_PGE && this.mmu.keepsOnPgeToggle?.() === true) ? QUIET : PAGING;
-        hw.cr4 = value;
-        this.pagingRegs.cr4 = low32(value);
-        break;
-      }
-      case 'cr3':
-        if (value === hw.cr3) return;
-        tier = PAGING;
-        hw.cr3 = value;
-        break;
-      case 'efer':
-        if (value === hw.efer) return;
-        tier = MODE;
-        hw.efer = value;
-        break;
-      case 'cr8':
-        if (value === hw.cr8) return;
-        tier = QUIET;
-        hw.cr8 = value;
-        break;
-      case 'xcr0':
-        if (value === hw.xcr0) return;
-        tier = QUIET;
-        hw.xcr0 = value;
-        break;
-    }
-    if (tier === MODE) {
-      this.updateMode();
-    } else if (tier === PAGING) {
-      this.pagingRegs.cr3 = hw.cr3;
-      this.decoded.dropFetchPage();
-    }
-  }
-
-  /**
-   * setControlReg of `(value & ~keep) | (hardware & keep)` on halves (the exit path: no BigInt
-   * made or compared; the register's BigInt follows when read, control-regs.ts). Same tiers.
-   */
+  /** One register from halves, keeping the `keep` bits (control-update.ts). */
   programControl(reg: ControlRegName, lo: number, hi: number, keepLo: number, keepHi: number): void {
-    // Per register: d = the bits that change (outside `keep`); the new value is the old ^ d.
-    const hw = this.hw;
-    switch (reg) {
-      case 'cr0': {
-        const dLo = (hw.cr0Lo ^ lo) & ~keepLo;
-        const dHi = (hw.cr0Hi ^ hi) & ~keepHi;
-        if ((dLo | dHi) === 0) return;
-        const nLo = (hw.cr0Lo ^ dLo) >>> 0;
-        hw.setCr0(nLo, (hw.cr0Hi ^ dHi) >>> 0);
-        if ((dLo & CR0_MODE_N) !== 0) return this.updateMode();
-        this.pagingRegs.cr0 = nLo;
-        if ((dLo & CR0_PAGING_N) !== 0) this.pagingChanged();
-        return;
-      }
-      case 'cr4': {
-        const dLo = (hw.cr4Lo ^ lo) & ~keepLo;
-        const dHi = (hw.cr4Hi ^ hi) & ~keepHi;
-        if ((dLo | dHi) === 0) return;
-        const nLo = (hw.cr4Lo ^ dLo) >>> 0;
-        hw.setCr4(nLo, (hw.cr4Hi ^ dHi) >>> 0);
-        this.pagingRegs.cr4 = nLo;
-        const p = dLo & CR4_PAGING_N;
-        if (p !== 0 && !(p === Cr4.PGE && this.mmu.keepsOnPgeToggle?.() === true)) this.pagingChanged();
-        return;
-      }
-      case 'cr3': {
-        const dLo = (hw.cr3Lo ^ lo) & ~keepLo;
-        const dHi = (hw.cr3Hi ^ hi) & ~keepHi;
-        if ((dLo | dHi) === 0) return;
-        hw.setCr3((hw.cr3Lo ^ dLo) >>> 0, (hw.cr3Hi ^ dHi) >>> 0);
-        this.pagingChanged();
-        return;
-      }
-      case 'efer': {
-        const dLo = (hw.eferLo ^ lo) & ~keepLo;
-        const dHi = (hw.eferHi ^ hi) & ~keepHi;
-        if ((dLo | dHi) === 0) return;
-        hw.setEfer((hw.eferLo ^ dLo) >>> 0, (hw.eferHi ^ dHi) >>> 0);
-        this.updateMode();
-        return;
-      }
-      case 'cr8': {
-        const dLo = (hw.cr8Lo ^ lo) & ~keepLo;
-        const dHi = (hw.cr8Hi ^ hi) & ~keepHi;
-        if ((dLo | dHi) !== 0) hw.setCr8((hw.cr8Lo ^ dLo) >>> 0, (hw.cr8Hi ^ dHi) >>> 0);
-        return;
-      }
-      case 'xcr0': {
-        const dLo = (hw.xcr0Lo ^ lo) & ~keepLo;
-        const dHi = (hw.xcr0Hi ^ hi) & ~keepHi;
-        if ((dLo | dHi) !== 0) hw.setXcr0((hw.xcr0Lo ^ dLo) >>> 0, (hw.xcr0Hi ^ dHi) >>> 0);
-        return;
-      }
-    }
-  }
-
-  /** The PAGING tier of setControl: the MMU's CR3 copy, and the fetch page dropped. */
-  private pagingChanged(): void {
-    this.pagingRegs.cr3 = this.hw.cr3;
-    this.decoded.dropFetchPage();
+    programControl(this, reg, lo, hi, keepLo, keepHi);
   }
 
   injectException(vector: number, errorCode?: number): void {

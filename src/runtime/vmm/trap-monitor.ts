@@ -132,19 +132,13 @@ export class TrapMonitor implements Monitor {
     const size = op.size;
     const len = exit.insnLength;
     const reasons = this.reasons;
-    const cx = this.cx;
     switch (exit.access) {
       case 'mov-to-cr': {
         const h = CR_WRITE[exit.cr];
         if (h === undefined) return undefined;
-        // R4, R38: 32-bit operand outside 64-bit mode, 64-bit in it (the exit says which).
         return (vcpu) => {
           reasons.countCrAccess();
-          cx.arm(vcpu, 0n);
-          const lo = size === 2 ? vcpu.gprLo(n) & 0xffff : vcpu.gprLo(n);
-          if (!h(cx, lo, size === 8 ? vcpu.gprHi(n) : 0)) return this.inject(vcpu, cx.faultVector, cx.faultCode);
-          vcpu.advanceRip(len);
-          return RESUME;
+          return this.writeCr(h, vcpu, n, size, len);
         };
       }
       case 'mov-from-cr': {
@@ -152,11 +146,7 @@ export class TrapMonitor implements Monitor {
         if (h === undefined) return undefined;
         return (vcpu) => {
           reasons.countCrAccess();
-          cx.arm(vcpu, 0n);
-          if (!h(cx, 0, 0)) return this.inject(vcpu, cx.faultVector, cx.faultCode);
-          vcpu.writeGprHalves(n, cx.resultLo, cx.resultHi, size);
-          vcpu.advanceRip(len);
-          return RESUME;
+          return this.readCr(h, vcpu, n, size, len);
         };
       }
       case 'clts': {
@@ -164,10 +154,7 @@ export class TrapMonitor implements Monitor {
         if (h === undefined) return undefined;
         return (vcpu) => {
           reasons.countCrAccess();
-          cx.arm(vcpu, 0n);
-          if (!h(cx, 0, 0)) return this.inject(vcpu, cx.faultVector, cx.faultCode);
-          vcpu.advanceRip(len);
-          return RESUME;
+          return this.run(h, vcpu, 0, 0, 0n, len);
         };
       }
       default:
@@ -175,26 +162,33 @@ export class TrapMonitor implements Monitor {
     }
   }
 
+  /** MOV to CRn from GPR `n` (R4, R38: 32-bit operand outside 64-bit mode, 64-bit in it; the exit says which). */
+  private writeCr(h: RuleHandler | undefined, vcpu: Vcpu, n: number, size: 2 | 4 | 8, len: number): ExitOutcome {
+    const lo = size === 2 ? vcpu.gprLo(n) & 0xffff : vcpu.gprLo(n);
+    return this.run(h, vcpu, lo, size === 8 ? vcpu.gprHi(n) : 0, 0n, len);
+  }
+
+  /** MOV to GPR `n` from CRn: the rule's result, written with `size`. */
+  private readCr(h: RuleHandler, vcpu: Vcpu, n: number, size: 2 | 4 | 8, len: number): ExitOutcome {
+    const cx = this.cx;
+    cx.arm(vcpu, 0n);
+    if (!h(cx, 0, 0)) return this.inject(vcpu, cx.faultVector, cx.faultCode);
+    vcpu.writeGprHalves(n, cx.resultLo, cx.resultHi, size);
+    vcpu.advanceRip(len);
+    return RESUME;
+  }
+
   private crAccess(exit: CrAccessExit, vcpu: Vcpu): ExitOutcome {
     const op = exit.operand;
     switch (exit.access) {
-      case 'mov-to-cr': {
+      case 'mov-to-cr':
         if (op.kind !== 'reg') return this.inject(vcpu, UD, undefined);
-        // R4, R38: 32-bit operand outside 64-bit mode, 64-bit in it (the exit says which).
-        const n = op.gpr;
-        const size = op.size;
-        const lo = size === 2 ? vcpu.gprLo(n) & 0xffff : vcpu.gprLo(n);
-        return this.run(CR_WRITE[exit.cr], vcpu, lo, size === 8 ? vcpu.gprHi(n) : 0, 0n, exit.insnLength);
-      }
+        return this.writeCr(CR_WRITE[exit.cr], vcpu, op.gpr, op.size, exit.insnLength);
       case 'mov-from-cr': {
         if (op.kind !== 'reg') return this.inject(vcpu, UD, undefined);
         const h = CR_READ[exit.cr];
         if (!h) return this.inject(vcpu, UD, undefined);
-        this.cx.arm(vcpu, 0n);
-        if (!h(this.cx, 0, 0)) return this.inject(vcpu, this.cx.faultVector, this.cx.faultCode);
-        vcpu.writeGprHalves(op.gpr, this.cx.resultLo, this.cx.resultHi, op.size);
-        vcpu.advanceRip(exit.insnLength);
-        return RESUME;
+        return this.readCr(h, vcpu, op.gpr, op.size, exit.insnLength);
       }
       case 'clts':
         return this.run(CLTS, vcpu, 0, 0, 0n, exit.insnLength);

@@ -24,7 +24,7 @@ export interface HardwareControl {
   ncr3: bigint | null;
 }
 
-/** The control registers setControlReg takes (nCR3 only through setControl). */
+/** The control registers programControl takes (nCR3 only through setControl). */
 export type ControlRegName = Exclude<keyof HardwareControl, 'ncr3'>;
 
 /** Which guest actions exit to the monitor. */
@@ -60,12 +60,11 @@ export interface Vcpu {
   /** The hardware control registers; set() applies a partial update and re-derives the mode. */
   readonly control: Readonly<HardwareControl>;
   setControl(update: Partial<HardwareControl>): void;
-  /** One register, as `setControl({ [reg]: value })` (without the update object). */
-  setControlReg(reg: ControlRegName, value: bigint): void;
   /**
    * Program one register from halves (uint32 or int32 numbers): the bits of the mask
-   * `keepLo`/`keepHi` keep their hardware value, the others take the value's; as setControlReg
-   * of that merge (RuleEffects.setHardware; the exit path's form, without BigInts).
+   * `keepLo`/`keepHi` keep their hardware value, the others take the value's; as
+   * `setControl({ [reg]: merge })` (RuleEffects.setHardware; the exit path's form, without
+   * BigInts or an update object).
    */
   programControl(reg: ControlRegName, lo: number, hi: number, keepLo: number, keepHi: number): void;
   /** Hardware CR2 (the monitor sets it when it injects a #PF). */

@@ -127,7 +127,7 @@ describe('block compiler: exit sites', () => {
         // (PGE under shadow paging, where the flush goes to the passthrough tables) moves the epoch: the loop block re-checks its
         // code page and goes on (twice per iteration but where the loop re-enters) instead of
         // returning to the run loop. A PGE toggle with a clean TLB (nested, direct) changes no
-        // translation (Cpu.setControlReg): nothing to re-check.
+        // translation (Cpu.programControl): nothing to re-check.
         const moves = toggle === CR4_PSE || (toggle === CR4_PGE && paging === 'shadow');
         if (moves) expect(resumes).toBeGreaterThan(n);
         else expect(resumes).toBe(0);

@@ -1,7 +1,7 @@
 /**
  * A guest remaps the page it runs on, then toggles CR4.PGE (which flushes the TLB, SDM 4.10.4.1):
  * the next instruction comes from the new frame, under every paging strategy, interpreted or in
- * a compiled block (the toggles are exit sites; Cpu.setControlReg keeps the fetch page on a
+ * a compiled block (the toggles are exit sites; Cpu.programControl keeps the fetch page on a
  * PGE toggle only while the TLB is clean, and the store to the page table ended that).
  */
 import { describe, expect, it } from 'vitest';

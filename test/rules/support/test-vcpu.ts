@@ -1,10 +1,10 @@
 import type { PhysicalBus } from '../../../src/runtime/machine/bus.ts';
 import type { FlushScope } from '../../../src/runtime/mmu/types.ts';
-import type { ControlRegName, CpuMode, HardwareControl, Intercepts, Vcpu } from '../../../src/runtime/vmm/vcpu.ts';
-import { highHalf, join, lowHalf, programmed } from '../../support/vcpu-halves.ts';
+import type { CpuMode, HardwareControl, Intercepts, Vcpu } from '../../../src/runtime/vmm/vcpu.ts';
+import { BigIntRegsVcpu } from '../../support/vcpu-halves.ts';
 
 /** A Vcpu for handler tests: registers in arrays, every service recorded. */
-export class TestVcpu implements Vcpu {
+export class TestVcpu extends BigIntRegsVcpu implements Vcpu {
   readonly gprs: bigint[] = new Array<bigint>(16).fill(0n);
   rip = 0x1000n;
   rflags = 0x2;
@@ -22,6 +22,7 @@ export class TestVcpu implements Vcpu {
     public cpl: number,
     control: Partial<HardwareControl> = {},
   ) {
+    super();
     this.control = { cr0: 0x10n, cr3: 0n, cr4: 0n, efer: 0n, cr8: 0n, xcr0: 1n, ncr3: null, ...control };
   }
 
@@ -45,24 +46,6 @@ export class TestVcpu implements Vcpu {
 
   advanceRip(length: number): void {
     this.rip += BigInt(length);
-  }
-
-  gprLo(n: number): number {
-    return lowHalf(this.readGpr(n));
-  }
-  gprHi(n: number): number {
-    return highHalf(this.readGpr(n));
-  }
-  writeGprHalves(n: number, lo: number, hi: number, size: 2 | 4 | 8): void {
-    this.writeGpr(n, join(lo, hi), size);
-  }
-  programControl(reg: ControlRegName, lo: number, hi: number, keepLo: number, keepHi: number): void {
-    const v = programmed(this.control, reg, lo, hi, keepLo, keepHi);
-    if (v !== undefined) this.setControlReg(reg, v);
-  }
-
-  setControlReg(reg: ControlRegName, value: bigint): void {
-    this.setControl({ [reg]: value });
   }
 
   setControl(update: Partial<HardwareControl>): void {

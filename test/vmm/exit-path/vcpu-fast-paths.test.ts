@@ -149,7 +149,7 @@ describe('Cpu.programControl (RuleEffects.setHardware on halves)', () => {
     expect(c.pagingRegs.cr0).toBe(0x8000_0011);
   });
 
-  it('has setControlReg\'s tiers: the same registers, pagingRegs, mode and fetch page', () => {
+  it('has setControl\'s tiers: the same registers, pagingRegs, mode and fetch page', () => {
     const cases: [keyof Omit<HardwareControl, 'ncr3'>, bigint][] = [
       ['cr0', 0x19n], // quiet
       ['cr0', 0x1_0011n], // WP: paging
@@ -170,7 +170,7 @@ describe('Cpu.programControl (RuleEffects.setHardware on halves)', () => {
         c.decoded.fetchBase = 0x1000;
       }
       a.programControl(reg, Number(value & 0xffff_ffffn), Number(value >> 32n), 0, 0);
-      b.setControlReg(reg, value);
+      b.setControl({ [reg]: value });
       const view = (c: Cpu) => ({ hw: { cr0: c.hw.cr0, cr3: c.hw.cr3, cr4: c.hw.cr4, efer: c.hw.efer, cr8: c.hw.cr8, xcr0: c.hw.xcr0 }, regs: { ...c.pagingRegs }, mode: c.mode, fetch: c.decoded.fetchBase });
       expect(view(a), `${reg} = ${value.toString(16)}`).toEqual(view(b));
       expect(a.hw[reg]).toBe(value);

@@ -1,0 +1,146 @@
+import { join64 } from './effects.ts';
+
+/**
+ * Six control registers (CR0, CR3, CR4, EFER, CR8, XCR0) held as their 32-bit halves
+ * (`cr4Lo`, `cr4Hi`) and seen as BigInts (`cr4`): the guest's (GuestRegs, the monitor's) and the
+ * hardware's (cpu/control-regs.ts ControlRegs). The exit path tests and assigns the halves
+ * (`setCr4(lo, hi)`); the BigInt is made from them when first read after such an assignment,
+ * since making a BigInt costs ~10-35 ns and a CR toggle loop would otherwise make several per exit
+ * (issue 7). Assigning the BigInt sets the halves too.
+ */
+const VIEW64 = new BigUint64Array(1);
+const VIEW32 = new Uint32Array(VIEW64.buffer);
+
+export type ControlHalvesName = 'cr0' | 'cr3' | 'cr4' | 'efer' | 'cr8' | 'xcr0';
+
+export class ControlHalves {
+  cr0Lo = 0;
+  cr0Hi = 0;
+  private cr0Big: bigint | undefined = 0n;
+  cr3Lo = 0;
+  cr3Hi = 0;
+  private cr3Big: bigint | undefined = 0n;
+  cr4Lo = 0;
+  cr4Hi = 0;
+  private cr4Big: bigint | undefined = 0n;
+  eferLo = 0;
+  eferHi = 0;
+  private eferBig: bigint | undefined = 0n;
+  cr8Lo = 0;
+  cr8Hi = 0;
+  private cr8Big: bigint | undefined = 0n;
+  xcr0Lo = 1;
+  xcr0Hi = 0;
+  private xcr0Big: bigint | undefined = 1n;
+
+  /** Registers not in `init` start at 0 (XCR0 at 1: x87 state is always enabled). */
+  constructor(init: Partial<Record<ControlHalvesName, bigint>> = {}) {
+    if (init.cr0 !== undefined) this.cr0 = init.cr0;
+    if (init.cr3 !== undefined) this.cr3 = init.cr3;
+    if (init.cr4 !== undefined) this.cr4 = init.cr4;
+    if (init.efer !== undefined) this.efer = init.efer;
+    if (init.cr8 !== undefined) this.cr8 = init.cr8;
+    if (init.xcr0 !== undefined) this.xcr0 = init.xcr0;
+  }
+
+  get cr0(): bigint {
+    return (this.cr0Big ??= join64(this.cr0Lo, this.cr0Hi));
+  }
+  set cr0(v: bigint) {
+    this.cr0Big = v;
+    VIEW64[0] = v;
+    this.cr0Lo = VIEW32[0]!;
+    this.cr0Hi = VIEW32[1]!;
+  }
+  /** Assign from halves (uint32 or int32 numbers). */
+  setCr0(lo: number, hi: number): void {
+    this.cr0Lo = lo >>> 0;
+    this.cr0Hi = hi >>> 0;
+    this.cr0Big = undefined;
+  }
+
+  get cr3(): bigint {
+    return (this.cr3Big ??= join64(this.cr3Lo, this.cr3Hi));
+  }
+  set cr3(v: bigint) {
+    this.cr3Big = v;
+    VIEW64[0] = v;
+    this.cr3Lo = VIEW32[0]!;
+    this.cr3Hi = VIEW32[1]!;
+  }
+  /** Assign from halves (uint32 or int32 numbers). */
+  setCr3(lo: number, hi: number): void {
+    this.cr3Lo = lo >>> 0;
+    this.cr3Hi = hi >>> 0;
+    this.cr3Big = undefined;
+  }
+
+  get cr4(): bigint {
+    return (this.cr4Big ??= join64(this.cr4Lo, this.cr4Hi));
+  }
+  set cr4(v: bigint) {
+    this.cr4Big = v;
+    VIEW64[0] = v;
+    this.cr4Lo = VIEW32[0]!;
+    this.cr4Hi = VIEW32[1]!;
+  }
+  /** Assign from halves (uint32 or int32 numbers). */
+  setCr4(lo: number, hi: number): void {
+    this.cr4Lo = lo >>> 0;
+    this.cr4Hi = hi >>> 0;
+    this.cr4Big = undefined;
+  }
+
+  get efer(): bigint {
+    return (this.eferBig ??= join64(this.eferLo, this.eferHi));
+  }
+  set efer(v: bigint) {
+    this.eferBig = v;
+    VIEW64[0] = v;
+    this.eferLo = VIEW32[0]!;
+    this.eferHi = VIEW32[1]!;
+  }
+  /** Assign from halves (uint32 or int32 numbers). */
+  setEfer(lo: number, hi: number): void {
+    this.eferLo = lo >>> 0;
+    this.eferHi = hi >>> 0;
+    this.eferBig = undefined;
+  }
+
+  get cr8(): bigint {
+    return (this.cr8Big ??= join64(this.cr8Lo, this.cr8Hi));
+  }
+  set cr8(v: bigint) {
+    this.cr8Big = v;
+    VIEW64[0] = v;
+    this.cr8Lo = VIEW32[0]!;
+    this.cr8Hi = VIEW32[1]!;
+  }
+  /** Assign from halves (uint32 or int32 numbers). */
+  setCr8(lo: number, hi: number): void {
+    this.cr8Lo = lo >>> 0;
+    this.cr8Hi = hi >>> 0;
+    this.cr8Big = undefined;
+  }
+
+  get xcr0(): bigint {
+    return (this.xcr0Big ??= join64(this.xcr0Lo, this.xcr0Hi));
+  }
+  set xcr0(v: bigint) {
+    this.xcr0Big = v;
+    VIEW64[0] = v;
+    this.xcr0Lo = VIEW32[0]!;
+    this.xcr0Hi = VIEW32[1]!;
+  }
+  /** Assign from halves (uint32 or int32 numbers). */
+  setXcr0(lo: number, hi: number): void {
+    this.xcr0Lo = lo >>> 0;
+    this.xcr0Hi = hi >>> 0;
+    this.xcr0Big = undefined;
+  }
+
+  /** The registers as a plain object (reports, snapshots). */
+  values(): Record<ControlHalvesName, bigint> {
+    return { cr0: this.cr0, cr3: this.cr3, cr4: this.cr4, efer: this.efer, cr8: this.cr8, xcr0: this.xcr0 };
+  }
+}
