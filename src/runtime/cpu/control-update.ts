@@ -1,10 +1,11 @@
-import type { ControlRegName, HardwareControl } from '../vmm/vcpu.ts';
+import type { HardwareControl } from '../vmm/vcpu.ts';
 import type { Cpu } from './cpu.ts';
 import { Cr0, Cr4 } from './state.ts';
 import { lo32 } from '../vmm/effects.ts';
 
 /**
- * Updates of the hardware control registers (Cpu.setControl, Cpu.programControl) and what they
+ * Updates of the hardware control registers (setControl here; Cpu.programControl, the exit
+ * path's form, stays a method of Cpu so that it inlines without an extra call) and what they
  * re-derive, in three tiers (issue 7: CLTS, MOV CR0/CR4 exits):
  * - a change of CR0.PE/PG, EFER or nCR3 (mode, bitness, translation on/off): Cpu.updateMode();
  * - a change of other paging bits (CR0.WP, CR4.PGE/PAE/PSE/…, CR3): the number copies in
@@ -22,10 +23,10 @@ const CR0_MODE = BigInt((Cr0.PE | Cr0.PG) >>> 0);
 /** Other bits translations depend on: a change drops the fetch page as a TLB flush does. */
 const CR0_PAGING = BigInt(Cr0.WP);
 const CR4_PKE = 1 << 22;
-const CR4_PAGING_N = Cr4.PSE | Cr4.PAE | Cr4.PGE | Cr4.PCIDE | Cr4.SMEP | Cr4.SMAP | Cr4.LA57 | CR4_PKE;
+export const CR4_PAGING_N = Cr4.PSE | Cr4.PAE | Cr4.PGE | Cr4.PCIDE | Cr4.SMEP | Cr4.SMAP | Cr4.LA57 | CR4_PKE;
 const CR4_PAGING = BigInt(CR4_PAGING_N);
-const CR0_MODE_N = (Cr0.PE | Cr0.PG) | 0;
-const CR0_PAGING_N = Cr0.WP;
+export const CR0_MODE_N = (Cr0.PE | Cr0.PG) | 0;
+export const CR0_PAGING_N = Cr0.WP;
 const low32 = lo32;
 
 /**
@@ -77,74 +78,4 @@ export function setControl(cpu: Cpu, update: Partial<HardwareControl>): void {
     pr.cr3 = hw.cr3;
     cpu.decoded.dropFetchPage();
   }
-}
-
-/**
- * One register set to `(value & ~keep) | (hardware & keep)`, on halves (the exit path: no
- * BigInt made or compared; the register's BigInt follows when read, control-regs.ts), with
- * setControl's tiers; an unchanged value does nothing. One refinement: a CR4.PGE change alone
- * is quiet while the MMU keeps its TLB across it (Translator.keepsOnPgeToggle), as it changes
- * no translation then (setControl, off the exit path, treats it as any paging bit).
- */
-export function programControl(cpu: Cpu, reg: ControlRegName, lo: number, hi: number, keepLo: number, keepHi: number): void {
-  // Per register: d = the bits that change (outside `keep`); the new value is the old ^ d.
-  const hw = cpu.hw;
-  switch (reg) {
-    case 'cr0': {
-      const dLo = (hw.cr0Lo ^ lo) & ~keepLo;
-      const dHi = (hw.cr0Hi ^ hi) & ~keepHi;
-      if ((dLo | dHi) === 0) return;
-      const nLo = (hw.cr0Lo ^ dLo) >>> 0;
-      hw.setCr0(nLo, (hw.cr0Hi ^ dHi) >>> 0);
-      if ((dLo & CR0_MODE_N) !== 0) return cpu.updateMode();
-      cpu.pagingRegs.cr0 = nLo;
-      if ((dLo & CR0_PAGING_N) !== 0) pagingChanged(cpu);
-      return;
-    }
-    case 'cr4': {
-      const dLo = (hw.cr4Lo ^ lo) & ~keepLo;
-      const dHi = (hw.cr4Hi ^ hi) & ~keepHi;
-      if ((dLo | dHi) === 0) return;
-      const nLo = (hw.cr4Lo ^ dLo) >>> 0;
-      hw.setCr4(nLo, (hw.cr4Hi ^ dHi) >>> 0);
-      cpu.pagingRegs.cr4 = nLo;
-      const p = dLo & CR4_PAGING_N;
-      if (p !== 0 && !(p === Cr4.PGE && cpu.mmu.keepsOnPgeToggle?.() === true)) pagingChanged(cpu);
-      return;
-    }
-    case 'cr3': {
-      const dLo = (hw.cr3Lo ^ lo) & ~keepLo;
-      const dHi = (hw.cr3Hi ^ hi) & ~keepHi;
-      if ((dLo | dHi) === 0) return;
-      hw.setCr3((hw.cr3Lo ^ dLo) >>> 0, (hw.cr3Hi ^ dHi) >>> 0);
-      pagingChanged(cpu);
-      return;
-    }
-    case 'efer': {
-      const dLo = (hw.eferLo ^ lo) & ~keepLo;
-      const dHi = (hw.eferHi ^ hi) & ~keepHi;
-      if ((dLo | dHi) === 0) return;
-      hw.setEfer((hw.eferLo ^ dLo) >>> 0, (hw.eferHi ^ dHi) >>> 0);
-      cpu.updateMode();
-      return;
-    }
-    case 'cr8': {
-      const dLo = (hw.cr8Lo ^ lo) & ~keepLo;
-      const dHi = (hw.cr8Hi ^ hi) & ~keepHi;
-      if ((dLo | dHi) !== 0) hw.setCr8((hw.cr8Lo ^ dLo) >>> 0, (hw.cr8Hi ^ dHi) >>> 0);
-      return;
-    }
-    case 'xcr0': {
-      const dLo = (hw.xcr0Lo ^ lo) & ~keepLo;
-      const dHi = (hw.xcr0Hi ^ hi) & ~keepHi;
-      if ((dLo | dHi) !== 0) hw.setXcr0((hw.xcr0Lo ^ dLo) >>> 0, (hw.xcr0Hi ^ dHi) >>> 0);
-      return;
-    }
-  }
-}
-
-/** The PAGING tier: the MMU's CR3 copy, and the fetch page dropped. */
-function pagingChanged(cpu: Cpu): void {
-  cpu.pagingRegs.cr3 = cpu.hw.cr3;
-  cpu.decoded.dropFetchPage();
 }

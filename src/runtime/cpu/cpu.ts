@@ -16,7 +16,7 @@ import type { CrAccessExit, VmExit } from '../vmm/exit.ts';
 import type { ControlRegName, CpuMode, HardwareControl, Intercepts, Vcpu } from '../vmm/vcpu.ts';
 import type { FlushScope, Translator } from '../mmu/types.ts';
 import { GuestFault, Vec } from './fault.ts';
-import { CpuState, Cr0, Efer, Flag, Seg } from './state.ts';
+import { CpuState, Cr0, Cr4, Efer, Flag, Seg } from './state.ts';
 import { Memory } from './memory.ts';
 import { DecodeCache } from './decode-cache.ts';
 import { runLoop } from './run.ts';
@@ -24,7 +24,7 @@ import { CodeWatchBus } from './watch-bus.ts';
 import { deriveMode } from './system/mode.ts';
 import { NamedExitCounts } from '../vmm/exit-counts.ts';
 import { lo32 } from '../vmm/effects.ts';
-import { programControl, setControl } from './control-update.ts';
+import { CR0_MODE_N, CR0_PAGING_N, CR4_PAGING_N, setControl } from './control-update.ts';
 
 export interface CpuOptions {
   bus: PhysicalBus;
@@ -242,9 +242,74 @@ export class Cpu extends CpuState implements Vcpu {
     setControl(this, update);
   }
 
-  /** One register from halves, keeping the `keep` bits (control-update.ts). */
+  /**
+   * One register set to `(value & ~keep) | (hardware & keep)`, on halves (the exit path: no
+   * BigInt made or compared; the register's BigInt follows when read, control-regs.ts), with
+   * setControl's tiers; an unchanged value does nothing. One refinement: a CR4.PGE change alone
+   * is quiet while the MMU keeps its TLB across it (Translator.keepsOnPgeToggle), as it changes
+   * no translation then (setControl, off the exit path, treats it as any paging bit).
+   */
   programControl(reg: ControlRegName, lo: number, hi: number, keepLo: number, keepHi: number): void {
-    programControl(this, reg, lo, hi, keepLo, keepHi);
+    // Per register: d = the bits that change (outside `keep`); the new value is the old ^ d.
+    const hw = this.hw;
+    switch (reg) {
+      case 'cr0': {
+        const dLo = (hw.cr0Lo ^ lo) & ~keepLo;
+        const dHi = (hw.cr0Hi ^ hi) & ~keepHi;
+        if ((dLo | dHi) === 0) return;
+        const nLo = (hw.cr0Lo ^ dLo) >>> 0;
+        hw.setCr0(nLo, (hw.cr0Hi ^ dHi) >>> 0);
+        if ((dLo & CR0_MODE_N) !== 0) return this.updateMode();
+        this.pagingRegs.cr0 = nLo;
+        if ((dLo & CR0_PAGING_N) !== 0) this.pagingChanged();
+        return;
+      }
+      case 'cr4': {
+        const dLo = (hw.cr4Lo ^ lo) & ~keepLo;
+        const dHi = (hw.cr4Hi ^ hi) & ~keepHi;
+        if ((dLo | dHi) === 0) return;
+        const nLo = (hw.cr4Lo ^ dLo) >>> 0;
+        hw.setCr4(nLo, (hw.cr4Hi ^ dHi) >>> 0);
+        this.pagingRegs.cr4 = nLo;
+        const p = dLo & CR4_PAGING_N;
+        if (p !== 0 && !(p === Cr4.PGE && this.mmu.keepsOnPgeToggle?.() === true)) this.pagingChanged();
+        return;
+      }
+      case 'cr3': {
+        const dLo = (hw.cr3Lo ^ lo) & ~keepLo;
+        const dHi = (hw.cr3Hi ^ hi) & ~keepHi;
+        if ((dLo | dHi) === 0) return;
+        hw.setCr3((hw.cr3Lo ^ dLo) >>> 0, (hw.cr3Hi ^ dHi) >>> 0);
+        this.pagingChanged();
+        return;
+      }
+      case 'efer': {
+        const dLo = (hw.eferLo ^ lo) & ~keepLo;
+        const dHi = (hw.eferHi ^ hi) & ~keepHi;
+        if ((dLo | dHi) === 0) return;
+        hw.setEfer((hw.eferLo ^ dLo) >>> 0, (hw.eferHi ^ dHi) >>> 0);
+        this.updateMode();
+        return;
+      }
+      case 'cr8': {
+        const dLo = (hw.cr8Lo ^ lo) & ~keepLo;
+        const dHi = (hw.cr8Hi ^ hi) & ~keepHi;
+        if ((dLo | dHi) !== 0) hw.setCr8((hw.cr8Lo ^ dLo) >>> 0, (hw.cr8Hi ^ dHi) >>> 0);
+        return;
+      }
+      case 'xcr0': {
+        const dLo = (hw.xcr0Lo ^ lo) & ~keepLo;
+        const dHi = (hw.xcr0Hi ^ hi) & ~keepHi;
+        if ((dLo | dHi) !== 0) hw.setXcr0((hw.xcr0Lo ^ dLo) >>> 0, (hw.xcr0Hi ^ dHi) >>> 0);
+        return;
+      }
+    }
+  }
+
+  /** The PAGING tier of a control-register update: the MMU's CR3 copy, and the fetch page dropped. */
+  private pagingChanged(): void {
+    this.pagingRegs.cr3 = this.hw.cr3;
+    this.decoded.dropFetchPage();
   }
 
   injectException(vector: number, errorCode?: number): void {
