@@ -113,6 +113,8 @@ export class DecodedInsn {
    */
   exit: CrAccessExit | null = null;
   exitSize = 0;
+  /** The counter slot of `exit` (NamedExitCounts.slots, crExitSlot), set with it. */
+  exitSlot = -1;
   /** The monitor's handler for `exit` (Monitor.crExitHandler), or null: call the monitor. */
   exitFn: CrExitHandler | null = null;
 

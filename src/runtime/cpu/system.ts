@@ -19,6 +19,7 @@ import { GuestFault, Vec } from './fault.ts';
 import { Flag } from './state.ts';
 import { ea } from './core/operands.ts';
 import type { CrAccessExit, Operand } from '../vmm/exit.ts';
+import { crExitSlot } from '../vmm/exit-counts.ts';
 
 export const CR4_DE = 1 << 3;
 export const CR4_TSD = 1 << 2;
@@ -71,7 +72,9 @@ function crExit(cpu: Cpu, insn: DecodedInsn, cr: number, access: 'mov-to-cr' | '
   const exit: CrAccessExit = { reason: 'cr-access', cr, access, operand: regOperand(gpr, size), lmswSource: 0, insnLength: insn.length };
   insn.exit = exit;
   insn.exitSize = size;
-  insn.exitFn = cpu.monitor.crExitHandler?.(exit) ?? null;
+  insn.exitSlot = crExitSlot(exit);
+  // Without a counter slot (never for these exits) the JIT's exit site goes through exitCr.
+  insn.exitFn = insn.exitSlot < 0 ? null : (cpu.monitor.crExitHandler?.(exit) ?? null);
   return exit;
 }
 

@@ -34,11 +34,13 @@ export function reasonSlot(reason: VmExit['reason']): number {
   }
 }
 
-const SLOT_CR_ACCESS = reasonSlot('cr-access');
+/** The slot of ReasonCounts for cr-access exits (TrapMonitor's exit handlers count with it). */
+export const CR_ACCESS_SLOT = reasonSlot('cr-access');
 
 /** Exits by reason ('cr-access', 'wrmsr', ...). */
 export class ReasonCounts {
-  private readonly slots = new Float64Array(EXIT_REASONS.length);
+  /** One counter per reason (reasonSlot); a hot exit path may increment its slot directly. */
+  readonly slots = new Float64Array(EXIT_REASONS.length);
 
   count(exit: VmExit): void {
     this.slots[reasonSlot(exit.reason)]++;
@@ -46,7 +48,7 @@ export class ReasonCounts {
 
   /** count() of a cr-access exit, without reading the exit (see Monitor.handleCrAccess). */
   countCrAccess(): void {
-    this.slots[SLOT_CR_ACCESS]++;
+    this.slots[CR_ACCESS_SLOT]++;
   }
 
   get(reason: VmExit['reason']): number {
@@ -162,37 +164,77 @@ export function exitName(exit: VmExit): string {
   }
 }
 
-/** Exits by name (the rare exit without a slot goes to a Map) and by reason. */
+/** The reason of each name slot (reasons are sums of name slots, made when read). */
+const SLOT_REASONS: readonly VmExit['reason'][] = (() => {
+  const reasons: VmExit['reason'][] = [];
+  for (let i = SLOT_MOV_TO_CR; i <= SLOT_SMSW; i++) reasons[i] = 'cr-access';
+  reasons[SLOT_RDMSR] = 'rdmsr';
+  reasons[SLOT_WRMSR] = 'wrmsr';
+  reasons[SLOT_XSETBV] = 'xsetbv';
+  reasons[SLOT_CPUID] = 'cpuid';
+  reasons[SLOT_HLT] = 'hlt';
+  reasons[SLOT_IO_IN] = 'io';
+  reasons[SLOT_IO_OUT] = 'io';
+  reasons[SLOT_INVLPG] = 'invlpg';
+  reasons[SLOT_NPF] = 'npf';
+  for (let v = 0; v < VECTORS; v++) reasons[SLOT_EXCEPTION + v] = 'exception';
+  return reasons;
+})();
+
+/** The name slot of a cr-access exit (NamedExitCounts.slots), or -1 when its name has none. */
+export function crExitSlot(exit: CrAccessExit): number {
+  return crNameSlot(exit);
+}
+
+/**
+ * Exits by name and by reason. An exit is one increment of its name's slot (the rare exit
+ * without a slot goes to a Map); totals and the counts by reason are sums made when read.
+ */
 export class NamedExitCounts {
-  total = 0;
-  private readonly slots = new Float64Array(NAME_SLOTS);
+  /** One counter per exit name; the JIT's exit sites increment a precomputed slot (crExitSlot). */
+  readonly slots = new Float64Array(NAME_SLOTS);
   private readonly other = new Map<string, number>();
-  private readonly reasons = new ReasonCounts();
+  /** The exits counted in `other`, by reason. */
+  private readonly otherReasons = new ReasonCounts();
 
   count(exit: VmExit): void {
-    this.reasons.count(exit);
-    this.add(nameSlot(exit), exit);
+    const slot = nameSlot(exit);
+    if (slot !== NO_SLOT) this.slots[slot]++;
+    else this.countOther(exit);
   }
 
   /** count() of a cr-access exit: only CrAccessExit objects reach this site (one hidden class). */
   countCr(exit: CrAccessExit): void {
-    this.reasons.countCrAccess();
-    this.add(crNameSlot(exit), exit);
+    const slot = crNameSlot(exit);
+    if (slot !== NO_SLOT) this.slots[slot]++;
+    else this.countOther(exit);
   }
 
-  /** The non-zero counters by reason ('cr-access', 'hlt', ...). */
-  reasonMap(): Map<string, number> {
-    return this.reasons.toMap();
-  }
-
-  private add(slot: number, exit: VmExit): void {
-    this.total++;
-    if (slot !== NO_SLOT) {
-      this.slots[slot]++;
-      return;
-    }
+  private countOther(exit: VmExit): void {
+    this.otherReasons.count(exit);
     const name = exitName(exit);
     this.other.set(name, (this.other.get(name) ?? 0) + 1);
+  }
+
+  /** Every exit counted. */
+  get total(): number {
+    let n = 0;
+    for (let i = 0; i < NAME_SLOTS; i++) n += this.slots[i]!;
+    for (const v of this.other.values()) n += v;
+    return n;
+  }
+
+  /** The non-zero counters by reason ('cr-access', 'hlt', ...), in EXIT_REASONS order. */
+  reasonMap(): Map<string, number> {
+    const sums = new Float64Array(EXIT_REASONS.length);
+    for (let r = 0; r < EXIT_REASONS.length; r++) sums[r] = this.otherReasons.slots[r]!;
+    for (let i = 0; i < NAME_SLOTS; i++) {
+      const r = reasonSlot(SLOT_REASONS[i]!);
+      sums[r] = sums[r]! + this.slots[i]!;
+    }
+    const out = new Map<string, number>();
+    for (let r = 0; r < EXIT_REASONS.length; r++) if (sums[r]! > 0) out.set(EXIT_REASONS[r]!, sums[r]!);
+    return out;
   }
 
   /** The non-zero counters by name (slot order, then the others in first-seen order). */

@@ -4,7 +4,7 @@ import { CLTS, CR_READ, CR_WRITE, LMSW, RDMSR, SMSW, WRMSR, XSETBV } from '../..
 import { answerCpuid, SPEC_CPU_MODEL, type CpuModel } from './cpuid.ts';
 import type { GuestState, RuleHandler } from './effects.ts';
 import type { CrAccessExit, IoExit, MsrExit, VmExit } from './exit.ts';
-import { ReasonCounts } from './exit-counts.ts';
+import { CR_ACCESS_SLOT, ReasonCounts } from './exit-counts.ts';
 import { GuestRegs } from './guest-regs.ts';
 import type { CrExitHandler, ExitOutcome, Monitor, StopReason } from './monitor.ts';
 import type { PagingStrategy } from './paging.ts';
@@ -134,7 +134,7 @@ export class TrapMonitor implements Monitor {
     const n = op.gpr;
     const size = op.size;
     const len = exit.insnLength;
-    const reasons = this.reasons;
+    const counts = this.reasons.slots;
     const cx = this.cx;
     switch (exit.access) {
       case 'mov-to-cr': {
@@ -142,7 +142,7 @@ export class TrapMonitor implements Monitor {
         if (h === undefined) return undefined;
         // R4, R38: 32-bit operand outside 64-bit mode, 64-bit in it (the exit says which).
         return (vcpu) => {
-          reasons.countCrAccess();
+          counts[CR_ACCESS_SLOT]++;
           cx.arm(vcpu, 0n);
           const lo = size === 2 ? vcpu.gprLo(n) & 0xffff : vcpu.gprLo(n);
           if (!h(cx, lo, size === 8 ? vcpu.gprHi(n) : 0)) return this.inject(vcpu, cx.faultVector, cx.faultCode);
@@ -154,7 +154,7 @@ export class TrapMonitor implements Monitor {
         const h = CR_READ[exit.cr];
         if (h === undefined) return undefined;
         return (vcpu) => {
-          reasons.countCrAccess();
+          counts[CR_ACCESS_SLOT]++;
           cx.arm(vcpu, 0n);
           if (!h(cx, 0, 0)) return this.inject(vcpu, cx.faultVector, cx.faultCode);
           vcpu.writeGprHalves(n, cx.resultLo, cx.resultHi, size);
@@ -166,7 +166,7 @@ export class TrapMonitor implements Monitor {
         const h = CLTS;
         if (h === undefined) return undefined;
         return (vcpu) => {
-          reasons.countCrAccess();
+          counts[CR_ACCESS_SLOT]++;
           cx.arm(vcpu, 0n);
           if (!h(cx, 0, 0)) return this.inject(vcpu, cx.faultVector, cx.faultCode);
           vcpu.advanceRip(len);

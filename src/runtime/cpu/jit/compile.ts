@@ -111,7 +111,7 @@ function assemble(ctx: EmitCtx, plans: InsnPlan[], offs: number[], last: InsnPla
           ` if (d.exit !== null && d.exitSize === ${p.exitSize} && cpu.cpl === 0 && (f & ${Flag.VM}) === 0) {` +
           // The monitor's handler for this exit (Monitor.crExitHandler) called from this site, as
           // Cpu.exitCr would call handleCrAccess: one target per site, which V8 may inline.
-          ` const fn = d.exitFn; if (fn === null) cpu.exitCr(d.exit); else { cpu.stats.exits.countCr(d.exit); cpu.nextIp = cpu.ip; const o = fn(cpu); if (o.kind === 'stop') cpu.stopReason = o.reason; } }` +
+          ` const fn = d.exitFn; if (fn === null) cpu.exitCr(d.exit); else { cpu.stats.exits.slots[d.exitSlot]++; cpu.nextIp = cpu.ip; const o = fn(cpu); if (o.kind === 'stop') cpu.stopReason = o.reason; } }` +
           ` else d.handler(cpu, d);` +
           ` ${reload} f = cpu.flags | 0;` +
           ` if (cpu.nextIp !== ${next} || !blk.valid || cpu.stopReason !== null || cpu.pending !== null || ${moved}) { n += ${i + 1}; xip = cpu.nextIp; break out; }` +
