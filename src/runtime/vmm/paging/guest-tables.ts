@@ -41,10 +41,11 @@ export abstract class GuestTablesPaging {
 
   /** Program the hardware's paging bits from the guest's; then the guest flush `scope`, if any. */
   private program(vcpu: Vcpu, guest: GuestControl, scope: FlushScope | null): void {
-    // Only the strategy programs the paging bits (the handlers keep them), so when the guest's
-    // registers are those last programmed the hardware has them already (a same-value CR3 load);
-    // when only CR4 changed (a PGE toggle) only CR4 is reprogrammed. Number compares of the
-    // halves: no BigInt operation on the common path but the hardware CR3 check.
+    // Only the strategy programs the paging bits and, once attached, the hardware CR3 (the
+    // handlers keep them), so when the guest's registers are those last programmed the hardware
+    // has them already (a same-value CR3 load); when only CR4 changed (a PGE toggle) only CR4 is
+    // reprogrammed. Number compares of the halves: no BigInt read on this path (reading the
+    // hardware CR3 back to compare cost 13 % of a nested PGE toggle loop, issue 7).
     if (
       !this.progValid ||
       guest.cr3Lo !== this.progCr3Lo ||
@@ -52,8 +53,7 @@ export abstract class GuestTablesPaging {
       guest.cr0Lo !== this.progCr0Lo ||
       guest.cr0Hi !== this.progCr0Hi ||
       guest.eferLo !== this.progEferLo ||
-      guest.eferHi !== this.progEferHi ||
-      vcpu.control.cr3 !== guest.cr3
+      guest.eferHi !== this.progEferHi
     ) {
       programHardware(vcpu, guestPaging(guest, this.nestedRoot()));
     } else if (guest.cr4Lo !== this.progCr4Lo || guest.cr4Hi !== this.progCr4Hi) {
