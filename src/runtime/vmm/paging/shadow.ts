@@ -234,6 +234,9 @@ export class ShadowPaging implements PagingStrategy {
   private reprogram(vcpu: Vcpu, guest: GuestControl): void {
     this.lastFill = NaN;
     const tables = this.tables;
+    // keptValid implies the hardware runs on `tables`: only this strategy programs the hardware
+    // CR3 once attached, and every change of tree or root clears it (no read-back of the
+    // hardware CR3 here: its getter cost about as much as the rest of this check, issue 7).
     if (
       tables !== null &&
       this.keptValid &&
@@ -245,7 +248,6 @@ export class ShadowPaging implements PagingStrategy {
       guest.cr3Hi === this.keptCr3Hi &&
       guest.cr0Hi === this.keptCr0Hi &&
       guest.eferHi === this.keptEferHi &&
-      this.runsOn(vcpu, tables) &&
       this.cache.stillClean()
     ) {
       this.pdptesFresh = false;
