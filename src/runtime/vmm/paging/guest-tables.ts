@@ -15,7 +15,7 @@ import type { ExceptionExit } from '../exit.ts';
 import type { ExitOutcome } from '../monitor.ts';
 import type { GuestControl } from '../paging.ts';
 import type { Vcpu } from '../vcpu.ts';
-import { CR4_NOT_OWNED_HI, CR4_NOT_OWNED_LO, FlushCounters, guestPaging, interceptPageFaults, linearToU64, PF_VECTOR, programHardware } from './hardware-bits.ts';
+import { CR0_OWNED_LO, CR4_NOT_OWNED_HI, CR4_NOT_OWNED_LO, CR4_OWNED_LO, EFER_OWNED_LO, FlushCounters, guestPaging, interceptPageFaults, linearToU64, PF_VECTOR, programHardware } from './hardware-bits.ts';
 import { readPdptes } from './pdptes.ts';
 
 const RESUME: ExitOutcome = { kind: 'resume' };
@@ -28,47 +28,37 @@ export abstract class GuestTablesPaging {
   /** The hardware nCR3 under the guest's tables: null for direct paging. */
   protected abstract nestedRoot(): bigint | null;
 
-  // The guest registers (32-bit halves) the hardware's paging bits were last programmed from.
+  // The guest's owned bits (CR0_OWNED etc., all in bits 31:0) and CR3 halves the hardware's
+  // paging bits were last programmed from.
   private progValid = false;
-  private progCr0Lo = 0;
-  private progCr0Hi = 0;
+  private progCr0 = 0;
   private progCr3Lo = 0;
   private progCr3Hi = 0;
-  private progCr4Lo = 0;
-  private progCr4Hi = 0;
-  private progEferLo = 0;
-  private progEferHi = 0;
+  private progCr4 = 0;
+  private progEfer = 0;
 
   /** Program the hardware's paging bits from the guest's; then the guest flush `scope`, if any. */
   private program(vcpu: Vcpu, guest: GuestControl, scope: FlushScope | null): void {
     // Only the strategy programs the paging bits and, once attached, the hardware CR3 (the
-    // handlers keep them), so when the guest's registers are those last programmed the hardware
-    // has them already (a same-value CR3 load); when only CR4 changed (a PGE toggle) only CR4 is
-    // reprogrammed. Number compares of the halves: no BigInt read on this path (reading the
-    // hardware CR3 back to compare cost 13 % of a nested PGE toggle loop, issue 7).
-    if (
-      !this.progValid ||
-      guest.cr3Lo !== this.progCr3Lo ||
-      guest.cr3Hi !== this.progCr3Hi ||
-      guest.cr0Lo !== this.progCr0Lo ||
-      guest.cr0Hi !== this.progCr0Hi ||
-      guest.eferLo !== this.progEferLo ||
-      guest.eferHi !== this.progEferHi
-    ) {
+    // handlers keep them), so when the guest's owned bits and CR3 are those last programmed the
+    // hardware has them already (a same-value CR3 load; a CR0.TS change); when only CR4 changed
+    // (a PGE toggle) only CR4 is reprogrammed. Number compares: no BigInt read on this path
+    // (reading the hardware CR3 back to compare cost 13 % of a nested PGE toggle loop, issue 7).
+    const cr0 = guest.cr0Lo & CR0_OWNED_LO;
+    const cr4 = guest.cr4Lo & CR4_OWNED_LO;
+    const efer = guest.eferLo & EFER_OWNED_LO;
+    if (!this.progValid || guest.cr3Lo !== this.progCr3Lo || guest.cr3Hi !== this.progCr3Hi || cr0 !== this.progCr0 || efer !== this.progEfer) {
       programHardware(vcpu, guestPaging(guest, this.nestedRoot()));
-    } else if (guest.cr4Lo !== this.progCr4Lo || guest.cr4Hi !== this.progCr4Hi) {
+    } else if (cr4 !== this.progCr4) {
       // The guest's paging bits of CR4, the hardware's others (a PGE toggle: issue 7, on halves).
       vcpu.programControl('cr4', guest.cr4Lo, guest.cr4Hi, CR4_NOT_OWNED_LO, CR4_NOT_OWNED_HI);
     }
     this.progValid = true;
-    this.progCr0Lo = guest.cr0Lo;
-    this.progCr0Hi = guest.cr0Hi;
+    this.progCr0 = cr0;
     this.progCr3Lo = guest.cr3Lo;
     this.progCr3Hi = guest.cr3Hi;
-    this.progCr4Lo = guest.cr4Lo;
-    this.progCr4Hi = guest.cr4Hi;
-    this.progEferLo = guest.eferLo;
-    this.progEferHi = guest.eferHi;
+    this.progCr4 = cr4;
+    this.progEfer = efer;
     if (scope !== null) vcpu.flushGuestTlb(scope);
   }
 

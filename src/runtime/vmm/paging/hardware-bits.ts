@@ -28,6 +28,10 @@ export const CR4_NOT_OWNED_LO = Number(CR4_NOT_OWNED & 0xffff_ffffn);
 export const CR4_NOT_OWNED_HI = Number(CR4_NOT_OWNED >> 32n);
 /** NXE is also programmed by the strategy: shadow forces it on to express NX in shadow entries. */
 export const EFER_OWNED = EFER_LME | EFER_LMA | EFER_NXE;
+/** The owned bits as numbers (all of them lie in bits 31:0). */
+export const CR0_OWNED_LO = Number(CR0_OWNED);
+export const CR4_OWNED_LO = Number(CR4_OWNED);
+export const EFER_OWNED_LO = Number(EFER_OWNED);
 
 export const PF_VECTOR = 14;
 
