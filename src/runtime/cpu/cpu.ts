@@ -246,7 +246,7 @@ export class Cpu extends CpuState implements Vcpu {
    * One register set to `(value & ~keep) | (hardware & keep)`, on halves (the exit path: no
    * BigInt made or compared; the register's BigInt follows when read, control-regs.ts), with
    * setControl's tiers; an unchanged value does nothing. One refinement: a CR4.PGE change alone
-   * is quiet while the MMU keeps its TLB across it (Translator.keepsOnPgeToggle), as it changes
+   * is quiet while the MMU keeps its TLB across it (Translator.pgeToggled applies it at once), as it changes
    * no translation then (setControl, off the exit path, treats it as any paging bit).
    */
   programControl(reg: ControlRegName, lo: number, hi: number, keepLo: number, keepHi: number): void {
@@ -272,7 +272,7 @@ export class Cpu extends CpuState implements Vcpu {
         hw.setCr4(nLo, (hw.cr4Hi ^ dHi) >>> 0);
         this.pagingRegs.cr4 = nLo;
         const p = dLo & CR4_PAGING_N;
-        if (p !== 0 && !(p === Cr4.PGE && this.mmu.keepsOnPgeToggle?.() === true)) this.pagingChanged();
+        if (p !== 0 && !(p === Cr4.PGE && this.mmu.pgeToggled?.() === true)) this.pagingChanged();
         return;
       }
       case 'cr3': {

@@ -245,27 +245,7 @@ export class HardwareMmu implements Translator {
       this.efer = r.efer;
       return;
     }
-    if (
-      this.clean &&
-      !this.pcide &&
-      ((r.cr4 ^ this.cr4) & CR4_PAGING_BITS) === CR4_PGE &&
-      ((r.cr0 ^ this.cr0) & CR0_PAGING_BITS) === 0 &&
-      ((r.efer ^ this.efer) & EFER_PAGING_BITS) === 0 &&
-      r.cr3 === this.cr3 &&
-      r.ncr3 === this.ncr3
-    ) {
-      // A PGE toggle alone (PCIDE=0) with a clean TLB keeps it: every entry is what a walk gives
-      // (the walk config does not read PGE). PGE off: global entries may come from another
-      // CR3's tables; drop them.
-      const pgeWas = this.pge;
-      this.cr0 = r.cr0;
-      this.cr4 = r.cr4;
-      this.efer = r.efer;
-      this.pge = (r.cr4 & CR4_PGE) !== 0;
-      this.counters.pgeKept++;
-      if (pgeWas) this.tlb.flushGlobal();
-      return;
-    }
+    if (this.pgeToggled()) return;
     const pagingChanged =
       ((r.cr0 ^ this.cr0) & CR0_PAGING_BITS) !== 0 ||
       ((r.cr4 ^ this.cr4) & CR4_PAGING_BITS) !== 0 ||
@@ -353,8 +333,34 @@ export class HardwareMmu implements Translator {
     this.clean = false;
   }
 
-  keepsOnPgeToggle(): boolean {
-    return this.clean && !this.pcide;
+  /**
+   * A CR4.PGE toggle alone (PCIDE=0) with a clean TLB keeps it: every entry is what a walk gives
+   * (the walk config does not read PGE); PGE off drops the global entries, which may come from
+   * another CR3's tables. Applied here, true, when the registers differ from the snapshot by PGE
+   * alone; false otherwise (resync handles the change). The CPU calls it as it changes PGE
+   * (Translator.pgeToggled), so no resync follows the toggle.
+   */
+  pgeToggled(): boolean {
+    const r = this.regs;
+    if (
+      !this.clean ||
+      this.pcide ||
+      ((r.cr4 ^ this.cr4) & CR4_PAGING_BITS) !== CR4_PGE ||
+      ((r.cr0 ^ this.cr0) & CR0_PAGING_BITS) !== 0 ||
+      ((r.efer ^ this.efer) & EFER_PAGING_BITS) !== 0 ||
+      r.cr3 !== this.cr3 ||
+      r.ncr3 !== this.ncr3
+    ) {
+      return false;
+    }
+    const pgeWas = this.pge;
+    this.cr0 = r.cr0;
+    this.cr4 = r.cr4;
+    this.efer = r.efer;
+    this.pge = (r.cr4 & CR4_PGE) !== 0;
+    this.counters.pgeKept++;
+    if (pgeWas) this.tlb.flushGlobal();
+    return true;
   }
 
   canSkipFlush(scope: FlushScope): boolean {

@@ -62,11 +62,12 @@ export interface Translator {
    */
   canSkipFlush?(scope: FlushScope): boolean;
   /**
-   * Optional (HardwareMmu): true when a CR4.PGE toggle alone would keep every cached
-   * translation (the TLB is clean, PCIDE=0): the CPU then keeps its fetch page and its compiled
-   * blocks' TLB view, as the walk after the toggle's flush would give the same translations.
+   * Optional (HardwareMmu): the CPU has just changed CR4.PGE alone in the registers. True: the
+   * MMU applied it keeping every cached translation (the TLB is clean, PCIDE=0), so the CPU
+   * keeps its fetch page and its compiled blocks' TLB view; false: the MMU will notice the
+   * change itself, as any other.
    */
-  keepsOnPgeToggle?(): boolean;
+  pgeToggled?(): boolean;
 }
 
 /** A set of watched 4 KiB physical frames (cpu/memory.ts): guest stores to them call onWrite. */
