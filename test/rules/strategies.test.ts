@@ -56,6 +56,29 @@ describe('guest view vs hardware under each paging strategy', () => {
     expect(vcpu.control.ncr3).not.toBeNull();
   });
 
+  it('nested: CR0.TS changes between PGE toggles reach the hardware without a full reprogram', () => {
+    const { vcpu, monitor } = setup('nested', { cr0: CR0.PG | CR0.PE | CR0.ET, cr3: 0x1000n });
+    movToCr(vcpu, monitor, 3, 0x1000n); // the strategy programs the hardware once after attach
+    let reprograms = 0;
+    const setControl = vcpu.setControl.bind(vcpu);
+    vcpu.setControl = (update) => {
+      if ('cr3' in update) reprograms++; // programHardware's whole set (programControl's single registers carry no CR3 here)
+      setControl(update);
+    };
+    const base = CR0.PG | CR0.PE | CR0.ET;
+    movToCr(vcpu, monitor, 0, base | CR0.TS);
+    movToCr(vcpu, monitor, 4, CR4.PGE);
+    expect(vcpu.control.cr0 & CR0.TS).toBe(CR0.TS);
+    expect(vcpu.control.cr4 & CR4.PGE).toBe(CR4.PGE);
+    monitor.handleExit({ reason: 'cr-access', cr: 0, access: 'clts', operand: { kind: 'reg', gpr: 0, size: 4 }, lmswSource: 0, insnLength: 2 }, vcpu);
+    movToCr(vcpu, monitor, 4, 0n);
+    expect(vcpu.control.cr0 & CR0.TS).toBe(0n);
+    expect(vcpu.control.cr4 & CR4.PGE).toBe(0n);
+    expect(monitor.guest.cr0).toBe(base);
+    // Only CR4's paging bits were programmed (programControl), never the whole set (programHardware).
+    expect(reprograms).toBe(0);
+  });
+
   it('direct: entering long mode puts PG and LMA in the hardware as in the guest', () => {
     const { vcpu, monitor } = setup('direct', { cr0: CR0.PE | CR0.ET, cr4: CR4.PAE, efer: EFER.LME, cr3: 0x2000n });
     movToCr(vcpu, monitor, 0, CR0.PG | CR0.PE);
