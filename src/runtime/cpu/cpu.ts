@@ -246,8 +246,9 @@ export class Cpu extends CpuState implements Vcpu {
    * One register set to `(value & ~keep) | (hardware & keep)`, on halves (the exit path: no
    * BigInt made or compared; the register's BigInt follows when read, control-regs.ts), with
    * setControl's tiers; an unchanged value does nothing. One refinement: a CR4.PGE change alone
-   * is quiet while the MMU keeps its TLB across it (Translator.pgeToggled applies it at once), as it changes
-   * no translation then (setControl, off the exit path, treats it as any paging bit).
+   * is quiet when the MMU keeps its TLB across it (Translator.pgeToggled, which applies it at
+   * once), as it changes no translation then (setControl, off the exit path, treats it as any
+   * paging bit).
    */
   programControl(reg: ControlRegName, lo: number, hi: number, keepLo: number, keepHi: number): void {
     // Per register: d = the bits that change (outside `keep`); the new value is the old ^ d.

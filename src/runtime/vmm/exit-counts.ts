@@ -107,7 +107,8 @@ const SLOT_NAMES: readonly string[] = (() => {
   return names;
 })();
 
-function crNameSlot(exit: CrAccessExit): number {
+/** The name slot of a cr-access exit (NamedExitCounts.slots), or -1 when its name has none. */
+export function crExitSlot(exit: CrAccessExit): number {
   switch (exit.access) {
     case 'mov-to-cr':
       return exit.cr >= 0 && exit.cr < CR_SLOTS ? SLOT_MOV_TO_CR + exit.cr : NO_SLOT;
@@ -126,7 +127,7 @@ function crNameSlot(exit: CrAccessExit): number {
 function nameSlot(exit: VmExit): number {
   switch (exit.reason) {
     case 'cr-access':
-      return crNameSlot(exit);
+      return crExitSlot(exit);
     case 'rdmsr':
       return SLOT_RDMSR;
     case 'wrmsr':
@@ -181,11 +182,6 @@ const SLOT_REASONS: readonly VmExit['reason'][] = (() => {
   return reasons;
 })();
 
-/** The name slot of a cr-access exit (NamedExitCounts.slots), or -1 when its name has none. */
-export function crExitSlot(exit: CrAccessExit): number {
-  return crNameSlot(exit);
-}
-
 /**
  * Exits by name and by reason. An exit is one increment of its name's slot (the rare exit
  * without a slot goes to a Map); totals and the counts by reason are sums made when read.
@@ -205,7 +201,7 @@ export class NamedExitCounts {
 
   /** count() of a cr-access exit: only CrAccessExit objects reach this site (one hidden class). */
   countCr(exit: CrAccessExit): void {
-    const slot = crNameSlot(exit);
+    const slot = crExitSlot(exit);
     if (slot !== NO_SLOT) this.slots[slot]++;
     else this.countOther(exit);
   }
