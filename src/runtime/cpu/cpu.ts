@@ -251,31 +251,43 @@ export class Cpu extends CpuState implements Vcpu {
    * paging bit).
    */
   programControl(reg: ControlRegName, lo: number, hi: number, keepLo: number, keepHi: number): void {
-    // Per register: d = the bits that change (outside `keep`); the new value is the old ^ d.
+    // A small dispatch over small per-register bodies: V8 inlines each into a generated handler
+    // (its `reg` is a constant there), where one function with every register was over V8's
+    // inlining size limit and a real call on every CR0/CR4 exit (issue 7).
+    if (reg === 'cr0') this.programCr0(lo, hi, keepLo, keepHi);
+    else if (reg === 'cr4') this.programCr4(lo, hi, keepLo, keepHi);
+    else this.programOther(reg, lo, hi, keepLo, keepHi);
+  }
+
+  // Per register: d = the bits that change (outside `keep`); the new value is the old ^ d.
+
+  private programCr0(lo: number, hi: number, keepLo: number, keepHi: number): void {
+    const hw = this.hw;
+    const dLo = (hw.cr0Lo ^ lo) & ~keepLo;
+    const dHi = (hw.cr0Hi ^ hi) & ~keepHi;
+    if ((dLo | dHi) === 0) return;
+    const nLo = (hw.cr0Lo ^ dLo) >>> 0;
+    hw.setCr0(nLo, (hw.cr0Hi ^ dHi) >>> 0);
+    if ((dLo & CR0_MODE_N) !== 0) return this.updateMode();
+    this.pagingRegs.cr0 = nLo;
+    if ((dLo & CR0_PAGING_N) !== 0) this.pagingChanged();
+  }
+
+  private programCr4(lo: number, hi: number, keepLo: number, keepHi: number): void {
+    const hw = this.hw;
+    const dLo = (hw.cr4Lo ^ lo) & ~keepLo;
+    const dHi = (hw.cr4Hi ^ hi) & ~keepHi;
+    if ((dLo | dHi) === 0) return;
+    const nLo = (hw.cr4Lo ^ dLo) >>> 0;
+    hw.setCr4(nLo, (hw.cr4Hi ^ dHi) >>> 0);
+    this.pagingRegs.cr4 = nLo;
+    const p = dLo & CR4_PAGING_N;
+    if (p !== 0 && !(p === Cr4.PGE && this.mmu.pgeToggled?.() === true)) this.pagingChanged();
+  }
+
+  private programOther(reg: ControlRegName, lo: number, hi: number, keepLo: number, keepHi: number): void {
     const hw = this.hw;
     switch (reg) {
-      case 'cr0': {
-        const dLo = (hw.cr0Lo ^ lo) & ~keepLo;
-        const dHi = (hw.cr0Hi ^ hi) & ~keepHi;
-        if ((dLo | dHi) === 0) return;
-        const nLo = (hw.cr0Lo ^ dLo) >>> 0;
-        hw.setCr0(nLo, (hw.cr0Hi ^ dHi) >>> 0);
-        if ((dLo & CR0_MODE_N) !== 0) return this.updateMode();
-        this.pagingRegs.cr0 = nLo;
-        if ((dLo & CR0_PAGING_N) !== 0) this.pagingChanged();
-        return;
-      }
-      case 'cr4': {
-        const dLo = (hw.cr4Lo ^ lo) & ~keepLo;
-        const dHi = (hw.cr4Hi ^ hi) & ~keepHi;
-        if ((dLo | dHi) === 0) return;
-        const nLo = (hw.cr4Lo ^ dLo) >>> 0;
-        hw.setCr4(nLo, (hw.cr4Hi ^ dHi) >>> 0);
-        this.pagingRegs.cr4 = nLo;
-        const p = dLo & CR4_PAGING_N;
-        if (p !== 0 && !(p === Cr4.PGE && this.mmu.pgeToggled?.() === true)) this.pagingChanged();
-        return;
-      }
       case 'cr3': {
         const dLo = (hw.cr3Lo ^ lo) & ~keepLo;
         const dHi = (hw.cr3Hi ^ hi) & ~keepHi;
