@@ -79,6 +79,37 @@ describe('guest view vs hardware under each paging strategy', () => {
     expect(reprograms).toBe(0);
   });
 
+  it('shadow, paging off: PGE and PE changes keep the passthrough tables; a PAE change switches them', () => {
+    const { vcpu, monitor } = setup('shadow', { cr0: CR0.ET });
+    const root32 = vcpu.control.cr3;
+    expect(vcpu.control.cr0 & CR0.PG).toBe(CR0.PG); // passthrough: the hardware pages
+    let reprograms = 0;
+    const setControl = vcpu.setControl.bind(vcpu);
+    vcpu.setControl = (update) => {
+      if ('cr3' in update) reprograms++; // programHardware's whole set
+      setControl(update);
+    };
+    movToCr(vcpu, monitor, 4, CR4.PGE);
+    movToCr(vcpu, monitor, 4, 0n);
+    movToCr(vcpu, monitor, 0, CR0.PE | CR0.ET);
+    expect(reprograms).toBe(0);
+    expect(vcpu.control.cr3).toBe(root32);
+    expect(vcpu.control.cr0 & (CR0.PG | CR0.PE)).toBe(CR0.PG | CR0.PE);
+    expect(monitor.guest.cr4).toBe(0n);
+    // PAE with paging off: the PAE passthrough tables, then back.
+    movToCr(vcpu, monitor, 4, CR4.PAE);
+    expect(reprograms).toBe(1);
+    expect(vcpu.control.cr4 & CR4.PAE).toBe(CR4.PAE);
+    expect(vcpu.control.cr3).not.toBe(root32);
+    movToCr(vcpu, monitor, 4, CR4.PAE | CR4.PGE);
+    expect(reprograms).toBe(1);
+    movToCr(vcpu, monitor, 4, 0n);
+    expect(reprograms).toBe(2);
+    expect(vcpu.control.cr3).toBe(root32);
+    expect(vcpu.control.cr4 & CR4.PAE).toBe(0n);
+    expect(vcpu.injected).toEqual([]);
+  });
+
   it('direct: entering long mode puts PG and LMA in the hardware as in the guest', () => {
     const { vcpu, monitor } = setup('direct', { cr0: CR0.PE | CR0.ET, cr4: CR4.PAE, efer: EFER.LME, cr3: 0x2000n });
     movToCr(vcpu, monitor, 0, CR0.PG | CR0.PE);

@@ -82,6 +82,7 @@ const MAX_REFILLS = 4;
 const FLUSH_ALL: FlushScope = { kind: 'all' };
 /** CR4 bits configure() reads (a change of others, e.g. PGE, leaves the walk config as is). */
 const CR4_WALK_BITS = Number(CR4_PSE | CR4_PAE | CR4_LA57 | CR4_SMEP | CR4_SMAP);
+const CR4_PAE_LO = Number(CR4_PAE);
 
 function formatOf(mode: PagingMode): ShadowFormat {
   return mode === PagingMode.Level5 ? 'long5' : mode === PagingMode.Level4 ? 'long' : 'pae';
@@ -95,6 +96,8 @@ export class ShadowPaging implements PagingStrategy {
   readonly name = 'shadow' as const;
   private readonly passthrough: PassthroughTables;
   private tables: ShadowTables | null = null;
+  /** With the guest's paging off: whether the hardware runs on the PAE passthrough tables (null: not on passthrough). */
+  private offPae: boolean | null = null;
   private readonly guestCfg: WalkConfig = newWalkConfig();
   /**
    * The guest register halves guestCfg was configured from (cfgValid false: never). configure()
@@ -153,6 +156,7 @@ export class ShadowPaging implements PagingStrategy {
     interceptPageFaults(vcpu, true);
     vcpu.intercepts.invlpg = true;
     this.cache.attach(vcpu);
+    this.offPae = null; // program the hardware whatever ran before
     this.reprogram(vcpu, guest);
   }
 
@@ -254,6 +258,14 @@ export class ShadowPaging implements PagingStrategy {
       return;
     }
     const mode = this.guestMode(guest);
+    if (mode === PagingMode.Off && tables === null && this.offPae === ((guest.cr4Lo & CR4_PAE_LO) !== 0)) {
+      // Paging still off, on the same passthrough tables (a PGE, WP or PE change): the identity
+      // tables and the hardware's paging bits stay, and the rule's own flush_tlb has flushed.
+      this.pdptesFresh = false;
+      this.pdptesLoaded = false;
+      return;
+    }
+    this.offPae = null;
     if (tables !== null && mode !== PagingMode.Off && tables.format === formatOf(mode)) {
       if (mode === PagingMode.Pae && !this.pdptesLoaded) this.latchPdptes(vcpu, guest.cr3);
       if (this.runsOn(vcpu, tables) && this.cache.canKeep(this.guestCfg, this.pdptes)) {
@@ -295,6 +307,7 @@ export class ShadowPaging implements PagingStrategy {
         cr3: BigInt(root),
         ncr3: null,
       });
+      this.offPae = pae;
     } else {
       if (mode !== PagingMode.Pae) this.pdptesLoaded = false;
       else if (!this.pdptesLoaded) this.latchPdptes(vcpu, guest.cr3);
