@@ -96,7 +96,10 @@ export class ShadowPaging implements PagingStrategy {
   readonly name = 'shadow' as const;
   private readonly passthrough: PassthroughTables;
   private tables: ShadowTables | null = null;
-  /** With the guest's paging off: whether the hardware runs on the PAE passthrough tables (null: not on passthrough). */
+  /**
+   * With the guest's paging off: whether the hardware runs on the PAE passthrough tables (null:
+   * the hardware is not on passthrough tables).
+   */
   private offPae: boolean | null = null;
   private readonly guestCfg: WalkConfig = newWalkConfig();
   /**
@@ -298,7 +301,7 @@ export class ShadowPaging implements PagingStrategy {
     this.pdptesFresh = false;
     if (mode === PagingMode.Off) {
       this.pdptesLoaded = false;
-      const pae = (guest.cr4 & CR4_PAE) !== 0n;
+      const pae = (guest.cr4Lo & CR4_PAE_LO) !== 0; // the format the fast path above compares
       const root = this.passthrough.root(pae ? 'pae' : '32-bit');
       programHardware(vcpu, {
         cr0: CR0_PG | CR0_WP,
