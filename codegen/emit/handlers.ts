@@ -2,7 +2,7 @@ import { type StatementStructures, StructureKind, VariableDeclarationKind } from
 import type { SpecIR } from '../ir.ts';
 import type { GeneratedFile } from '../pipeline.ts';
 import { docText, finishTs, printStructures } from './format.ts';
-import type { Expr, FlushArg, ModeClass, RegName, RuleIR, RuleSetIR, StmtIR } from '../rules/ir.ts';
+import type { EffectIR, Expr, FlushArg, ModeClass, RegName, RuleIR, RuleSetIR, StmtIR } from '../rules/ir.ts';
 import { isBoolExpr } from '../rules/interp.ts';
 
 /**
@@ -367,7 +367,25 @@ class ExprCompiler {
   }
 }
 
-function compileStmt(st: StmtIR, c: ExprCompiler): string[] {
+/**
+ * A handler's effects reach the strategy as a set where they can (RuleEffects.pagingModeChanged):
+ * a rule's one `flush_tlb` before its one `paging_mode_changed` becomes the `flush` argument of the
+ * mode change, and a plain `flushTlb` only when the mode did not change. The indices in
+ * `rule.stmts` of that pair, or null.
+ */
+function flushModePair(rule: RuleIR): { flush: number; mode: number } | null {
+  const at = (name: EffectIR['name']): number[] =>
+    rule.stmts.flatMap((st, i) => (st.k === 'action' && st.action.k === 'effect' && st.action.effect.name === name ? [i] : []));
+  const flushes = at('flush_tlb');
+  const modes = at('paging_mode_changed');
+  if (flushes.length !== 1 || modes.length !== 1 || flushes[0]! > modes[0]!) return null;
+  return { flush: flushes[0]!, mode: modes[0]! };
+}
+
+/** How an effect statement is emitted: on its own, or as one half of flushModePair. */
+type EffectRole = 'alone' | 'paired-flush' | 'paired-mode';
+
+function compileStmt(st: StmtIR, c: ExprCompiler, role: EffectRole = 'alone'): string[] {
   switch (st.k) {
     case 'guard': {
       const g = st.guard;
@@ -420,9 +438,18 @@ function compileStmt(st: StmtIR, c: ExprCompiler): string[] {
         }
         case 'effect': {
           const eff = a.effect;
+          const comment = `// ${st.text}`;
+          if (role === 'paired-flush' && eff.name === 'flush_tlb') {
+            const scope = c.flush(eff.scope);
+            return [comment, `const flush = ${st.when ? `${c.bool(st.when)} ? ${scope} : null` : scope};`];
+          }
+          if (role === 'paired-mode') {
+            const call = 'cx.pagingModeChanged(flush);';
+            return st.when ? [comment, `if (${c.bool(st.when)}) ${call} else if (flush !== null) cx.flushTlb(flush);`] : [comment, call];
+          }
           body =
             eff.name === 'paging_mode_changed'
-              ? 'cx.pagingModeChanged();'
+              ? 'cx.pagingModeChanged(null);'
               : eff.name === 'cr3_loaded'
                 ? `cx.cr3Loaded(${c.flush(eff.scope)});`
                 : `cx.flushTlb(${c.flush(eff.scope)});`;
@@ -440,7 +467,8 @@ function compileRule(rule: RuleIR): { name: string; body: string } {
   for (const st of rule.stmts) if (st.k === 'action' && st.action.k === 'guest') assigned.add(st.action.reg);
   const c = new ExprCompiler(rule.param, assigned);
   let lines: string[] = [];
-  for (const st of rule.stmts) lines.push(...compileStmt(st, c));
+  const pair = flushModePair(rule);
+  rule.stmts.forEach((st, i) => lines.push(...compileStmt(st, c, i === pair?.flush ? 'paired-flush' : i === pair?.mode ? 'paired-mode' : 'alone')));
   // Drop `let` forms nothing reads (each `let` is emitted on halves and as BigInt).
   const isCode = (l: string): boolean => !l.startsWith('//');
   const refs = (name: string, except: number): boolean => lines.some((l, i) => i !== except && isCode(l) && new RegExp(`\\b${name}\\b`).test(l));

@@ -76,8 +76,7 @@ describe.each([...MODES, ['5-level', PagingMode.Level5] as [string, PagingMode]]
             } else {
               e.guest.cr4 ^= 0x80n;
               if (mode === PagingMode.Pae) e.strategy.loadPdptes(e.vcpu, e.guest, e.guest.cr3);
-              e.strategy.flush(e.vcpu, e.guest, { kind: 'all' });
-              e.strategy.pagingModeChanged(e.vcpu, e.guest);
+              e.strategy.pagingModeChanged(e.vcpu, e.guest, { kind: 'all' }); // the rule's flush_tlb(all) comes with it
             }
           }
           return { outcomes, tables: Buffer.from(bus.ram.subarray(0x10000, 0x80000)) };

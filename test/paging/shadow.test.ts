@@ -27,7 +27,7 @@ describe('passthrough (guest CR0.PG=0)', () => {
   it('uses PAE-format passthrough tables when the guest sets CR4.PAE with paging off', () => {
     const e = env('shadow', PagingMode.Off);
     e.guest.cr4 |= BigInt(CR4_PAE);
-    e.strategy.pagingModeChanged(e.vcpu, e.guest);
+    e.strategy.pagingModeChanged(e.vcpu, e.guest, null);
     expect(e.vcpu.control.cr4 & 0x30n).toBe(0x20n);
     expect(e.go(0x3f_fffc, Access.Fetch)).toEqual({ kind: 'ok', phys: 0x3f_fffc });
     expect(e.go(0x9000_0000, Access.Write)).toEqual({ kind: 'ok', phys: 0x9000_0000 });
@@ -194,7 +194,7 @@ describe.each(MODES)('shadow tables, %s guest', (_n, mode) => {
     e.go(LIN);
     e.guest.cr0 &= ~BigInt(CR0_PG);
     e.guest.efer &= ~(1n << 10n);
-    e.strategy.pagingModeChanged(e.vcpu, e.guest);
+    e.strategy.pagingModeChanged(e.vcpu, e.guest, null);
     expect(e.go(LIN)).toEqual({ kind: 'ok', phys: LIN });
     expect(e.strategy.stats()['shadow.treesDropped']).toBe(1);
   });

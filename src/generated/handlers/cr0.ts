@@ -52,9 +52,10 @@ export function writeCr0(cx: RuleEffects, op_lo: number, op_hi: number): boolean
   // hardware CR0 = guest CR0 except PG, WP
   cx.setHardware('cr0', g.cr0Lo, g.cr0Hi, 0x80010000, 0x0);
   // when changed(PG, PE, WP, CD): effect flush_tlb(all)
-  if (((cr0_lo ^ op_lo) & 0xc0010001) !== 0) cx.flushTlb(FLUSH_ALL);
+  const flush = ((cr0_lo ^ op_lo) & 0xc0010001) !== 0 ? FLUSH_ALL : null;
   // when changed(PG, PE, WP): effect paging_mode_changed
-  if (((cr0_lo ^ op_lo) & 0x80010001) !== 0) cx.pagingModeChanged();
+  if (((cr0_lo ^ op_lo) & 0x80010001) !== 0) cx.pagingModeChanged(flush);
+  else if (flush !== null) cx.flushTlb(flush);
   return true;
 }
 
@@ -77,9 +78,10 @@ export function lmswCr0(cx: RuleEffects, op_lo: number, op_hi: number): boolean 
   // hardware CR0 = guest CR0 except PG, WP
   cx.setHardware('cr0', g.cr0Lo, g.cr0Hi, 0x80010000, 0x0);
   // when changed(PE): effect flush_tlb(all)
-  if (((cr0_lo ^ v_new_lo) & 0x1) !== 0) cx.flushTlb(FLUSH_ALL);
+  const flush = ((cr0_lo ^ v_new_lo) & 0x1) !== 0 ? FLUSH_ALL : null;
   // when changed(PE): effect paging_mode_changed
-  if (((cr0_lo ^ v_new_lo) & 0x1) !== 0) cx.pagingModeChanged();
+  if (((cr0_lo ^ v_new_lo) & 0x1) !== 0) cx.pagingModeChanged(flush);
+  else if (flush !== null) cx.flushTlb(flush);
   return true;
 }
 

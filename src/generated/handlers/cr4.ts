@@ -36,14 +36,15 @@ export function writeCr4(cx: RuleEffects, op_lo: number, op_hi: number): boolean
   // hardware CR4 = guest CR4 except PAE, PSE, PGE, PCIDE, SMEP, SMAP, LA57
   cx.setHardware('cr4', g.cr4Lo, g.cr4Hi, 0x3210b0, 0x0);
   // when changed(PGE, PAE) or falling(PCIDE) or rising(SMEP): effect flush_tlb(all)
-  if (
+  const flush =
     ((cr4_lo ^ op_lo) & 0xa0) !== 0 ||
     ((op_lo & 0x20000) === 0 && (cr4_lo & 0x20000) !== 0) ||
     ((cr4_lo & 0x100000) === 0 && (op_lo & 0x100000) !== 0)
-  )
-    cx.flushTlb(FLUSH_ALL);
+      ? FLUSH_ALL
+      : null;
   // when changed(PAE, PSE, PGE, PCIDE, SMEP, SMAP, PKE, LA57): effect paging_mode_changed
-  if (((cr4_lo ^ op_lo) & 0x7210b0) !== 0) cx.pagingModeChanged();
+  if (((cr4_lo ^ op_lo) & 0x7210b0) !== 0) cx.pagingModeChanged(flush);
+  else if (flush !== null) cx.flushTlb(flush);
   return true;
 }
 

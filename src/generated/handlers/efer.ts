@@ -18,7 +18,7 @@ export function wrmsrEfer(cx: RuleEffects, op_lo: number, op_hi: number): boolea
   // hardware EFER = guest EFER except LME, LMA, NXE
   cx.setHardware('efer', g.eferLo, g.eferHi, 0xd00, 0x0);
   // when changed(LME, NXE): effect paging_mode_changed
-  if (((efer_lo ^ op_lo) & 0x900) !== 0) cx.pagingModeChanged();
+  if (((efer_lo ^ op_lo) & 0x900) !== 0) cx.pagingModeChanged(null);
   return true;
 }
 

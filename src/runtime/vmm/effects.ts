@@ -49,8 +49,14 @@ export interface RuleEffects {
    * others take the value. Halves may be int32 or uint32 numbers.
    */
   setHardware(reg: HardwareReg, lo: number, hi: number, ownedLo: number, ownedHi: number): void;
-  /** Effect `paging_mode_changed`: the strategy re-derives paging from the guest state. */
-  pagingModeChanged(): void;
+  /**
+   * Effect `paging_mode_changed`: the strategy re-derives paging from the guest state. `flush` is
+   * the scope of the same exit's `flush_tlb` effect, or null: a handler's effects are a set, and
+   * a mode change with its flush reaches the strategy as one call (a CR4.PGE toggle reprograms
+   * and flushes once; codegen/emit/handlers.ts flushModePair). `flushTlb` then comes only for a
+   * flush without a mode change.
+   */
+  pagingModeChanged(flush: FlushScope | null): void;
   /** Effect `cr3_loaded(scope)`: the guest loaded CR3 (already in guest.cr3). */
   cr3Loaded(scope: FlushScope): void;
   /** Effect `flush_tlb(scope)`. */

@@ -40,9 +40,10 @@ export interface PagingStrategy {
   attach(vcpu: Vcpu, guest: GuestControl): void;
   /**
    * The guest's paging configuration changed (CR0.PG/WP/PE, CR4.PAE/PSE/PGE/LA57/PCIDE/SMEP/SMAP,
-   * EFER.LME/LMA/NXE): re-pick passthrough/shadow tables and reprogram hardware paging bits.
+   * EFER.LME/LMA/NXE): re-pick passthrough/shadow tables and reprogram hardware paging bits;
+   * then the guest-visible `flush` the same exit asked for (as `flush` would), if not null.
    */
-  pagingModeChanged(vcpu: Vcpu, guest: GuestControl): void;
+  pagingModeChanged(vcpu: Vcpu, guest: GuestControl, flush: FlushScope | null): void;
   /** The guest loaded CR3 (after the handler's checks). `flush` says what the guest's TLB loses. */
   cr3Loaded(vcpu: Vcpu, guest: GuestControl, flush: FlushScope): void;
   /** Guest-visible TLB invalidation (INVLPG, CR4 PGE toggles, ...). */

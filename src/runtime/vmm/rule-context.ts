@@ -52,8 +52,8 @@ export class RuleContext implements RuleEffects {
     this.cpu().programControl(reg, lo, hi, ownedLo, ownedHi);
   }
 
-  pagingModeChanged(): void {
-    this.paging.pagingModeChanged(this.cpu(), this.guest);
+  pagingModeChanged(flush: FlushScope | null): void {
+    this.paging.pagingModeChanged(this.cpu(), this.guest, flush);
   }
 
   cr3Loaded(scope: FlushScope): void {

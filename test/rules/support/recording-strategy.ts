@@ -33,9 +33,12 @@ export class RecordingStrategy implements PagingStrategy {
     this.attached++;
   }
 
-  pagingModeChanged(vcpu: Vcpu, guest: GuestControl): void {
+  pagingModeChanged(vcpu: Vcpu, guest: GuestControl, flush: FlushScope | null): void {
     void vcpu;
     this.seenAtModeChange.push(new GuestRegs({ cr0: guest.cr0, cr3: guest.cr3, cr4: guest.cr4, efer: guest.efer }));
+    // The set {flush_tlb, paging_mode_changed} in the rules' order (flushModePair pairs a flush
+    // only with a later mode change).
+    if (flush !== null) this.log.push({ effect: 'flush_tlb', scope: scopeJson(flush) });
     this.log.push({ effect: 'paging_mode_changed' });
   }
 

@@ -15,7 +15,7 @@ import type { ExceptionExit } from '../exit.ts';
 import type { ExitOutcome } from '../monitor.ts';
 import type { GuestControl } from '../paging.ts';
 import type { Vcpu } from '../vcpu.ts';
-import { CR0_OWNED_LO, CR4_NOT_OWNED_HI, CR4_NOT_OWNED_LO, CR4_OWNED_LO, EFER_OWNED_LO, FlushCounters, guestPaging, interceptPageFaults, linearToU64, PF_VECTOR, programHardware } from './hardware-bits.ts';
+import { CR0_OWNED_LO, CR4_NOT_OWNED_HI, CR4_NOT_OWNED_LO, CR4_OWNED_LO, CR4_PGE_LO, EFER_OWNED_LO, FlushCounters, guestPaging, interceptPageFaults, linearToU64, PF_VECTOR, programHardware } from './hardware-bits.ts';
 import { readPdptes } from './pdptes.ts';
 
 const RESUME: ExitOutcome = { kind: 'resume' };
@@ -37,7 +37,10 @@ export abstract class GuestTablesPaging {
   private progCr4 = 0;
   private progEfer = 0;
 
-  /** Program the hardware's paging bits from the guest's; then the guest flush `scope`, if any. */
+  /**
+   * Program the hardware's paging bits from the guest's; then the guest flush `scope`, if any,
+   * unless the hardware's own CR4 write did it already.
+   */
   private program(vcpu: Vcpu, guest: GuestControl, scope: FlushScope | null): void {
     // Only the strategy programs the paging bits and, once attached, the hardware CR3 (the
     // handlers keep them), so when the guest's owned bits and CR3 are those last programmed the
@@ -52,6 +55,10 @@ export abstract class GuestTablesPaging {
     } else if (cr4 !== this.progCr4) {
       // The guest's paging bits of CR4, the hardware's others (a PGE toggle: issue 7, on halves).
       vcpu.programControl('cr4', guest.cr4Lo, guest.cr4Hi, CR4_NOT_OWNED_LO, CR4_NOT_OWNED_HI);
+      // R57: a MOV to CR4 that toggles PGE flushes every TLB entry, global ones included, so
+      // the hardware's write has done any guest flush (its MMU keeps only the entries that
+      // still match the guest tables: HardwareMmu.pgeToggled).
+      if (((cr4 ^ this.progCr4) & CR4_PGE_LO) !== 0) scope = null;
     }
     this.progValid = true;
     this.progCr0 = cr0;
@@ -65,19 +72,21 @@ export abstract class GuestTablesPaging {
   attach(vcpu: Vcpu, guest: GuestControl): void {
     interceptPageFaults(vcpu, false);
     vcpu.intercepts.invlpg = false;
-    programHardware(vcpu, guestPaging(guest, this.nestedRoot()));
-    this.progValid = false;
+    this.progValid = false; // program the hardware whatever ran before
+    this.program(vcpu, guest, null);
     vcpu.flushTlb(FLUSH_ALL);
   }
 
   /**
    * No flush of its own: the hardware MMU drops what a change of its paging bits invalidates
    * (HardwareMmu.resync), and the flushes the architecture ties to the change (PGE, PAE, PG, WP,
-   * ...) are the rule's own `flush_tlb` effect. A PGE toggle thus costs one skipped guest flush,
-   * not two (issue 7); `tlbFlush.pagingMode` stays 0 for these strategies.
+   * ...) are the rule's own `flush_tlb` effect, which comes here as `flush`. A PGE toggle thus
+   * costs the hardware's CR4 write and no guest flush (issue 7); `tlbFlush.pagingMode` stays 0
+   * for these strategies.
    */
-  pagingModeChanged(vcpu: Vcpu, guest: GuestControl): void {
-    this.program(vcpu, guest, null);
+  pagingModeChanged(vcpu: Vcpu, guest: GuestControl, flush: FlushScope | null): void {
+    if (flush !== null) this.flushes.count(flush, 'flush');
+    this.program(vcpu, guest, flush);
   }
 
   cr3Loaded(vcpu: Vcpu, guest: GuestControl, flush: FlushScope): void {

@@ -31,6 +31,7 @@ export const EFER_OWNED = EFER_LME | EFER_LMA | EFER_NXE;
 /** The owned bits as numbers (all of them lie in bits 31:0). */
 export const CR0_OWNED_LO = Number(CR0_OWNED);
 export const CR4_OWNED_LO = Number(CR4_OWNED);
+export const CR4_PGE_LO = Number(CR4_PGE);
 export const EFER_OWNED_LO = Number(EFER_OWNED);
 
 export const PF_VECTOR = 14;

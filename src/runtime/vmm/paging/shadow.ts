@@ -163,9 +163,21 @@ export class ShadowPaging implements PagingStrategy {
     this.reprogram(vcpu, guest);
   }
 
-  pagingModeChanged(vcpu: Vcpu, guest: GuestControl): void {
+  /**
+   * With the exit's flush (a PGE toggle's flush_tlb(all)): one reprogram does both, as a
+   * flush other than INVLPG is a reprogram with guest paging on (flush); with it off, the
+   * passthrough tables stay and the hardware TLB is flushed.
+   */
+  pagingModeChanged(vcpu: Vcpu, guest: GuestControl, flush: FlushScope | null): void {
     this.flushes.count({ kind: 'all' }, 'mode');
+    if (flush !== null && flush.kind === 'page') {
+      this.reprogram(vcpu, guest);
+      this.flush(vcpu, guest, flush);
+      return;
+    }
+    if (flush !== null) this.flushes.count(flush, 'flush');
     this.reprogram(vcpu, guest);
+    if (flush !== null && this.tables === null) vcpu.flushTlb(flush);
   }
 
   cr3Loaded(vcpu: Vcpu, guest: GuestControl, flush: FlushScope): void {
