@@ -18,6 +18,9 @@
 import { parseArgs } from 'node:util';
 import { Machine, type PagingModeName } from '../../src/runtime/machine/machine.ts';
 import type { VmExit } from '../../src/runtime/vmm/exit.ts';
+import { applyV8Flags } from '../../src/runtime/v8-flags.ts';
+
+const v8Flags = applyV8Flags(); // as the CLI runs guests
 
 const { values } = parseArgs({
   options: {
@@ -133,7 +136,7 @@ function fmt(rate: number): string {
 
 const pagings = values.paging.split(',') as PagingModeName[];
 const cases = values.cases.split(',');
-console.log(`exit-micro: ${ITERS} iterations x ${EXITS_PER_ITER} exits, best of ${RUNS}, node ${process.version}`);
+console.log(`exit-micro: ${ITERS} iterations x ${EXITS_PER_ITER} exits, best of ${RUNS}, node ${process.version} ${v8Flags.join(' ')}`);
 console.log(`${'case'.padEnd(24)}${'insns/s'.padStart(10)}${'exits/s'.padStart(10)}${'ns/exit'.padStart(10)}`);
 for (const paging of pagings) {
   for (const c of cases) {

@@ -94,7 +94,8 @@ export function formatReport(report: BenchReport): string {
     `machine: ${m.cpuModel}, ${m.cores} cores, ${m.memGiB} GiB, node ${m.node}, load average ${m.loadAverage}, trapspec ${m.trapspec}`,
   );
   for (const p of report.peers) {
-    const v = p.version !== undefined ? ` ${p.version}` : '';
+    const flags = p.engineFlags !== undefined && p.engineFlags.length > 0 ? ` (node ${p.engineFlags.join(' ')})` : '';
+    const v = `${p.version !== undefined ? ` ${p.version}` : ''}${flags}`;
     const state = p.status === 'ok' ? `ok, ${p.wallSeconds.toFixed(1)} s` : `${p.status}: ${p.reason ?? ''}`;
     lines.push(`  ${p.peer}${v}: ${state}`);
   }

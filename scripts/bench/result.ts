@@ -38,6 +38,8 @@ export interface PeerResult {
   /** Why the peer is unavailable or failed. */
   reason?: string;
   version?: string;
+  /** V8 flags the peer's process ran with beyond Node's defaults (trapspec: src/runtime/v8-flags.ts). */
+  engineFlags?: readonly string[];
   phases: PhaseResult[];
   /** Seconds from start to the "bench done" line (or the failure). */
   wallSeconds: number;

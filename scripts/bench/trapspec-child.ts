@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { applyV8Flags } from '../../src/runtime/v8-flags.ts';
 import { runTrapspec, type TrapspecPaging } from './trapspec-run.ts';
 
 /**
@@ -13,6 +14,7 @@ export interface TrapspecChildRequest {
   memMiB: number;
 }
 
+const v8Flags = applyV8Flags(); // as the CLI runs guests
 const request = JSON.parse(process.argv[2] ?? '{}') as TrapspecChildRequest;
 const result = await runTrapspec({
   image: new Uint8Array(readFileSync(request.imagePath)),
@@ -20,4 +22,4 @@ const result = await runTrapspec({
   paging: request.paging,
   memMiB: request.memMiB,
 });
-process.stdout.write(`${JSON.stringify(result)}\n`);
+process.stdout.write(`${JSON.stringify({ ...result, engineFlags: v8Flags })}\n`);

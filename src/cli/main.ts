@@ -4,6 +4,9 @@ import { registerDoc } from './commands/doc.ts';
 import { registerRun } from './commands/run.ts';
 import { registerVectors } from './commands/vectors.ts';
 import { registerConform } from './commands/conform.ts';
+import { applyV8Flags } from '../runtime/v8-flags.ts';
+
+applyV8Flags(); // before any guest runs (issue 7)
 
 const program = new Command()
   .name('trapspec')

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { summarizeProfile } from '../../scripts/bench/profile-summary.ts';
-import { computeRatios, si, targetLines, type BenchReport } from '../../scripts/bench/report.ts';
+import { computeRatios, formatReport, si, targetLines, type BenchReport } from '../../scripts/bench/report.ts';
 import type { PeerResult, PhaseResult } from '../../scripts/bench/result.ts';
 
 /** The bench harness's arithmetic on made-up measurements (no guest runs, no clocks). */
@@ -47,6 +47,20 @@ describe('bench report', () => {
     expect(lines.find((l) => l.includes('alu'))).toMatch(/0\.100x \(target >= 0\.25x\): not met/);
     expect(lines.find((l) => l.includes('pf'))).toMatch(/4\.000x \(target >= 2x\): met/);
     expect(lines.find((l) => l.includes('codegen'))).toMatch(/400 ms cold \(target < 1000 ms\): met/);
+  });
+
+  it('names the V8 flags a peer ran with', () => {
+    const flagged = { ...peers[0]!, engineFlags: ['--max-inlined-bytecode-size-cumulative=3000'] };
+    const report: BenchReport = {
+      machine: { cpuModel: 'cpu', cores: 2, memGiB: 1, node: 'v20', platform: 'linux', loadAverage: 0, trapspec: 'x', date: '' },
+      options: { scale: 1, phases: ['alu', 'pf'], peers: ['trapspec-shadow', 'v86'], calibrate: false, targetSeconds: 1, repeat: 1 },
+      cmdlines: {},
+      peers: [flagged, peers[1]!],
+      ratios: computeRatios([flagged, peers[1]!]),
+    };
+    const text = formatReport(report);
+    expect(text).toContain('trapspec-shadow (node --max-inlined-bytecode-size-cumulative=3000): ok');
+    expect(text).toMatch(/\n {2}v86: ok/);
   });
 
   it('formats rates', () => {
