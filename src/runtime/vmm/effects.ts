@@ -59,7 +59,7 @@ export interface RuleEffects {
   pagingModeChanged(flush: FlushScope | null): void;
   /** Effect `cr3_loaded(scope)`: the guest loaded CR3 (already in guest.cr3). */
   cr3Loaded(scope: FlushScope): void;
-  /** Effect `flush_tlb(scope)`. */
+  /** Effect `flush_tlb(scope)`, when it does not come with a mode change (pagingModeChanged). */
   flushTlb(scope: FlushScope): void;
   /** Guard helper `pdptes_ok(cr3)`: load and check the four PAE PDPTEs (R16, R41, R55). */
   loadPdptes(cr3: bigint): boolean;

@@ -46,7 +46,10 @@ export interface PagingStrategy {
   pagingModeChanged(vcpu: Vcpu, guest: GuestControl, flush: FlushScope | null): void;
   /** The guest loaded CR3 (after the handler's checks). `flush` says what the guest's TLB loses. */
   cr3Loaded(vcpu: Vcpu, guest: GuestControl, flush: FlushScope): void;
-  /** Guest-visible TLB invalidation (INVLPG, CR4 PGE toggles, ...). */
+  /**
+   * Guest-visible TLB invalidation (INVLPG, a CR0.CD change, ...; a flush that comes with a
+   * paging-mode change, such as a CR4.PGE toggle's, arrives with pagingModeChanged instead).
+   */
   flush(vcpu: Vcpu, guest: GuestControl, scope: FlushScope): void;
   /**
    * PAE outside long mode: read the 4 PDPTEs at guest CR3[31:5]; false if a present one has
