@@ -164,20 +164,16 @@ export class ShadowPaging implements PagingStrategy {
   }
 
   /**
-   * With the exit's flush (a PGE toggle's flush_tlb(all)): one reprogram does both, as a
-   * flush other than INVLPG is a reprogram with guest paging on (flush); with it off, the
-   * passthrough tables stay and the hardware TLB is flushed.
+   * With the exit's flush (a PGE toggle's flush_tlb(all)): with guest paging on, a flush other
+   * than INVLPG is a reprogram (flush), so the one reprogram here does both; otherwise the flush
+   * follows it.
    */
   pagingModeChanged(vcpu: Vcpu, guest: GuestControl, flush: FlushScope | null): void {
     this.flushes.count({ kind: 'all' }, 'mode');
-    if (flush !== null && flush.kind === 'page') {
-      this.reprogram(vcpu, guest);
-      this.flush(vcpu, guest, flush);
-      return;
-    }
-    if (flush !== null) this.flushes.count(flush, 'flush');
     this.reprogram(vcpu, guest);
-    if (flush !== null && this.tables === null) vcpu.flushTlb(flush);
+    if (flush === null) return;
+    if (this.tables === null || flush.kind === 'page') this.flush(vcpu, guest, flush);
+    else this.flushes.count(flush, 'flush');
   }
 
   cr3Loaded(vcpu: Vcpu, guest: GuestControl, flush: FlushScope): void {
