@@ -19,6 +19,8 @@ export const MUL = 2;
 export const DIV = 3;
 
 const SPLIT = 134217729; // 2^27 + 1
+/** lo for ÷ and √ is hi·SIDE with the remainder's sign: far below half an ulp (see round.ts). */
+const SIDE = 2 ** -60;
 
 /** The exact error of the product a·b = p + err (Dekker), for |a|, |b| in a safe range. */
 export function productError(a: number, b: number, p: number): number {
@@ -143,7 +145,7 @@ export function binary(op: number, alo: number, ahi: number, blo: number, bhi: n
   const q = ma / mb;
   const p = q * mb;
   const r = ma - p - productError(q, mb, p);
-  put(finish(q, r / mb, E, fmt, mxcsr, rc), fmt);
+  put(finish(q, r === 0 ? 0 : (r > 0 === mb > 0 ? SIDE : -SIDE) * (q < 0 ? -q : q), E, fmt, mxcsr, rc), fmt);
   return den | roundFlags;
 }
 
@@ -162,7 +164,7 @@ export function sqrt(alo: number, ahi: number, fmt: number, mxcsr: number): numb
   }
   if (a < 0) {
     putDefaultNaN(fmt);
-    return IE | den;
+    return IE; // the invalid operation outranks a denormal operand
   }
   if (ca === INF) {
     put(a, fmt);
@@ -179,7 +181,7 @@ export function sqrt(alo: number, ahi: number, fmt: number, mxcsr: number): numb
   const s = Math.sqrt(m);
   const p = s * s;
   const r = m - p - productError(s, s, p);
-  put(finish(s, r / (2 * s), E, fmt, mxcsr, mxcsrRc(mxcsr)), fmt);
+  put(finish(s, r === 0 ? 0 : r > 0 ? s * SIDE : -s * SIDE, E, fmt, mxcsr, mxcsrRc(mxcsr)), fmt);
   return den | roundFlags;
 }
 

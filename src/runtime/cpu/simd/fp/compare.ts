@@ -2,7 +2,7 @@
  * MIN/MAX, CMPccPS/PD/SS/SD predicates and (U)COMISS/SD on one lane.
  */
 import { DE, IE } from './mxcsr.ts';
-import { classify, opDenormal, opValue, put, putBits, QNAN, SNAN } from './operand.ts';
+import { classify, opDenormal, opValue, put, putBits, QNAN, SNAN, ZERO } from './operand.ts';
 
 /**
  * MINPS/MAXPS semantics (SDM Vol. 2 MINPS): src2 when either is a NaN or both are zeros,
@@ -15,7 +15,9 @@ export function minMax(max: boolean, alo: number, ahi: number, blo: number, bhi:
   const cb = classify(blo, bhi, fmt, mxcsr);
   const b = opValue;
   if (ca >= QNAN || cb >= QNAN) {
-    putBits(blo, bhi);
+    // src2 as is (a NaN stays signalling), or as DAZ made it.
+    if (cb === ZERO) put(b, fmt);
+    else putBits(blo, bhi);
     return IE;
   }
   const den = (da | opDenormal) !== 0 ? DE : 0;

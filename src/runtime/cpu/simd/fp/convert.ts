@@ -117,13 +117,13 @@ export function roundLane(lo: number, hi: number, fmt: number, imm: number, mxcs
     return c === SNAN ? IE : 0;
   }
   const v = opValue;
-  const den = opDenormal !== 0 ? DE : 0;
   if (c === ZERO || c === INF) {
     put(v, fmt);
-    return den;
+    return 0;
   }
+  // No DE: ROUND* do not report denormal operands (host-verified; SDM lists IE and PE only).
   let n = roundToInteger(v, (imm & 4) !== 0 ? mxcsrRc(mxcsr) : imm & 3);
   if (n === 0 && v < 0) n = -0;
   put(n, fmt);
-  return den | (intInexact && (imm & 8) === 0 ? PE : 0);
+  return intInexact && (imm & 8) === 0 ? PE : 0;
 }

@@ -109,7 +109,9 @@ const prod = new Uint32Array(8);
 /**
  * DPPS/DPPD (SDM Vol. 2 DPPS "DP_primitive"): products of the lanes imm8[7:4] selects
  * (others +0.0), summed pairwise ((p0+p1)+(p2+p3)), each step rounded under MXCSR; the
- * sum goes to the lanes imm8[3:0] selects, +0.0 to the rest.
+ * sum goes to the lanes imm8[3:0] selects, +0.0 to the rest. An unmasked exception in
+ * one stage ends the instruction there: the later stages raise nothing (host-verified: an
+ * unmasked underflow in a product does not go on to a denormal-operand flag in the sum).
  */
 export function dot(imm: number, fmt: number, d: Uint32Array, di: number, s: Uint32Array, si: number, mxcsr: number): number {
   let flags = 0;
@@ -120,10 +122,12 @@ export function dot(imm: number, fmt: number, d: Uint32Array, di: number, s: Uin
         prod[i] = outLo;
       } else prod[i] = 0;
     }
+    if (unmasked(reported(flags, mxcsr), mxcsr) !== 0) return reported(flags, mxcsr) | FAULT;
     flags |= binary(ADD, prod[0]!, 0, prod[1]!, 0, F32, mxcsr);
     prod[4] = outLo;
     flags |= binary(ADD, prod[2]!, 0, prod[3]!, 0, F32, mxcsr);
     prod[5] = outLo;
+    if (unmasked(reported(flags, mxcsr), mxcsr) !== 0) return reported(flags, mxcsr) | FAULT;
     flags |= binary(ADD, prod[4]!, 0, prod[5]!, 0, F32, mxcsr);
     for (let i = 0; i < 4; i++) tmp[i] = (imm & (1 << i)) !== 0 ? outLo : 0;
     return done(flags, mxcsr, d, di, 4);
@@ -135,6 +139,7 @@ export function dot(imm: number, fmt: number, d: Uint32Array, di: number, s: Uin
       prod[2 * i + 1] = outHi;
     } else prod[2 * i] = prod[2 * i + 1] = 0;
   }
+  if (unmasked(reported(flags, mxcsr), mxcsr) !== 0) return reported(flags, mxcsr) | FAULT;
   flags |= binary(ADD, prod[0]!, prod[1]!, prod[2]!, prod[3]!, F64, mxcsr);
   for (let i = 0; i < 2; i++) {
     tmp[2 * i] = (imm & (1 << i)) !== 0 ? outLo : 0;

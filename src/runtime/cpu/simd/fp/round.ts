@@ -2,10 +2,10 @@
  * Correct rounding of an exact value to binary32/binary64 under MXCSR control.
  *
  * An operation hands its exact result as v = (hi + lo) · 2^E, with hi a double holding
- * RN53 of the result's significand part and lo the rest (exact from an error-free
- * transformation, or for ÷ and √ a sign-correct approximation whose magnitude stays below
- * half an ulp of hi: a quotient or square root is never a midpoint at the target precision,
- * so only lo's sign can decide there). `finish` rounds v once, in any of the four MXCSR
+ * RN53 of the result's significand part and lo the rest: exact from an error-free
+ * transformation for + − ×; for ÷ and √ only lo's sign is kept (lo = ±hi·2^-60), because a
+ * quotient or square root of binary32/64 operands is never a midpoint at either precision,
+ * so once hi = RN53(exact) is known only the side of hi the exact value lies on can matter. `finish` rounds v once, in any of the four MXCSR
  * modes, at the target's precision and exponent range (subnormals included), and reports
  * inexact / overflow / tininess-after-rounding (x86 detects tininess after rounding; SDM
  * Vol. 1 §4.9.1.5) together with the masked responses of §4.9.1.4 and §10.2.3.3 (FTZ).
@@ -112,9 +112,14 @@ export function finish(hi: number, lo: number, E: number, fmt: number, mxcsr: nu
   // Overflow: the rounded value reaches 2^(emax+1).
   const mag = n < 0 ? -n : n;
   if (ex > EMAX[fmt]! || (ex === EMAX[fmt]! && mag >= 2 ** p)) {
-    roundFlags = OE | PE;
     const neg = hi < 0;
-    if ((mxcsr & OM) === 0) return neg ? -Infinity : Infinity; // not delivered (#XM)
+    if ((mxcsr & OM) === 0) {
+      // Unmasked: OE, and PE only if the result rounded with an unbounded exponent is
+      // inexact (host-verified); nothing is delivered.
+      roundFlags = OE | (inex ? PE : 0);
+      return neg ? -Infinity : Infinity;
+    }
+    roundFlags = OE | PE;
     const toInf = rc === RN || (rc === RU && !neg) || (rc === RD && neg);
     return toInf ? (neg ? -Infinity : Infinity) : neg ? -MAXV[fmt]! : MAXV[fmt]!;
   }
@@ -128,8 +133,13 @@ export function finish(hi: number, lo: number, E: number, fmt: number, mxcsr: nu
       if (nu === 2 ** p || nu === -(2 ** p)) tiny = false;
     }
     if (tiny) {
-      if ((mxcsr & UM) === 0) flags |= UE | (inex ? PE : 0);
-      else if ((mxcsr & FTZ) !== 0) {
+      if ((mxcsr & UM) === 0) {
+        // Unmasked: UE whether exact or not, PE as for an unbounded exponent.
+        roundUnits(hi, lo, E, ex - (p - 1), rc);
+        roundFlags = UE | (inexact ? PE : 0);
+        return r;
+      }
+      if ((mxcsr & FTZ) !== 0) {
         roundFlags = UE | PE;
         return hi < 0 ? -0 : 0;
       } else if (inex) flags |= UE | PE;
