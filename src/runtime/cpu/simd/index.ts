@@ -18,6 +18,22 @@
  */
 import type { HandlerTable } from '../decoded.ts';
 import { registerMove } from './mov.ts';
+import { registerMovd } from './movd.ts';
+import { registerIntArith } from './intarith.ts';
+import { registerSsse3 } from './ssse3.ts';
+import { registerShift } from './shift.ts';
+import { registerShuffle } from './shuffle.ts';
+import { registerInsExt } from './insext.ts';
+import { registerMisc } from './misc.ts';
+import { registerStrcmp } from './strcmp.ts';
 
 export const simdHandlers: HandlerTable = { byCode: new Map(), byMnemonic: new Map() };
 registerMove(simdHandlers);
+registerMovd(simdHandlers);
+registerIntArith(simdHandlers);
+registerSsse3(simdHandlers);
+registerShift(simdHandlers);
+registerShuffle(simdHandlers);
+registerInsExt(simdHandlers);
+registerMisc(simdHandlers);
+registerStrcmp(simdHandlers);
