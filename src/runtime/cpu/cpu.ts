@@ -25,6 +25,7 @@ import { deriveMode } from './system/mode.ts';
 import { NamedExitCounts } from '../vmm/exit-counts.ts';
 import { lo32 } from '../vmm/effects.ts';
 import { CR0_MODE_N, CR0_PAGING_N, CR4_PAGING_N, setControl } from './control-update.ts';
+import { FpuState } from './fpu/state.ts';
 
 export interface CpuOptions {
   bus: PhysicalBus;
@@ -92,6 +93,15 @@ export class Cpu extends CpuState implements Vcpu {
   pending: PendingEvent | null = null;
   /** Last exceptions raised (vector list, newest last), for triple-fault reports. */
   readonly recentFaults: number[] = [];
+  /** The x87 FPU (fpu/state.ts; instructions in fpu/). */
+  readonly fpu = new FpuState();
+  /**
+   * The FERR# output (CR0.NE = 0 error reporting, SDM Vol. 3A §22.18.3 / Vol. 1 §D.1): called with
+   * true when an unmasked x87 exception becomes pending and with false when FNINIT/FNCLEX (or a
+   * load of a status word without one) clears it. The platform connects it to IRQ13 on the PIC;
+   * null (not connected): the exception stays pending in FSW.ES and no interrupt is raised.
+   */
+  onFerr: ((asserted: boolean) => void) | null = null;
 
   private cachedMode: CpuMode = 'real';
   /** readGpr's last conversion per register (NaN: none). */

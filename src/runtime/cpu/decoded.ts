@@ -41,8 +41,12 @@ export const enum OpK {
   StrSrc = 9,
   /** Implicit string destination ES:[(E/R)DI]. */
   StrDst = 10,
-  /** Anything else (x87, vector registers…): handlers treat as unsupported. */
+  /** Anything else (x87 stack registers…): handlers treat as unsupported. */
   Other = 11,
+  /** XMM register: `r` = 0..15 (simd/). */
+  Xmm = 12,
+  /** MMX register: `r` = 0..7 (simd/). */
+  Mmx = 13,
 }
 
 /** Memory base value meaning "RIP-relative" (disp is relative to the next instruction). */
