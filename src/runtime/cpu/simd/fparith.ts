@@ -15,101 +15,116 @@ import { raiseSimdFp, sseAvail } from './avail.ts';
 import * as fp from './fp/index.ts';
 import { xmmSrc128, xmmSrc32, xmmSrc64 } from './operands.ts';
 
+// fp functions are bound to a local in each handler factory, and these constants are local:
+// tsx compiles every use of an imported binding into a getter call.
+const FLAGS = 0x3f;
+const FAULT = 0x10000;
+const F32 = 0;
+const F64 = 1;
+
 /** Applies an instruction's fp flag word: MXCSR flags, then #XM/#UD when one is unmasked. */
 export function fpDone(cpu: Cpu, flags: number): void {
-  cpu.sse.mxcsr |= flags & fp.FLAGS;
-  if ((flags & fp.FAULT) !== 0) raiseSimdFp(cpu);
+  cpu.sse.mxcsr |= flags & FLAGS;
+  if ((flags & FAULT) !== 0) raiseSimdFp(cpu);
 }
 
 /** The source slot of a form: packed xmm/m128 (aligned), scalar xmm/m32 or xmm/m64. */
 function source(cpu: Cpu, d: Parameters<Handler>[1], fmt: number, scalar: boolean): number {
   if (!scalar) return xmmSrc128(cpu, d, d.k1, d.r1, true);
-  return fmt === fp.F32 ? xmmSrc32(cpu, d, d.k1, d.r1) : xmmSrc64(cpu, d, d.k1, d.r1);
+  return fmt === F32 ? xmmSrc32(cpu, d, d.k1, d.r1) : xmmSrc64(cpu, d, d.k1, d.r1);
 }
 
 function arith(op: number, fmt: number, scalar: boolean): Handler {
+  const run = fp.arith;
   return (cpu, d) => {
     sseAvail(cpu);
     const s = source(cpu, d, fmt, scalar);
     const u = cpu.sse.u32;
-    fpDone(cpu, fp.arith(op, fmt, scalar, u, d.r0 * 4, u, s * 4, cpu.sse.mxcsr));
+    fpDone(cpu, run(op, fmt, scalar, u, d.r0 * 4, u, s * 4, cpu.sse.mxcsr));
   };
 }
 
 /** CMPccPS/PD/SS/SD: legacy encodings use imm8[2:0] (bits 7:3 are ignored, host-verified). */
 function cmp(fmt: number, scalar: boolean): Handler {
+  const run = fp.cmp;
   return (cpu, d) => {
     sseAvail(cpu);
     const s = source(cpu, d, fmt, scalar);
     const u = cpu.sse.u32;
-    fpDone(cpu, fp.cmp(d.imm & 7, fmt, scalar, u, d.r0 * 4, u, s * 4, cpu.sse.mxcsr));
+    fpDone(cpu, run(d.imm & 7, fmt, scalar, u, d.r0 * 4, u, s * 4, cpu.sse.mxcsr));
   };
 }
 
 function round(fmt: number, scalar: boolean): Handler {
+  const run = fp.round;
   return (cpu, d) => {
     sseAvail(cpu);
     const s = source(cpu, d, fmt, scalar);
     const u = cpu.sse.u32;
-    fpDone(cpu, fp.round(d.imm & 15, fmt, scalar, u, d.r0 * 4, u, s * 4, cpu.sse.mxcsr));
+    fpDone(cpu, run(d.imm & 15, fmt, scalar, u, d.r0 * 4, u, s * 4, cpu.sse.mxcsr));
   };
 }
 
 /** COMISS/COMISD (signalling) and UCOMISS/UCOMISD: ZF PF CF from the comparison, OF SF AF 0. */
 function comi(signalling: boolean, fmt: number): Handler {
+  const run = fp.comi;
+  const shift = fp.COMI_SHIFT;
   return (cpu, d) => {
     sseAvail(cpu);
     const s = source(cpu, d, fmt, true) * 4;
     const a = d.r0 * 4;
     const u = cpu.sse.u32;
     const mx = cpu.sse.mxcsr;
-    const flags = fp.comi(signalling, u[a]!, u[a + 1]!, u[s]!, u[s + 1]!, fmt, mx);
-    fpDone(cpu, fp.unmasked(flags, mx) !== 0 ? flags | fp.FAULT : flags);
-    cpu.flags = (cpu.flags & ~STATUS_FLAGS) | fp.comiFlags;
+    const r = run(signalling, u[a]!, u[a + 1]!, u[s]!, u[s + 1]!, fmt, mx);
+    const flags = r & FLAGS;
+    fpDone(cpu, (flags & ~(mx >>> 7)) !== 0 ? flags | FAULT : flags);
+    cpu.flags = (cpu.flags & ~STATUS_FLAGS) | (r >>> shift);
   };
 }
 
 function dot(fmt: number): Handler {
+  const run = fp.dot;
   return (cpu, d) => {
     sseAvail(cpu);
     const s = xmmSrc128(cpu, d, d.k1, d.r1, true);
     const u = cpu.sse.u32;
-    fpDone(cpu, fp.dot(d.imm & 0xff, fmt, u, d.r0 * 4, u, s * 4, cpu.sse.mxcsr));
+    fpDone(cpu, run(d.imm & 0xff, fmt, u, d.r0 * 4, u, s * 4, cpu.sse.mxcsr));
   };
 }
 
 function horizontal(sub: boolean, fmt: number): Handler {
+  const run = fp.horizontal;
   return (cpu, d) => {
     sseAvail(cpu);
     const s = xmmSrc128(cpu, d, d.k1, d.r1, true);
     const u = cpu.sse.u32;
-    fpDone(cpu, fp.horizontal(sub, fmt, u, d.r0 * 4, u, s * 4, cpu.sse.mxcsr));
+    fpDone(cpu, run(sub, fmt, u, d.r0 * 4, u, s * 4, cpu.sse.mxcsr));
   };
 }
 
 function addsub(fmt: number): Handler {
+  const run = fp.addsub;
   return (cpu, d) => {
     sseAvail(cpu);
     const s = xmmSrc128(cpu, d, d.k1, d.r1, true);
     const u = cpu.sse.u32;
-    fpDone(cpu, fp.addsub(fmt, u, d.r0 * 4, u, s * 4, cpu.sse.mxcsr));
+    fpDone(cpu, run(fmt, u, d.r0 * 4, u, s * 4, cpu.sse.mxcsr));
   };
 }
 
 /** RCPPS/RCPSS/RSQRTPS/RSQRTSS: no exceptions, MXCSR untouched. */
 function approx(rsq: boolean, scalar: boolean): Handler {
+  const run = fp.approx;
   return (cpu, d) => {
     sseAvail(cpu);
-    const s = source(cpu, d, fp.F32, scalar);
+    const s = source(cpu, d, F32, scalar);
     const u = cpu.sse.u32;
-    fp.approx(rsq, scalar, u, d.r0 * 4, u, s * 4);
+    run(rsq, scalar, u, d.r0 * 4, u, s * 4);
   };
 }
 
 export function registerFpArith(t: HandlerTable): void {
   const m = t.byMnemonic;
-  const F32 = fp.F32;
-  const F64 = fp.F64;
   const ops: [number, Mnemonic, Mnemonic, Mnemonic, Mnemonic][] = [
     [fp.ADD, Mnemonic.Addps, Mnemonic.Addpd, Mnemonic.Addss, Mnemonic.Addsd],
     [fp.SUB, Mnemonic.Subps, Mnemonic.Subpd, Mnemonic.Subss, Mnemonic.Subsd],

@@ -16,6 +16,13 @@ import { Cr0 } from '../state.ts';
 import { ea } from '../core/operands.ts';
 import { sseAvail } from './avail.ts';
 import { fpDone } from './fparith.ts';
+
+// fp functions are bound to a local in each handler factory, and these constants are local:
+// tsx compiles every use of an imported binding into a getter call.
+const FLAGS = 0x3f;
+const FAULT = 0x10000;
+const F32 = 0;
+const F64 = 1;
 import * as fp from './fp/index.ts';
 import { loadMm, storeMm } from './mmx.ts';
 import { simdLinear, xmmSrc128, xmmSrc32, xmmSrc64 } from './operands.ts';
@@ -29,16 +36,18 @@ function sseMmxCheck(cpu: Cpu): void {
 
 /** Packed/scalar conversions between XMM lanes: `src` 16 (aligned m128), 8 or 4 bytes. */
 function lanes(kind: number, n: number, dWords: number, src: 16 | 8 | 4): Handler {
+  const run = fp.convert;
   return (cpu, d) => {
     sseAvail(cpu);
     const s = src === 16 ? xmmSrc128(cpu, d, d.k1, d.r1, true) : src === 8 ? xmmSrc64(cpu, d, d.k1, d.r1) : xmmSrc32(cpu, d, d.k1, d.r1);
     const u = cpu.sse.u32;
-    fpDone(cpu, fp.convert(kind, n, u, d.r0 * 4, dWords, u, s * 4, cpu.sse.mxcsr));
+    fpDone(cpu, run(kind, n, u, d.r0 * 4, dWords, u, s * 4, cpu.sse.mxcsr));
   };
 }
 
 /** CVTPI2PS (f32, keeps the upper qword) / CVTPI2PD (f64): xmm ← mm/m64 as two int32. */
 function fromMmx(kind: number, dWords: number): Handler {
+  const run = fp.convert;
   return (cpu, d) => {
     let s: number;
     if (d.k1 === OpK.Mmx) {
@@ -50,7 +59,7 @@ function fromMmx(kind: number, dWords: number): Handler {
       s = xmmSrc64(cpu, d, d.k1, d.r1);
     }
     const u = cpu.sse.u32;
-    const flags = fp.convert(kind, 2, u, d.r0 * 4, dWords, u, s * 4, cpu.sse.mxcsr);
+    const flags = run(kind, 2, u, d.r0 * 4, dWords, u, s * 4, cpu.sse.mxcsr);
     if (d.k1 === OpK.Mmx) cpu.fpu.enterMmx();
     fpDone(cpu, flags);
   };
@@ -58,11 +67,12 @@ function fromMmx(kind: number, dWords: number): Handler {
 
 /** CVT(T)PS2PI (xmm/m64) / CVT(T)PD2PI (xmm/m128, aligned): mm ← two int32. */
 function toMmx(kind: number, src: 16 | 8): Handler {
+  const run = fp.convert;
   return (cpu, d) => {
     sseMmxCheck(cpu);
     const s = src === 16 ? xmmSrc128(cpu, d, d.k1, d.r1, true) : xmmSrc64(cpu, d, d.k1, d.r1);
     const u = cpu.sse.u32;
-    const flags = fp.convert(kind, 2, u, SLOT_MMD * 4, 2, u, s * 4, cpu.sse.mxcsr);
+    const flags = run(kind, 2, u, SLOT_MMD * 4, 2, u, s * 4, cpu.sse.mxcsr);
     fpDone(cpu, flags);
     storeMm(cpu, d.r0, SLOT_MMD);
   };
@@ -86,36 +96,39 @@ function intSource(cpu: Cpu, d: DecodedInsn, is64: boolean): void {
 
 /** CVTSI2SS / CVTSI2SD: lane 0 ← the signed integer, rounded under MXCSR.RC. */
 function fromInt(fmt: number, is64: boolean): Handler {
+  const run = fp.intToFloat;
+  const out = fp.laneOut;
   return (cpu, d) => {
     sseAvail(cpu);
     intSource(cpu, d, is64);
     const mx = cpu.sse.mxcsr;
-    const flags = fp.intToFloat(intLo, intHi, is64, fmt, mx);
-    fpDone(cpu, fp.unmasked(flags, mx) !== 0 ? flags | fp.FAULT : flags);
+    const flags = run(intLo, intHi, is64, fmt, mx);
+    fpDone(cpu, (flags & ~(mx >>> 7) & FLAGS) !== 0 ? flags | FAULT : flags);
     const u = cpu.sse.u32;
-    u[d.r0 * 4] = fp.outLo;
-    if (fmt === fp.F64) u[d.r0 * 4 + 1] = fp.outHi;
+    u[d.r0 * 4] = out[0]!;
+    if (fmt === F64) u[d.r0 * 4 + 1] = out[1]!;
   };
 }
 
 /** CVT(T)SS2SI / CVT(T)SD2SI: r32/r64 ← lane 0 (integer indefinite on NaN/overflow). */
 function toInt(fmt: number, is64: boolean, truncate: boolean): Handler {
+  const run = fp.floatToInt;
+  const out = fp.laneOut;
   return (cpu, d) => {
     sseAvail(cpu);
-    const s = (fmt === fp.F32 ? xmmSrc32(cpu, d, d.k1, d.r1) : xmmSrc64(cpu, d, d.k1, d.r1)) * 4;
+    const s = (fmt === F32 ? xmmSrc32(cpu, d, d.k1, d.r1) : xmmSrc64(cpu, d, d.k1, d.r1)) * 4;
     const u = cpu.sse.u32;
     const mx = cpu.sse.mxcsr;
-    const flags = fp.floatToInt(u[s]!, u[s + 1]!, fmt, is64, truncate, mx);
-    fpDone(cpu, fp.unmasked(flags, mx) !== 0 ? flags | fp.FAULT : flags);
-    cpu.lo[d.r0] = fp.outLo;
-    cpu.hi[d.r0] = is64 ? fp.outHi : 0;
+    const flags = run(u[s]!, u[s + 1]!, fmt, is64, truncate, mx);
+    fpDone(cpu, (flags & ~(mx >>> 7) & FLAGS) !== 0 ? flags | FAULT : flags);
+    cpu.lo[d.r0] = out[0]!;
+    cpu.hi[d.r0] = is64 ? out[1]! : 0;
   };
 }
 
 export function registerFpConvert(t: HandlerTable): void {
   const m = t.byMnemonic;
   const c = t.byCode;
-  const { F32, F64 } = fp;
   c.set(Code.Cvtsi2ss_xmm_rm32, fromInt(F32, false));
   c.set(Code.Cvtsi2ss_xmm_rm64, fromInt(F32, true));
   c.set(Code.Cvtsi2sd_xmm_rm32, fromInt(F64, false));

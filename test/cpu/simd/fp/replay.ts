@@ -108,20 +108,21 @@ export function run(v: Vector): Outcome {
     flags = fp.intToFloat(s[0]!, s[1]!, is64, f, mx);
     if (fp.unmasked(flags, mx) !== 0) flags |= fp.FAULT;
     else {
-      d[0] = fp.outLo;
-      if (f === fp.F64) d[1] = fp.outHi;
+      d[0] = fp.laneOut[0]!;
+      if (f === fp.F64) d[1] = fp.laneOut[1]!;
     }
   } else if (/^cvtt?s[sd]2si(32|64)$/.test(v.name)) {
     const is64 = v.name.endsWith('64');
     const f = v.name.includes('ss2') ? fp.F32 : fp.F64;
     flags = fp.floatToInt(s[0]!, s[1]!, f, is64, v.name.startsWith('cvtt'), mx);
     if (fp.unmasked(flags, mx) !== 0) flags |= fp.FAULT;
-    else r = Uint32Array.of(fp.outLo, is64 ? fp.outHi : 0);
+    else r = Uint32Array.of(fp.laneOut[0]!, is64 ? fp.laneOut[1]! : 0);
   } else if (/^u?comis[sd]$/.test(v.name)) {
     const f = v.name.endsWith('ss') ? fp.F32 : fp.F64;
-    flags = fp.comi(!v.name.startsWith('u'), d[0]!, d[1]!, s[0]!, s[1]!, f, mx);
+    const c = fp.comi(!v.name.startsWith('u'), d[0]!, d[1]!, s[0]!, s[1]!, f, mx);
+    flags = c & fp.FLAGS;
     if (fp.unmasked(flags, mx) !== 0) flags |= fp.FAULT;
-    else rflags = fp.comiFlags;
+    else rflags = c >>> fp.COMI_SHIFT;
   } else if (base in ARITH) flags = fp.arith(ARITH[base]!, fmt, scalar, d, 0, s, 0, mx);
   else if (base === 'cmp') flags = fp.cmp(imm, fmt, scalar, d, 0, s, 0, mx);
   else if (base === 'round') flags = fp.round(imm, fmt, scalar, d, 0, s, 0, mx);

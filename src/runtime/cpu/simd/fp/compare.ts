@@ -26,11 +26,12 @@ export function minMax(max: boolean, alo: number, ahi: number, blo: number, bhi:
   return den;
 }
 
+/** Set in `compare`'s result when the predicate holds. */
+export const CMP_TRUE = 0x100;
 /**
  * Compare predicate imm8[2:0] (SDM Vol. 2 CMPPS Table 3-7): EQ LT LE UNORD NEQ NLT NLE ORD.
- * Sets `cmpTrue`; returns flags (LT/LE/NLT/NLE signal on QNaNs too).
+ * Returns the flags (LT/LE/NLT/NLE signal on QNaNs too), with CMP_TRUE when the predicate holds.
  */
-export let cmpTrue = false;
 export function compare(pred: number, alo: number, ahi: number, blo: number, bhi: number, fmt: number, mxcsr: number): number {
   const ca = classify(alo, ahi, fmt, mxcsr);
   const a = opValue;
@@ -57,26 +58,24 @@ export function compare(pred: number, alo: number, ahi: number, blo: number, bhi
     default:
       r = unord;
   }
-  cmpTrue = (pred & 4) !== 0 ? !r : r;
-  return flags;
+  return ((pred & 4) !== 0 ? !r : r) ? flags | CMP_TRUE : flags;
 }
 
-/** RFLAGS bits (ZF PF CF) COMIS/UCOMIS set; OF SF AF are cleared. */
-export let comiFlags = 0;
 const CF = 0x1;
 const PF = 0x4;
 const ZF = 0x40;
-/** COMISS/COMISD (signalling) or UCOMISS/UCOMISD (quiet on QNaN). */
+/** Where `comi` puts the RFLAGS result in its return value. */
+export const COMI_SHIFT = 8;
+/**
+ * COMISS/COMISD (signalling) or UCOMISS/UCOMISD (quiet on QNaN). Returns the exception flags
+ * with the RFLAGS bits the instruction sets (ZF PF CF; OF SF AF are cleared) << COMI_SHIFT.
+ */
 export function comi(signalling: boolean, alo: number, ahi: number, blo: number, bhi: number, fmt: number, mxcsr: number): number {
   const ca = classify(alo, ahi, fmt, mxcsr);
   const a = opValue;
   const da = opDenormal;
   const cb = classify(blo, bhi, fmt, mxcsr);
   const b = opValue;
-  if (ca >= QNAN || cb >= QNAN) {
-    comiFlags = ZF | PF | CF;
-    return signalling || ca === SNAN || cb === SNAN ? IE : 0;
-  }
-  comiFlags = a > b ? 0 : a < b ? CF : ZF;
-  return (da | opDenormal) !== 0 ? DE : 0;
+  if (ca >= QNAN || cb >= QNAN) return ((ZF | PF | CF) << COMI_SHIFT) | (signalling || ca === SNAN || cb === SNAN ? IE : 0);
+  return ((a > b ? 0 : a < b ? CF : ZF) << COMI_SHIFT) | ((da | opDenormal) !== 0 ? DE : 0);
 }

@@ -71,47 +71,49 @@ export function classify(lo: number, hi: number, fmt: number, mxcsr: number): nu
   return FINITE;
 }
 
-/** Result words, set by `put`, `putQuiet` and `putDefaultNaN`. */
-export let outLo = 0;
-export let outHi = 0;
+/**
+ * Result words [lo, hi] (f32: lo only), set by `put`, `putQuiet`, `putBits`, `putDefaultNaN`.
+ * A typed array, not two exported lets: readers bind it once (see packed.ts).
+ */
+export const laneOut = new Uint32Array(2);
 
 /** Stores a non-NaN double that is exactly representable in fmt. */
 export function put(v: number, fmt: number): void {
   if (fmt === F32) {
     sf[0] = v;
-    outLo = sfu[0]!;
-    outHi = 0;
+    laneOut[0] = sfu[0]!;
+    laneOut[1] = 0;
   } else {
     sd[0] = v;
-    outLo = sdu[0]!;
-    outHi = sdu[1]!;
+    laneOut[0] = sdu[0]!;
+    laneOut[1] = sdu[1]!;
   }
 }
 
 /** Stores the NaN (lo, hi) with its quiet bit set. */
 export function putQuiet(lo: number, hi: number, fmt: number): void {
   if (fmt === F32) {
-    outLo = (lo | 0x400000) >>> 0;
-    outHi = 0;
+    laneOut[0] = (lo | 0x400000) >>> 0;
+    laneOut[1] = 0;
   } else {
-    outLo = lo >>> 0;
-    outHi = (hi | 0x80000) >>> 0;
+    laneOut[0] = lo >>> 0;
+    laneOut[1] = (hi | 0x80000) >>> 0;
   }
 }
 
 /** Stores the raw words unchanged. */
 export function putBits(lo: number, hi: number): void {
-  outLo = lo >>> 0;
-  outHi = hi >>> 0;
+  laneOut[0] = lo >>> 0;
+  laneOut[1] = hi >>> 0;
 }
 
 /** Stores the default QNaN, "QNaN floating-point indefinite" (SDM Vol. 1 Table 4-3). */
 export function putDefaultNaN(fmt: number): void {
   if (fmt === F32) {
-    outLo = 0xffc00000;
-    outHi = 0;
+    laneOut[0] = 0xffc00000;
+    laneOut[1] = 0;
   } else {
-    outLo = 0;
-    outHi = 0xfff80000;
+    laneOut[0] = 0;
+    laneOut[1] = 0xfff80000;
   }
 }

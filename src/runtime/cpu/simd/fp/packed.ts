@@ -8,15 +8,37 @@
  * unchanged); it returns the flags to OR into MXCSR, with FAULT set when #XM is due.
  * Scalar forms (`scalar`) compute lane 0 only and keep the destination's upper lanes.
  */
-import { ADD, binary, DIV, MUL, sqrt, SUB } from './arith.ts';
-import { cmpTrue, compare, minMax } from './compare.ts';
+import { binary, sqrt } from './arith.ts';
+import { compare, minMax } from './compare.ts';
 import { floatToInt, intToFloat, narrow, roundLane, widen } from './convert.ts';
 import { rcp, rsqrt } from './approx.ts';
+import { fastLane } from './fast.ts';
+import { laneOut } from './operand.ts';
 import { reported, unmasked } from './mxcsr.ts';
-import { outHi, outLo } from './operand.ts';
-import { F32, F64 } from './round.ts';
 
-export { ADD, SUB, MUL, DIV };
+// Imported functions are bound to module-local names once and the constants are local: tsx
+// compiles every use of an imported binding into a getter call, which per-lane code should
+// not pay.
+const fast = fastLane;
+const out = laneOut;
+const binaryLane = binary;
+const sqrtLane = sqrt;
+const minMaxLane = minMax;
+const compareLane = compare;
+const roundOne = roundLane;
+const widenLane = widen;
+const narrowLane = narrow;
+const intToFloatLane = intToFloat;
+const floatToIntLane = floatToInt;
+const CMP_TRUE = 0x100;
+const F32 = 0;
+const F64 = 1;
+const FLAGS = 0x3f;
+const PRE = 0x07;
+export const ADD = 0;
+export const SUB = 1;
+export const MUL = 2;
+export const DIV = 3;
 export const MIN = 4;
 export const MAX = 5;
 export const SQRT = 6;
@@ -26,24 +48,35 @@ export const FAULT = 0x10000;
 const tmp = new Uint32Array(4);
 
 function done(flags: number, mxcsr: number, d: Uint32Array, di: number, words: number): number {
-  const f = reported(flags, mxcsr);
-  if (unmasked(f, mxcsr) !== 0) return f | FAULT;
+  // mxcsr.ts's `reported` and `unmasked`, inline.
+  const masks = ~(mxcsr >>> 7);
+  const f = (flags & PRE & masks) !== 0 ? flags & PRE : flags & FLAGS;
+  if ((f & masks & FLAGS) !== 0) return f | FAULT;
   for (let i = 0; i < words; i++) d[di + i] = tmp[i]!;
   return f;
 }
 
+/** Whether flags include an unmasked exception (DPPS/DPPD end their stage there). */
+function stop(flags: number, mxcsr: number): boolean {
+  return unmasked(reported(flags, mxcsr), mxcsr) !== 0;
+}
+
 /** One lane of op on (a, b) words at ai/bi; result in tmp at ti. */
 function lane(op: number, fmt: number, a: Uint32Array, ai: number, b: Uint32Array, bi: number, ti: number, mxcsr: number): number {
+  if (op <= DIV || op === SQRT) {
+    const f = fast(op, fmt !== F32, a, ai, b, bi, tmp, ti, mxcsr);
+    if (f >= 0) return f;
+  }
   const alo = a[ai]!;
   const ahi = fmt === F32 ? 0 : a[ai + 1]!;
   const blo = b[bi]!;
   const bhi = fmt === F32 ? 0 : b[bi + 1]!;
   let f: number;
-  if (op <= DIV) f = binary(op, alo, ahi, blo, bhi, fmt, mxcsr);
-  else if (op === SQRT) f = sqrt(blo, bhi, fmt, mxcsr);
-  else f = minMax(op === MAX, alo, ahi, blo, bhi, fmt, mxcsr);
-  tmp[ti] = outLo;
-  if (fmt !== F32) tmp[ti + 1] = outHi;
+  if (op <= DIV) f = binaryLane(op, alo, ahi, blo, bhi, fmt, mxcsr);
+  else if (op === SQRT) f = sqrtLane(blo, bhi, fmt, mxcsr);
+  else f = minMaxLane(op === MAX, alo, ahi, blo, bhi, fmt, mxcsr);
+  tmp[ti] = out[0]!;
+  if (fmt !== F32) tmp[ti + 1] = out[1]!;
   return f;
 }
 
@@ -62,8 +95,9 @@ export function cmp(pred: number, fmt: number, scalar: boolean, d: Uint32Array, 
   const n = scalar ? w : 4;
   let flags = 0;
   for (let i = 0; i < n; i += w) {
-    flags |= compare(pred, d[di + i]!, w === 2 ? d[di + i + 1]! : 0, s[si + i]!, w === 2 ? s[si + i + 1]! : 0, fmt, mxcsr);
-    tmp[i] = cmpTrue ? 0xffffffff : 0;
+    const c = compareLane(pred, d[di + i]!, w === 2 ? d[di + i + 1]! : 0, s[si + i]!, w === 2 ? s[si + i + 1]! : 0, fmt, mxcsr);
+    flags |= c & FLAGS;
+    tmp[i] = (c & CMP_TRUE) !== 0 ? 0xffffffff : 0;
     if (w === 2) tmp[i + 1] = tmp[i]!;
   }
   return done(flags, mxcsr, d, di, n);
@@ -75,9 +109,9 @@ export function round(imm: number, fmt: number, scalar: boolean, d: Uint32Array,
   const n = scalar ? w : 4;
   let flags = 0;
   for (let i = 0; i < n; i += w) {
-    flags |= roundLane(s[si + i]!, w === 2 ? s[si + i + 1]! : 0, fmt, imm, mxcsr);
-    tmp[i] = outLo;
-    if (w === 2) tmp[i + 1] = outHi;
+    flags |= roundOne(s[si + i]!, w === 2 ? s[si + i + 1]! : 0, fmt, imm, mxcsr);
+    tmp[i] = out[0]!;
+    if (w === 2) tmp[i + 1] = out[1]!;
   }
   return done(flags, mxcsr, d, di, n);
 }
@@ -118,32 +152,32 @@ export function dot(imm: number, fmt: number, d: Uint32Array, di: number, s: Uin
   if (fmt === F32) {
     for (let i = 0; i < 4; i++) {
       if ((imm & (0x10 << i)) !== 0) {
-        flags |= binary(MUL, d[di + i]!, 0, s[si + i]!, 0, F32, mxcsr);
-        prod[i] = outLo;
+        flags |= binaryLane(MUL, d[di + i]!, 0, s[si + i]!, 0, F32, mxcsr);
+        prod[i] = out[0]!;
       } else prod[i] = 0;
     }
-    if (unmasked(reported(flags, mxcsr), mxcsr) !== 0) return reported(flags, mxcsr) | FAULT;
-    flags |= binary(ADD, prod[0]!, 0, prod[1]!, 0, F32, mxcsr);
-    prod[4] = outLo;
-    flags |= binary(ADD, prod[2]!, 0, prod[3]!, 0, F32, mxcsr);
-    prod[5] = outLo;
-    if (unmasked(reported(flags, mxcsr), mxcsr) !== 0) return reported(flags, mxcsr) | FAULT;
-    flags |= binary(ADD, prod[4]!, 0, prod[5]!, 0, F32, mxcsr);
-    for (let i = 0; i < 4; i++) tmp[i] = (imm & (1 << i)) !== 0 ? outLo : 0;
+    if (stop(flags, mxcsr)) return reported(flags, mxcsr) | FAULT;
+    flags |= binaryLane(ADD, prod[0]!, 0, prod[1]!, 0, F32, mxcsr);
+    prod[4] = out[0]!;
+    flags |= binaryLane(ADD, prod[2]!, 0, prod[3]!, 0, F32, mxcsr);
+    prod[5] = out[0]!;
+    if (stop(flags, mxcsr)) return reported(flags, mxcsr) | FAULT;
+    flags |= binaryLane(ADD, prod[4]!, 0, prod[5]!, 0, F32, mxcsr);
+    for (let i = 0; i < 4; i++) tmp[i] = (imm & (1 << i)) !== 0 ? out[0]! : 0;
     return done(flags, mxcsr, d, di, 4);
   }
   for (let i = 0; i < 2; i++) {
     if ((imm & (0x10 << i)) !== 0) {
-      flags |= binary(MUL, d[di + 2 * i]!, d[di + 2 * i + 1]!, s[si + 2 * i]!, s[si + 2 * i + 1]!, F64, mxcsr);
-      prod[2 * i] = outLo;
-      prod[2 * i + 1] = outHi;
+      flags |= binaryLane(MUL, d[di + 2 * i]!, d[di + 2 * i + 1]!, s[si + 2 * i]!, s[si + 2 * i + 1]!, F64, mxcsr);
+      prod[2 * i] = out[0]!;
+      prod[2 * i + 1] = out[1]!;
     } else prod[2 * i] = prod[2 * i + 1] = 0;
   }
-  if (unmasked(reported(flags, mxcsr), mxcsr) !== 0) return reported(flags, mxcsr) | FAULT;
-  flags |= binary(ADD, prod[0]!, prod[1]!, prod[2]!, prod[3]!, F64, mxcsr);
+  if (stop(flags, mxcsr)) return reported(flags, mxcsr) | FAULT;
+  flags |= binaryLane(ADD, prod[0]!, prod[1]!, prod[2]!, prod[3]!, F64, mxcsr);
   for (let i = 0; i < 2; i++) {
-    tmp[2 * i] = (imm & (1 << i)) !== 0 ? outLo : 0;
-    tmp[2 * i + 1] = (imm & (1 << i)) !== 0 ? outHi : 0;
+    tmp[2 * i] = (imm & (1 << i)) !== 0 ? out[0]! : 0;
+    tmp[2 * i + 1] = (imm & (1 << i)) !== 0 ? out[1]! : 0;
   }
   return done(flags, mxcsr, d, di, 4);
 }
@@ -154,7 +188,7 @@ export function approx(rsq: boolean, scalar: boolean, d: Uint32Array, di: number
   for (let i = 0; i < n; i++) {
     if (rsq) rsqrt(s[si + i]!);
     else rcp(s[si + i]!);
-    tmp[i] = outLo;
+    tmp[i] = out[0]!;
   }
   for (let i = 0; i < n; i++) d[di + i] = tmp[i]!;
 }
@@ -180,31 +214,31 @@ export function convert(kind: number, n: number, d: Uint32Array, di: number, dWo
   for (let i = 0; i < n; i++) {
     switch (kind) {
       case PS2PD:
-        flags |= widen(s[si + i]!, mxcsr);
-        tmp[2 * i] = outLo;
-        tmp[2 * i + 1] = outHi;
+        flags |= widenLane(s[si + i]!, mxcsr);
+        tmp[2 * i] = out[0]!;
+        tmp[2 * i + 1] = out[1]!;
         break;
       case PD2PS:
-        flags |= narrow(s[si + 2 * i]!, s[si + 2 * i + 1]!, mxcsr);
-        tmp[i] = outLo;
+        flags |= narrowLane(s[si + 2 * i]!, s[si + 2 * i + 1]!, mxcsr);
+        tmp[i] = out[0]!;
         break;
       case DQ2PS:
-        flags |= intToFloat(s[si + i]!, 0, false, F32, mxcsr);
-        tmp[i] = outLo;
+        flags |= intToFloatLane(s[si + i]!, 0, false, F32, mxcsr);
+        tmp[i] = out[0]!;
         break;
       case PS2DQ:
       case TPS2DQ:
-        flags |= floatToInt(s[si + i]!, 0, F32, false, kind === TPS2DQ, mxcsr);
-        tmp[i] = outLo;
+        flags |= floatToIntLane(s[si + i]!, 0, F32, false, kind === TPS2DQ, mxcsr);
+        tmp[i] = out[0]!;
         break;
       case DQ2PD:
-        flags |= intToFloat(s[si + i]!, 0, false, F64, mxcsr);
-        tmp[2 * i] = outLo;
-        tmp[2 * i + 1] = outHi;
+        flags |= intToFloatLane(s[si + i]!, 0, false, F64, mxcsr);
+        tmp[2 * i] = out[0]!;
+        tmp[2 * i + 1] = out[1]!;
         break;
       default:
-        flags |= floatToInt(s[si + 2 * i]!, s[si + 2 * i + 1]!, F64, false, kind === TPD2DQ, mxcsr);
-        tmp[i] = outLo;
+        flags |= floatToIntLane(s[si + 2 * i]!, s[si + 2 * i + 1]!, F64, false, kind === TPD2DQ, mxcsr);
+        tmp[i] = out[0]!;
     }
   }
   return done(flags, mxcsr, d, di, dWords);
