@@ -26,6 +26,8 @@ import { registerShuffle } from './shuffle.ts';
 import { registerInsExt } from './insext.ts';
 import { registerMisc } from './misc.ts';
 import { registerStrcmp } from './strcmp.ts';
+import { registerFxsave } from './fxsave.ts';
+import { registerXsave } from './xsave.ts';
 
 export const simdHandlers: HandlerTable = { byCode: new Map(), byMnemonic: new Map() };
 registerMove(simdHandlers);
@@ -37,3 +39,5 @@ registerShuffle(simdHandlers);
 registerInsExt(simdHandlers);
 registerMisc(simdHandlers);
 registerStrcmp(simdHandlers);
+registerFxsave(simdHandlers);
+registerXsave(simdHandlers);
