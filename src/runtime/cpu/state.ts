@@ -219,6 +219,11 @@ export class CpuState {
   readonly msr = new CpuMsrs();
   /** XMM0-15 and MXCSR (simd/state.ts). */
   readonly sse = new SseState();
+  /**
+   * PKRU (protection-key rights for user pages; XSAVE state component 9, simd/xsave.ts). RDPKRU/
+   * WRPKRU and the page-walk checks are issue 22 item 4.
+   */
+  pkru = 0;
 
   // ---- derived mode bits (recomputed by Cpu.updateMode()) ----
   /** CR0.PE. */

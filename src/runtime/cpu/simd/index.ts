@@ -28,6 +28,8 @@ import { registerMisc } from './misc.ts';
 import { registerStrcmp } from './strcmp.ts';
 import { registerFpArith } from './fparith.ts';
 import { registerFpConvert } from './fpconvert.ts';
+import { registerFxsave } from './fxsave.ts';
+import { registerXsave } from './xsave.ts';
 
 export const simdHandlers: HandlerTable = { byCode: new Map(), byMnemonic: new Map() };
 registerMove(simdHandlers);
@@ -41,3 +43,5 @@ registerMisc(simdHandlers);
 registerStrcmp(simdHandlers);
 registerFpArith(simdHandlers);
 registerFpConvert(simdHandlers);
+registerFxsave(simdHandlers);
+registerXsave(simdHandlers);
