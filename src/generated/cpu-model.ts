@@ -207,10 +207,10 @@ export const CPU_FEATURES: readonly CpuFeature[] = [
     subleaf: 0,
     reg: 'edx',
     bit: 26,
-    present: false,
+    present: true,
     inverted: false,
     description:
-      'SSE2: the integer and data-movement half works (simd/); reported once the floating-point half (branch simdfp) lands',
+      'SSE2: integer and data movement (simd/), binary64 arithmetic and conversions (simd/fp, docs/simd-fp.md)',
   },
   {
     name: 'SSE3',
@@ -218,10 +218,9 @@ export const CPU_FEATURES: readonly CpuFeature[] = [
     subleaf: 0,
     reg: 'ecx',
     bit: 0,
-    present: false,
+    present: true,
     inverted: false,
-    description:
-      'SSE3: MOVDDUP/MOVSxDUP/LDDQU work; reported once HADDPS/ADDSUBPS (branch simdfp) land',
+    description: 'SSE3: MOVDDUP/MOVSxDUP/LDDQU, HADD/HSUB/ADDSUB PS/PD',
   },
   {
     name: 'SSSE3',
@@ -239,10 +238,9 @@ export const CPU_FEATURES: readonly CpuFeature[] = [
     subleaf: 0,
     reg: 'ecx',
     bit: 19,
-    present: false,
+    present: true,
     inverted: false,
-    description:
-      'SSE4.1: integer/blend/insert/extract forms work; reported once ROUND*/DPPS/DPPD (branch simdfp) land',
+    description: 'SSE4.1: integer/blend/insert/extract forms, ROUNDPS/PD/SS/SD, DPPS/DPPD',
   },
   {
     name: 'SSE4_2',
@@ -671,10 +669,10 @@ export const HAS_FEATURE: Readonly<Record<CpuFeatureName, boolean>> = {
   MMX: true,
   FXSR: true,
   SSE: true,
-  SSE2: false,
-  SSE3: false,
+  SSE2: true,
+  SSE3: true,
   SSSE3: true,
-  SSE4_1: false,
+  SSE4_1: true,
   SSE4_2: true,
   POPCNT: true,
   VMX: false,
