@@ -56,11 +56,6 @@ function done(flags: number, mxcsr: number, d: Uint32Array, di: number, words: n
   return f;
 }
 
-/** Whether flags include an unmasked exception (DPPS/DPPD end their stage there). */
-function stop(flags: number, mxcsr: number): boolean {
-  return unmasked(reported(flags, mxcsr), mxcsr) !== 0;
-}
-
 /** One lane of op on (a, b) words at ai/bi; result in tmp at ti. */
 function lane(op: number, fmt: number, a: Uint32Array, ai: number, b: Uint32Array, bi: number, ti: number, mxcsr: number): number {
   if (op <= DIV || op === SQRT) {
@@ -143,43 +138,54 @@ const prod = new Uint32Array(8);
 /**
  * DPPS/DPPD (SDM Vol. 2 DPPS "DP_primitive"): products of the lanes imm8[7:4] selects
  * (others +0.0), summed pairwise ((p0+p1)+(p2+p3)), each step rounded under MXCSR; the
- * sum goes to the lanes imm8[3:0] selects, +0.0 to the rest. An unmasked exception in
- * one stage ends the instruction there: the later stages raise nothing (host-verified: an
- * unmasked underflow in a product does not go on to a denormal-operand flag in the sum).
+ * sum goes to the lanes imm8[3:0] selects, +0.0 to the rest. Each stage (products, pair
+ * sums, final sum) reports its flags as one instruction would (an unmasked pre-computation
+ * exception hides the stage's post-computation flags), the completed stages' flags stay,
+ * and an unmasked exception ends the instruction at its stage (host-verified: an unmasked
+ * underflow in a product raises no DE from the sum; masked underflows in the products stay
+ * reported when the sum's denormal operand faults).
  */
 export function dot(imm: number, fmt: number, d: Uint32Array, di: number, s: Uint32Array, si: number, mxcsr: number): number {
-  let flags = 0;
+  // `acc`: the flags of the completed stages; `f`: the current stage's (reported per stage).
+  let acc = 0;
+  let f = 0;
   if (fmt === F32) {
     for (let i = 0; i < 4; i++) {
       if ((imm & (0x10 << i)) !== 0) {
-        flags |= binaryLane(MUL, d[di + i]!, 0, s[si + i]!, 0, F32, mxcsr);
+        f |= binaryLane(MUL, d[di + i]!, 0, s[si + i]!, 0, F32, mxcsr);
         prod[i] = out[0]!;
       } else prod[i] = 0;
     }
-    if (stop(flags, mxcsr)) return reported(flags, mxcsr) | FAULT;
-    flags |= binaryLane(ADD, prod[0]!, 0, prod[1]!, 0, F32, mxcsr);
+    acc = reported(f, mxcsr);
+    if (unmasked(acc, mxcsr) !== 0) return acc | FAULT;
+    f = binaryLane(ADD, prod[0]!, 0, prod[1]!, 0, F32, mxcsr);
     prod[4] = out[0]!;
-    flags |= binaryLane(ADD, prod[2]!, 0, prod[3]!, 0, F32, mxcsr);
+    f |= binaryLane(ADD, prod[2]!, 0, prod[3]!, 0, F32, mxcsr);
     prod[5] = out[0]!;
-    if (stop(flags, mxcsr)) return reported(flags, mxcsr) | FAULT;
-    flags |= binaryLane(ADD, prod[4]!, 0, prod[5]!, 0, F32, mxcsr);
+    f = reported(f, mxcsr);
+    if (unmasked(f, mxcsr) !== 0) return acc | f | FAULT;
+    acc |= f;
+    f = reported(binaryLane(ADD, prod[4]!, 0, prod[5]!, 0, F32, mxcsr), mxcsr);
+    if (unmasked(f, mxcsr) !== 0) return acc | f | FAULT;
     for (let i = 0; i < 4; i++) tmp[i] = (imm & (1 << i)) !== 0 ? out[0]! : 0;
-    return done(flags, mxcsr, d, di, 4);
+    return done(acc | f, mxcsr, d, di, 4);
   }
   for (let i = 0; i < 2; i++) {
     if ((imm & (0x10 << i)) !== 0) {
-      flags |= binaryLane(MUL, d[di + 2 * i]!, d[di + 2 * i + 1]!, s[si + 2 * i]!, s[si + 2 * i + 1]!, F64, mxcsr);
+      f |= binaryLane(MUL, d[di + 2 * i]!, d[di + 2 * i + 1]!, s[si + 2 * i]!, s[si + 2 * i + 1]!, F64, mxcsr);
       prod[2 * i] = out[0]!;
       prod[2 * i + 1] = out[1]!;
     } else prod[2 * i] = prod[2 * i + 1] = 0;
   }
-  if (stop(flags, mxcsr)) return reported(flags, mxcsr) | FAULT;
-  flags |= binaryLane(ADD, prod[0]!, prod[1]!, prod[2]!, prod[3]!, F64, mxcsr);
+  acc = reported(f, mxcsr);
+  if (unmasked(acc, mxcsr) !== 0) return acc | FAULT;
+  f = reported(binaryLane(ADD, prod[0]!, prod[1]!, prod[2]!, prod[3]!, F64, mxcsr), mxcsr);
+  if (unmasked(f, mxcsr) !== 0) return acc | f | FAULT;
   for (let i = 0; i < 2; i++) {
     tmp[2 * i] = (imm & (1 << i)) !== 0 ? out[0]! : 0;
     tmp[2 * i + 1] = (imm & (1 << i)) !== 0 ? out[1]! : 0;
   }
-  return done(flags, mxcsr, d, di, 4);
+  return done(acc | f, mxcsr, d, di, 4);
 }
 
 /** RCPPS/RCPSS (rsq false) or RSQRTPS/RSQRTSS (rsq true); never raises an exception. */

@@ -226,6 +226,80 @@ static void relate(io_t *io, int kind) {
   }
 }
 
+
+/*
+ * Hard cases, a second pass over the rounded operations: results at the bottom of the
+ * exponent range (subnormal, just below 2^emin, far below the smallest subnormal), exact
+ * midpoints between neighbours (ties), cancellation into the subnormal range; FTZ and DAZ
+ * mostly off so the subnormal results are delivered, every rounding mode.
+ */
+static uint64_t make(int f64, uint64_t sign, int64_t bexp, uint64_t frac) {
+  if (f64) return sign << 63 | (uint64_t)(bexp & 0x7ff) << 52 | (frac & 0xfffffffffffffull);
+  return sign << 31 | (uint64_t)(bexp & 0xff) << 23 | (frac & 0x7fffff);
+}
+static void hard_lane(const char *name, int f64, uint64_t *a, uint64_t *b) {
+  int P = f64 ? 53 : 24, EMAXB = f64 ? 2046 : 254, BIAS = f64 ? 1023 : 127;
+  uint64_t fm = f64 ? 0xfffffffffffffull : 0x7fffff;
+  uint64_t fa = rnd() & fm, fb = rnd() & fm;
+  if (chance(30)) { fa &= ~((1ull << (P - 1 - (int)(rnd() % 8))) - 1) | (1ull << (P - 2)); }
+  int64_t t = 1 - (int64_t)(rnd() % (P + 4));       /* target biased exponent: 1 .. -(P+2) */
+  if (!strncmp(name, "mul", 3)) {
+    int64_t ea = 1 + (int64_t)(rnd() % EMAXB);
+    int64_t eb = t - ea + BIAS;
+    if (eb < 1 || eb > EMAXB) { eb = 1 + rnd() % 20; ea = t - eb + BIAS; }
+    if (ea < 1 || ea > EMAXB) ea = 1;
+    *a = make(f64, rnd() & 1, ea, fa);
+    *b = make(f64, rnd() & 1, eb, fb);
+  } else if (!strncmp(name, "div", 3)) {
+    int64_t ea = 1 + (int64_t)(rnd() % 60);
+    int64_t eb = ea - t + BIAS;
+    if (eb > EMAXB) eb = EMAXB;
+    *a = make(f64, rnd() & 1, ea, fa);
+    *b = make(f64, rnd() & 1, eb, chance(50) ? fb : 0);
+  } else if (chance(50)) {
+    /* add/sub: a tie, b half an ulp of a (maybe with a sticky bit further down) */
+    int64_t ea = 2 + (int64_t)(rnd() % (EMAXB - 2));
+    int64_t eb = ea - P;
+    *a = make(f64, rnd() & 1, ea, fa);
+    if (eb >= 1) *b = make(f64, rnd() & 1, eb, chance(50) ? 0 : rnd() & 3);
+    else *b = make(f64, rnd() & 1, 0, 1ull << (P - 2 + eb > 0 ? P - 2 + eb : 0));
+  } else {
+    /* add/sub: cancellation of two values near the smallest normal into the subnormals */
+    int64_t ea = 1 + (int64_t)(rnd() % 3);
+    *a = make(f64, 0, ea, fa);
+    uint64_t d = rnd() % (chance(50) ? 16 : (1ull << (rnd() % (P - 1))));
+    *b = make(f64, 1, ea, fa) - d;
+    if (!strncmp(name, "sub", 3)) *b ^= f64 ? 1ull << 63 : 1ull << 31;
+  }
+}
+static const char *hard_names[] = {"addps", "addpd", "addss", "addsd", "subps", "subpd", "subss", "subsd",
+  "mulps", "mulpd", "mulss", "mulsd", "divps", "divpd", "divss", "divsd", "cvtpd2ps", "cvtsd2ss",
+  "haddps", "haddpd", "dpps_0xff", "dppd_0x33"};
+static void hard_fill(io_t *io, const insn_t *in) {
+  int f64 = in->ka == K_F64 || in->kb == K_F64;
+  int w = f64 ? 2 : 1;
+  for (int i = 0; i < 4; i += w) {
+    uint64_t a, b;
+    const char *nm = in->name;
+    if (!strncmp(nm, "cvt", 3)) nm = "mul";               /* a tiny binary64 product to narrow */
+    if (!strncmp(nm, "hadd", 4)) nm = "add";
+    if (!strncmp(nm, "dp", 2)) nm = "mul";
+    hard_lane(nm, f64, &a, &b);
+    if (!strncmp(in->name, "cvt", 3)) {
+      /* the narrowed operand: a binary64 value at binary32's bottom exponents */
+      int64_t e = 1023 - 126 - (int64_t)(rnd() % 28);
+      b = (rnd() & 1) << 63 | (uint64_t)e << 52 | (rnd() & 0xfffffffffffffull & (chance(40) ? ~((1ull << 28) - 1) | (1ull << 28) : ~0ull));
+      a = f64_any();
+    }
+    if (f64) { io->a[i] = (uint32_t)a; io->a[i + 1] = (uint32_t)(a >> 32); io->b[i] = (uint32_t)b; io->b[i + 1] = (uint32_t)(b >> 32); }
+    else { io->a[i] = (uint32_t)a; io->b[i] = (uint32_t)b; }
+  }
+  if (!strncmp(in->name, "hadd", 4)) {        /* pair the lanes the horizontal add combines */
+    if (f64) { io->a[2] = io->b[0]; io->a[3] = io->b[1]; }
+    else { io->a[1] = io->b[0]; io->a[3] = io->b[2]; }
+  }
+}
+
 static sigjmp_buf jb;
 static io_t *cur;
 static void on_fpe(int sig, siginfo_t *si, void *ctx) {
@@ -243,17 +317,24 @@ int main(void) {
   sa.sa_flags = SA_SIGINFO | SA_NODEFER;
   sigaction(SIGFPE, &sa, 0);
   static io_t io;
+  for (int pass = 0; pass < 2; pass++)
   for (size_t k = 0; k < sizeof insns / sizeof insns[0]; k++) {
     const insn_t *in = &insns[k];
-    for (int n = 0; n < in->count; n++) {
+    int hardcase = 0;
+    for (size_t h = 0; h < sizeof hard_names / sizeof hard_names[0]; h++) hardcase |= !strcmp(in->name, hard_names[h]);
+    if (pass == 1 && !hardcase) continue;
+    for (int n = 0; n < (pass ? 150 : in->count); n++) {
       memset(&io, 0, sizeof io);
-      fill(io.a, in->ka);
-      fill(io.b, in->kb);
-      if (in->ka == in->kb) relate(&io, in->ka);
+      if (pass) hard_fill(&io, in);
+      else {
+        fill(io.a, in->ka);
+        fill(io.b, in->kb);
+        if (in->ka == in->kb) relate(&io, in->ka);
+      }
       io.x = ((uint64_t)io.b[1] << 32) | io.b[0];
       uint32_t m = 0x1f80 | (uint32_t)(n & 3) << 13;
-      if (n & 4) m |= 0x40;
-      if (n & 8) m |= 0x8000;
+      if (pass ? (n & 28) == 28 : (n & 4) != 0) m |= 0x40;
+      if (pass ? (n & 12) == 4 : (n & 8) != 0) m |= 0x8000;
       if (chance(15)) m &= ~((uint32_t)(rnd() & 0x3f) << 7);
       if (chance(10)) m |= (uint32_t)(rnd() & 0x3f);
       io.mxcsr = m;
