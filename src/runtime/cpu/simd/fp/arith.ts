@@ -9,7 +9,7 @@
  * binary64 × ÷ √ the significands are separated from the exponents first so the EFTs never
  * overflow or underflow.
  */
-import { classify, FINITE, INF, opDenormal, opValue, put, putDefaultNaN, putQuiet, QNAN, SNAN, ZERO } from './operand.ts';
+import { classify, INF, opDenormal, opValue, put, putDefaultNaN, putQuiet, QNAN, SNAN, ZERO } from './operand.ts';
 import { DE, IE, ZE } from './mxcsr.ts';
 import { exponentOf, F32, finish, mxcsrRc, RD, roundFlags, scale } from './round.ts';
 
@@ -185,4 +185,3 @@ export function sqrt(alo: number, ahi: number, fmt: number, mxcsr: number): numb
   return den | roundFlags;
 }
 
-export { FINITE };

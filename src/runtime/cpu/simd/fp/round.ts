@@ -45,11 +45,6 @@ export function exponentOf(x: number): number {
   return ((su[1]! >>> 20) & 0x7ff) - 1023 - 64;
 }
 
-/** The significand of a finite nonzero double, scaled into [1, 2) (sign kept). */
-export function significandOf(x: number, e: number): number {
-  return scale(x, -e);
-}
-
 function isPow2(x: number): boolean {
   sd[0] = x;
   return (su[1]! & 0xfffff) === 0 && su[0] === 0 && ((su[1]! >>> 20) & 0x7ff) !== 0;
@@ -93,13 +88,14 @@ function roundUnits(hi: number, lo: number, E: number, qexp: number, rc: number)
   }
 }
 
-/**
- * Rounds v = (hi + lo) · 2^E (hi finite, nonzero) to format `fmt` under `mxcsr` and
- * returns the delivered value as a double; the raised OE/UE/PE flags are ORed into the
- * returned value's companion `roundFlags`.
- */
+/** Set by `finish`: the OE/UE/PE flags the rounding raised. */
 export let roundFlags = 0;
 
+/**
+ * Rounds v = (hi + lo) · 2^E (hi finite, nonzero) to format `fmt` in mode `rc` under
+ * `mxcsr`'s OM/UM/FTZ and returns the delivered value as a double (exactly representable in
+ * fmt; ±∞ for an unmasked overflow, which is not delivered); the flags go to `roundFlags`.
+ */
 export function finish(hi: number, lo: number, E: number, fmt: number, mxcsr: number, rc: number): number {
   const p = PREC[fmt]!;
   const emin = EMIN[fmt]!;
