@@ -388,8 +388,15 @@ export class Cpu extends CpuState implements Vcpu {
     if ((this.windowExits & WINDOW_NMI) !== 0) this.lookAtEvents();
   }
 
+  /** The guest's TSC now, without a read's side effect (the APIC's TSC-deadline timer). */
+  peekTsc(): bigint {
+    const base = this.tscTicks !== null ? Math.floor(this.tscTicks()) : this.stats.instructions;
+    return BigInt.asUintN(64, BigInt(base) + this.msr.tscOffset);
+  }
+
   enterHalt(): void {
     this.halted = true;
+    this.lookAtEvents(); // leave the inner loops: the run loop stops executing
   }
 
   get interruptible(): boolean {

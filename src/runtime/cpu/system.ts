@@ -196,11 +196,6 @@ export function tscBase(cpu: Cpu): number {
   return cpu.tscTicks !== null ? Math.floor(cpu.tscTicks()) : cpu.stats.instructions;
 }
 
-/** The TSC as a guest would read it now, without the read's side effect (the APIC's TSC deadline). */
-export function peekTsc(cpu: Cpu): bigint {
-  return BigInt.asUintN(64, BigInt(tscBase(cpu)) + cpu.msr.tscOffset);
-}
-
 /**
  * The time-stamp counter: virtual time at TSC_HZ (machine/clock.ts; deterministic: derived from
  * the instructions retired as of the last completed run slice or block) plus IA32_TSC's offset,

@@ -13,7 +13,11 @@ export const PAGING_MODES: readonly PagingModeName[] = ['shadow', 'nested', 'dir
  * the strategy named by --paging (shadow, nested or direct).
  */
 export function trapMonitorFactory(context: MonitorContext): Monitor {
-  return new TrapMonitor({ io: context.io, paging: createPagingStrategy(context.paging, { memory: context.memory }) });
+  return new TrapMonitor({
+    io: context.io,
+    paging: createPagingStrategy(context.paging, { memory: context.memory }),
+    interrupts: context.interrupts,
+  });
 }
 
 /**
@@ -21,7 +25,7 @@ export function trapMonitorFactory(context: MonitorContext): Monitor {
  * a reference to compare the real monitor with, and the fallback while it is being built.
  */
 export function bareMonitorFactory(context: MonitorContext): Monitor {
-  return new BareMonitor({ io: context.io });
+  return new BareMonitor({ io: context.io, interrupts: context.interrupts });
 }
 
 /** The monitor `trapspec run` uses. Swapping monitors is this one line. */

@@ -41,7 +41,7 @@ export function formatStop(stop: StopReason, vcpu: Vcpu, instructions: number, g
     case 'debug-exit':
       return '';
     case 'halted':
-      return `trapspec: guest halted (${stop.why ?? 'HLT with nothing to wake it'}) after ${instructions} instructions\n`;
+      return `trapspec: guest halted (HLT with nothing to wake it${stop.why !== undefined ? `: ${stop.why}` : ''}) after ${instructions} instructions\n`;
     case 'idle':
       return `trapspec: guest asleep in HLT after ${instructions} instructions\n`;
     case 'triple-fault':

@@ -98,4 +98,4 @@ export class InterruptInjector {
   }
 }
 
-const HALTED_IF_CLEAR: StopReason = { kind: 'halted', why: 'HLT with IF = 0 and no NMI source' };
+const HALTED_IF_CLEAR: StopReason = { kind: 'halted', why: 'IF = 0, no NMI pending' };
