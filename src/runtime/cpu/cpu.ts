@@ -15,6 +15,7 @@ import type { ExitOutcome, Monitor, StopReason } from '../vmm/monitor.ts';
 import type { CrAccessExit, VmExit } from '../vmm/exit.ts';
 import type { ControlRegName, CpuMode, HardwareControl, Intercepts, Vcpu } from '../vmm/vcpu.ts';
 import type { FlushScope, Translator } from '../mmu/types.ts';
+import { identityTranslator } from './identity-translator.ts';
 import { GuestFault, Vec } from './fault.ts';
 import { CpuState, Cr0, Cr4, Efer, Flag, Seg } from './state.ts';
 import { Memory } from './memory.ts';
@@ -40,6 +41,8 @@ export const MSR_NOT_MINE = 0;
 export const MSR_DONE = 1;
 export const MSR_GP = -1;
 
+export { identityTranslator };
+
 export interface CpuOptions {
   bus: PhysicalBus;
   monitor: Monitor;
@@ -62,11 +65,6 @@ export class CpuStats {
   decodeMisses = 0;
 }
 
-/** Linear = physical translator for hardware paging off and no nested paging (tests, early boot). */
-export const identityTranslator: Translator = {
-  translate: (linear: number) => linear,
-  flush: () => undefined,
-};
 
 
 const HIGH8 = 16;

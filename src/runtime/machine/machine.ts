@@ -23,6 +23,8 @@ export interface MonitorContext {
   paging: PagingModeName;
   /** The platform's interrupt controller (the local APIC) the monitor injects from. */
   interrupts?: VirtualInterruptController;
+  /** CR-ownership policy (spec/rules/ownership.rules); default 'trap-all': every CR access exits. */
+  crPolicy?: string;
 }
 
 export type MonitorFactory = (context: MonitorContext) => Monitor;
@@ -31,6 +33,8 @@ export interface MachineOptions {
   /** RAM size in MiB (guest contract default 128). */
   memMiB: number;
   paging: PagingModeName;
+  /** CR-ownership policy (`--cr-policy`): 'trap-all' (default) or a policy of spec/rules. */
+  crPolicy?: string;
   /** Guest output (COM1 and the debug console). */
   output: OutputSink;
   /** Builds the monitor; default: defaultMonitorFactory (monitor-factory.ts). */
@@ -98,7 +102,13 @@ export class Machine {
       onIntrChange: () => monitor?.interruptsChanged?.(),
     });
     const factory = options.monitorFactory ?? defaultMonitorFactory;
-    monitor = this.monitor = factory({ memory: this.memory, io: this.devices.io, paging: options.paging, interrupts: this.interrupts.lapic });
+    monitor = this.monitor = factory({
+      memory: this.memory,
+      io: this.devices.io,
+      paging: options.paging,
+      crPolicy: options.crPolicy,
+      interrupts: this.interrupts.lapic,
+    });
     cpu = this.cpu = createCpu({ bus: this.memory, monitor: this.monitor, trace: options.trace });
     const clock = this.clock;
     this.cpu.tscTicks = () => clock.nowNs() * (TSC_HZ / 1e9);
