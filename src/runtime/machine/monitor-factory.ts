@@ -19,7 +19,11 @@ export const CR_POLICY_NAMES: readonly string[] = Object.keys(CR_POLICIES);
  * --cr-policy says (trap-all: every access exits).
  */
 export function trapMonitorFactory(context: MonitorContext): Monitor {
-  const monitor = new TrapMonitor({ io: context.io, paging: createPagingStrategy(context.paging, { memory: context.memory }) });
+  const monitor = new TrapMonitor({
+    io: context.io,
+    paging: createPagingStrategy(context.paging, { memory: context.memory }),
+    interrupts: context.interrupts,
+  });
   const policy = CR_POLICIES[context.crPolicy ?? 'trap-all'];
   if (policy === undefined) throw new RangeError(`unknown CR policy '${context.crPolicy}' (expected one of ${CR_POLICY_NAMES.join(', ')})`);
   return policy.cr0 === null && policy.cr4 === null ? monitor : new CrOwnershipMonitor(monitor, policy);
@@ -30,7 +34,7 @@ export function trapMonitorFactory(context: MonitorContext): Monitor {
  * a reference to compare the real monitor with, and the fallback while it is being built.
  */
 export function bareMonitorFactory(context: MonitorContext): Monitor {
-  return new BareMonitor({ io: context.io });
+  return new BareMonitor({ io: context.io, interrupts: context.interrupts });
 }
 
 /** The monitor `trapspec run` uses. Swapping monitors is this one line. */

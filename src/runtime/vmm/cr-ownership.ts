@@ -1,7 +1,7 @@
 import type { CrPolicy } from '../../generated/handlers/cr-policies.ts';
 import type { CrAccessExit, VmExit } from './exit.ts';
 import type { GuestRegs } from './guest-regs.ts';
-import type { CrExitHandler, ExitOutcome, Monitor } from './monitor.ts';
+import type { CrExitHandler, ExitOutcome, InterruptInjectorLike, Monitor } from './monitor.ts';
 import type { PagingStrategy } from './paging.ts';
 import type { CrMask, CrMasks, Vcpu } from './vcpu.ts';
 
@@ -11,6 +11,8 @@ export interface OwnableMonitor extends Monitor {
   readonly paging: PagingStrategy;
   readonly exitCounts: Map<string, number>;
   stats(): Record<string, number>;
+  readonly interrupts?: InterruptInjectorLike;
+  interruptsChanged?(): void;
 }
 
 /**
@@ -42,6 +44,15 @@ export class CrOwnershipMonitor implements Monitor {
 
   get paging(): PagingStrategy {
     return this.inner.paging;
+  }
+
+  /** Interrupt injection is the trap monitor's (vmm/interrupt-injection.ts). */
+  get interrupts(): InterruptInjectorLike | undefined {
+    return this.inner.interrupts;
+  }
+
+  interruptsChanged(): void {
+    this.inner.interruptsChanged?.();
   }
 
   get exitCounts(): Map<string, number> {
