@@ -2,25 +2,19 @@ import type { Monitor, StopReason } from '../vmm/monitor.ts';
 import type { GuestControl } from '../vmm/paging.ts';
 import type { Vcpu } from '../vmm/vcpu.ts';
 import { applyBootState } from './boot-cpu.ts';
-import { createStandardDevices, type StandardDevices } from './devices/standard.ts';
-import type { PortIoBus } from './io-bus.ts';
+import { MachineClock, type ClockMode } from './clock.ts';
+import type { SerialInput } from './devices/uart16550.ts';
+import type { StopSource } from './io-bus.ts';
+import { installAcpiTables } from './firmware/acpi.ts';
 import type { LoadOutcome } from './loaders/load-error.ts';
 import { loadImage, type LoadedImage, type LoadImageOptions } from './loaders/load-image.ts';
 import { PhysicalMemory } from './memory.ts';
-import { defaultMonitorFactory, type PagingModeName } from './monitor-factory.ts';
+import { defaultMonitorFactory, type MonitorFactory, type PagingModeName } from './monitor-factory.ts';
 import type { OutputSink } from './output.ts';
+import { Platform } from './platform.ts';
 import { cpuCounters, createCpu, type CpuCounters, type MachineCpu, type TraceSink } from './cpu-port.ts';
 
-export type { PagingModeName } from './monitor-factory.ts';
-
-/** What a monitor is built from. */
-export interface MonitorContext {
-  memory: PhysicalMemory;
-  io: PortIoBus;
-  paging: PagingModeName;
-}
-
-export type MonitorFactory = (context: MonitorContext) => Monitor;
+export type { MonitorContext, MonitorFactory, PagingModeName } from './monitor-factory.ts';
 
 export interface MachineOptions {
   /** RAM size in MiB (guest contract default 128). */
@@ -32,6 +26,12 @@ export interface MachineOptions {
   monitorFactory?: MonitorFactory;
   /** One call per executed instruction (--trace). */
   trace?: TraceSink;
+  /** Virtual time: deterministic (default) or paced by the host clock (clock.ts). */
+  clock?: ClockMode;
+  /** COM1's receive side (the host console). */
+  serialInput?: SerialInput & Partial<StopSource>;
+  /** RTC wall time at power-on (Unix seconds); default a fixed date (devices/rtc.ts). */
+  rtcStartSec?: number;
 }
 
 export interface RunResult {
@@ -62,7 +62,8 @@ const SLICE = 1 << 20;
  */
 export class Machine {
   readonly memory: PhysicalMemory;
-  readonly devices: StandardDevices;
+  readonly clock: MachineClock;
+  readonly devices: Platform;
   readonly monitor: Monitor;
   readonly cpu: MachineCpu;
   private instructions = 0;
@@ -71,10 +72,20 @@ export class Machine {
 
   constructor(options: MachineOptions) {
     this.memory = new PhysicalMemory({ memMiB: options.memMiB });
-    this.devices = createStandardDevices(options.output);
+    // The clock reads the CPU's retired-instruction count; the CPU is built after the devices.
+    let cpu: MachineCpu | undefined;
+    this.clock = new MachineClock(() => cpu?.stats.instructions ?? 0, options.clock);
+    this.devices = new Platform({
+      clock: this.clock,
+      output: options.output,
+      ramBytes: this.memory.ramSize,
+      serialInput: options.serialInput,
+      rtcStartSec: options.rtcStartSec,
+    });
     const factory = options.monitorFactory ?? defaultMonitorFactory;
     this.monitor = factory({ memory: this.memory, io: this.devices.io, paging: options.paging });
     this.cpu = createCpu({ bus: this.memory, monitor: this.monitor, trace: options.trace });
+    cpu = this.cpu;
   }
 
   /** The CPU as the monitor sees it. */
@@ -84,6 +95,8 @@ export class Machine {
 
   /** Load an image into RAM and put the CPU in its entry state; the monitor then attaches. */
   load(image: Uint8Array, options: LoadImageOptions): LoadOutcome<LoadedImage> {
+    // Firmware tables first: an image that overlaps the BIOS area wins (it is the guest's RAM).
+    installAcpiTables(this.memory.ram);
     const loaded = loadImage(this.memory.ram, image, options);
     if (!loaded.ok) return loaded;
     applyBootState(this.cpu, loaded.value.boot);
@@ -104,13 +117,16 @@ export class Machine {
         stop = { kind: 'max-insns' };
         break;
       }
-      const budget = Math.min(SLICE, left);
+      // Never run past the next timer deadline: timers fire at instruction boundaries.
+      const budget = Math.min(SLICE, left, this.clock.instructionsUntilDeadline());
       const countBefore = this.cpu.stats.instructions;
       stop = this.cpu.run(budget);
       this.instructions += this.cpu.stats.instructions - countBefore;
+      this.clock.runDue();
+      stop ??= this.devices.takeStop();
       // The CPU reports an exhausted slice as 'max-insns'; only the overall limit ends the run.
       const progressed = this.cpu.stats.instructions !== countBefore;
-      if (stop?.kind === 'max-insns' && progressed && this.instructions - before < maxInsns) stop = null;
+      if (stop?.kind === 'max-insns' && progressed && this.instructions - before < maxInsns) stop = this.devices.takeStop();
     }
     const seconds = (performance.now() - start) / 1000;
     this.seconds += seconds;
@@ -127,6 +143,7 @@ export class Machine {
       'memory.unbackedReads': this.memory.counters.unbackedReads,
       'memory.unbackedWrites': this.memory.counters.unbackedWrites,
       'memory.monitorPages': this.memory.monitorPagesInUse,
+      ...this.devices.stats(),
     };
     // The real monitor's paging strategy has its own counters (shadow fills, injected #PF, ...).
     const inner = this.monitor as Partial<{ paging: { stats(): Record<string, number> } }>;

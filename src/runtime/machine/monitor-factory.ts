@@ -2,9 +2,19 @@ import { BareMonitor } from '../vmm/bare-monitor.ts';
 import type { Monitor } from '../vmm/monitor.ts';
 import { createPagingStrategy } from '../vmm/paging/index.ts';
 import { TrapMonitor } from '../vmm/trap-monitor.ts';
-import type { MonitorContext } from './machine.ts';
+import type { PortIoBus } from './io-bus.ts';
+import type { PhysicalMemory } from './memory.ts';
 
 export type PagingModeName = 'shadow' | 'nested' | 'direct';
+
+/** What a monitor is built from. */
+export interface MonitorContext {
+  memory: PhysicalMemory;
+  io: PortIoBus;
+  paging: PagingModeName;
+}
+
+export type MonitorFactory = (context: MonitorContext) => Monitor;
 
 export const PAGING_MODES: readonly PagingModeName[] = ['shadow', 'nested', 'direct'];
 
