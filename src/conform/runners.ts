@@ -65,6 +65,7 @@ export function trapspecRunner(paging: PagingModeName): Runner {
             detail = `triple fault: ${r.stop.detail}`;
             break;
           case 'halted':
+          case 'idle':
             end = 'crash';
             detail = 'halted';
             break;

@@ -138,7 +138,7 @@ describe('trapspec run: small flat images', () => {
     const r = await run(image('hlt.img', [0xfa, 0xf4])); // cli; hlt
     expect(r.status).toBe(0);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toBe('trapspec: guest halted (HLT with nothing to wake it) after 2 instructions\n');
+    expect(r.stderr).toBe('trapspec: guest halted (HLT with nothing to wake it: IF = 0, no NMI pending) after 2 instructions\n');
   });
 
   it('unknown ports read all ones and are counted in --stats', async () => {

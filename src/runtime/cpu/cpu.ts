@@ -26,6 +26,20 @@ import { deriveMode } from './system/mode.ts';
 import { NamedExitCounts } from '../vmm/exit-counts.ts';
 import { lo32 } from '../vmm/effects.ts';
 import { CR0_MODE_N, CR0_PAGING_N, CR4_PAGING_N, setControl } from './control-update.ts';
+import { EVENT_CHECK, EventType, WINDOW_INTR, WINDOW_NMI, type PendingEvent } from './events.ts';
+import type { InjectedEventType } from '../vmm/vcpu.ts';
+
+/**
+ * MSRs a device on the CPU keeps (Cpu.msrDevice). readMsr: the value, or null when not the
+ * device's. writeMsr: MSR_NOT_MINE, MSR_DONE, or MSR_GP (the value is reserved: #GP(0)).
+ */
+export interface MsrDevice {
+  readMsr(msr: number): bigint | null;
+  writeMsr(msr: number, value: bigint): number;
+}
+export const MSR_NOT_MINE = 0;
+export const MSR_DONE = 1;
+export const MSR_GP = -1;
 
 export { identityTranslator };
 
@@ -52,11 +66,6 @@ export class CpuStats {
 }
 
 
-/** Pending event injection (Vcpu.injectException), delivered before the next instruction. */
-interface PendingEvent {
-  vector: number;
-  errorCode: number | undefined;
-}
 
 const HIGH8 = 16;
 const LOW32 = 0xffff_ffffn;
@@ -88,6 +97,15 @@ export class Cpu extends CpuState implements Vcpu {
   stopReason: StopReason | null = null;
   /** Events queued by the monitor (injectException) or by the CPU, delivered before the next instruction. */
   pending: PendingEvent | null = null;
+  /** Interrupt/NMI-window exiting requested by the monitor (events.ts WINDOW_* bits). */
+  windowExits = 0;
+  /**
+   * MSRs a device keeps (the local APIC: IA32_APIC_BASE, IA32_TSC_DEADLINE): consulted before
+   * the CPU's own (msr.ts). Null: the CPU keeps IA32_APIC_BASE as a plain value.
+   */
+  msrDevice: MsrDevice | null = null;
+  /** TSC ticks since power-on from the machine's clock (machine/clock.ts). Null: the instruction count. */
+  tscTicks: (() => number) | null = null;
   /** Last exceptions raised (vector list, newest last), for triple-fault reports. */
   readonly recentFaults: number[] = [];
 
@@ -324,7 +342,63 @@ export class Cpu extends CpuState implements Vcpu {
   }
 
   injectException(vector: number, errorCode?: number): void {
-    this.pending = { vector, errorCode };
+    this.pending = { vector, errorCode, type: EventType.Exception };
+    this.halted = false;
+  }
+
+  injectEvent(type: InjectedEventType, vector: number, errorCode?: number): void {
+    if (type === 'exception') return this.injectException(vector, errorCode);
+    this.pending = { vector: type === 'nmi' ? 2 : vector & 0xff, errorCode: undefined, type: type === 'nmi' ? EventType.Nmi : EventType.External };
+    this.halted = false;
+  }
+
+  setInterruptWindowExiting(on: boolean): void {
+    this.setWindow(WINDOW_INTR, on);
+  }
+
+  setNmiWindowExiting(on: boolean): void {
+    this.setWindow(WINDOW_NMI, on);
+  }
+
+  private setWindow(bit: number, on: boolean): void {
+    if (on) {
+      this.windowExits |= bit;
+      this.lookAtEvents();
+    } else {
+      this.windowExits &= ~bit;
+      if (this.windowExits === 0) this.waitingForIf = false;
+    }
+  }
+
+  /** Make the run loop look at the windows at the next boundary (leaves compiled blocks). */
+  lookAtEvents(): void {
+    if (this.pending === null) this.pending = EVENT_CHECK;
+  }
+
+  override ifRaised(): void {
+    this.waitingForIf = false;
+    this.lookAtEvents();
+  }
+
+  /** A completed IRET ends NMI blocking (an NMI window may open). */
+  unblockNmi(): void {
+    this.nmiBlocked = false;
+    if ((this.windowExits & WINDOW_NMI) !== 0) this.lookAtEvents();
+  }
+
+  /** The guest's TSC now, without a read's side effect (the APIC's TSC-deadline timer). */
+  peekTsc(): bigint {
+    const base = this.tscTicks !== null ? Math.floor(this.tscTicks()) : this.stats.instructions;
+    return BigInt.asUintN(64, BigInt(base) + this.msr.tscOffset);
+  }
+
+  enterHalt(): void {
+    this.halted = true;
+    this.lookAtEvents(); // leave the inner loops: the run loop stops executing
+  }
+
+  get interruptible(): boolean {
+    return (this.flags & Flag.IF) !== 0 && !this.interruptShadow;
   }
 
   flushTlb(scope: FlushScope): void {
@@ -339,7 +413,7 @@ export class Cpu extends CpuState implements Vcpu {
     } catch (e) {
       if (e instanceof GuestFault) {
         if (e.vector === Vec.PF) this.cr2 = BigInt.asUintN(64, BigInt(e.address));
-        this.pending = { vector: e.vector, errorCode: e.errorCode };
+        this.pending = { vector: e.vector, errorCode: e.errorCode, type: EventType.Exception };
         return false;
       }
       throw e;

@@ -191,13 +191,19 @@ export function rdtsc(cpu: Cpu): void {
   cpu.writeGpr(2, (t >> 32n) & 0xffff_ffffn, 4);
 }
 
+/** TSC ticks since power-on, before IA32_TSC's offset: the machine's clock (Cpu.tscTicks) or the instruction count. */
+export function tscBase(cpu: Cpu): number {
+  return cpu.tscTicks !== null ? Math.floor(cpu.tscTicks()) : cpu.stats.instructions;
+}
+
 /**
- * The time-stamp counter: instructions retired (as of the last completed run slice) plus
- * IA32_TSC's offset, plus one per read so consecutive reads strictly increase. Deterministic.
+ * The time-stamp counter: virtual time at TSC_HZ (machine/clock.ts; deterministic: derived from
+ * the instructions retired as of the last completed run slice or block) plus IA32_TSC's offset,
+ * plus one per read so consecutive reads strictly increase.
  */
 export function readTsc(cpu: Cpu): bigint {
   const m = cpu.msr;
-  const t = BigInt(cpu.stats.instructions) + m.tscOffset;
+  const t = BigInt(tscBase(cpu)) + m.tscOffset;
   m.tscOffset += 1n;
   return BigInt.asUintN(64, t);
 }

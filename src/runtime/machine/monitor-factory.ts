@@ -2,6 +2,7 @@ import { BareMonitor } from '../vmm/bare-monitor.ts';
 import type { Monitor } from '../vmm/monitor.ts';
 import { createPagingStrategy } from '../vmm/paging/index.ts';
 import { TrapMonitor } from '../vmm/trap-monitor.ts';
+import type { VirtualInterruptController } from '../vmm/interrupt-injection.ts';
 import type { PortIoBus } from './io-bus.ts';
 import type { PhysicalMemory } from './memory.ts';
 
@@ -12,6 +13,8 @@ export interface MonitorContext {
   memory: PhysicalMemory;
   io: PortIoBus;
   paging: PagingModeName;
+  /** The platform's interrupt controller (the local APIC) the monitor injects from. */
+  interrupts?: VirtualInterruptController;
 }
 
 export type MonitorFactory = (context: MonitorContext) => Monitor;
@@ -23,7 +26,11 @@ export const PAGING_MODES: readonly PagingModeName[] = ['shadow', 'nested', 'dir
  * the strategy named by --paging (shadow, nested or direct).
  */
 export function trapMonitorFactory(context: MonitorContext): Monitor {
-  return new TrapMonitor({ io: context.io, paging: createPagingStrategy(context.paging, { memory: context.memory }) });
+  return new TrapMonitor({
+    io: context.io,
+    paging: createPagingStrategy(context.paging, { memory: context.memory }),
+    interrupts: context.interrupts,
+  });
 }
 
 /**
@@ -31,7 +38,7 @@ export function trapMonitorFactory(context: MonitorContext): Monitor {
  * a reference to compare the real monitor with, and the fallback while it is being built.
  */
 export function bareMonitorFactory(context: MonitorContext): Monitor {
-  return new BareMonitor({ io: context.io });
+  return new BareMonitor({ io: context.io, interrupts: context.interrupts });
 }
 
 /** The monitor `trapspec run` uses. Swapping monitors is this one line. */

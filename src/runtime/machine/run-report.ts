@@ -28,6 +28,7 @@ export function exitStatusFor(stop: StopReason): number {
     case 'debug-exit':
       return stop.status & 0xff;
     case 'halted':
+    case 'idle':
       return ExitStatus.HALTED;
     case 'triple-fault':
       return ExitStatus.TRIPLE_FAULT;
@@ -48,7 +49,9 @@ export function formatStop(stop: StopReason, vcpu: Vcpu, instructions: number, g
     case 'debug-exit':
       return '';
     case 'halted':
-      return `trapspec: guest halted (HLT with nothing to wake it) after ${instructions} instructions\n`;
+      return `trapspec: guest halted (HLT with nothing to wake it${stop.why !== undefined ? `: ${stop.why}` : ''}) after ${instructions} instructions\n`;
+    case 'idle':
+      return `trapspec: guest asleep in HLT after ${instructions} instructions\n`;
     case 'triple-fault':
       return `trapspec: triple fault after ${instructions} instructions\n${indent(stop.detail)}\n${describeVcpu(vcpu, guest)}\n`;
     case 'max-insns':
