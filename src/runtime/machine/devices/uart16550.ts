@@ -114,6 +114,8 @@ export class Uart16550 implements PortDevice {
   private input: SerialInput | null;
   private pollTimer = 0;
   private pollNs = 0;
+  /** The guest has touched the UART: from then on the input is polled. */
+  private started = false;
   private timeoutTimer = 0;
 
   constructor(
@@ -142,7 +144,6 @@ export class Uart16550 implements PortDevice {
       thrPending: false,
       timeoutPending: false,
     };
-    this.schedulePoll(0);
   }
 
   /** Attach (or replace) the receive source. */
@@ -174,8 +175,15 @@ export class Uart16550 implements PortDevice {
     return this.fifoEnabled ? FIFO_SIZE : 1;
   }
 
+  /** The first access connects the input (bytes typed before a driver exists are kept). */
+  private start(): void {
+    this.started = true;
+    this.schedulePoll(0);
+  }
+
   in(offset: number): number {
     const s = this.state;
+    if (!this.started) this.start();
     switch (offset) {
       case Reg.Data:
         return this.dlab ? s.dll : this.readRbr();
@@ -211,8 +219,14 @@ export class Uart16550 implements PortDevice {
   }
 
   out(offset: number, _size: 1 | 2 | 4, value: number): void {
+    this.write(offset, value & 0xff);
+    // Polling starts (or resumes: FIFO enabled, loopback off) once the write took effect.
+    this.started = true;
+    this.schedulePoll(0);
+  }
+
+  private write(offset: number, v: number): void {
     const s = this.state;
-    const v = value & 0xff;
     switch (offset) {
       case Reg.Data:
         if (this.dlab) s.dll = v;
@@ -240,7 +254,6 @@ export class Uart16550 implements PortDevice {
         if ((s.mcr & MCR_LOOP) !== 0) this.setMsr(loopbackMsr(s.mcr));
         else if ((old & MCR_LOOP) !== 0) this.setMsr(MSR_IDLE);
         this.update();
-        this.schedulePoll(0);
         return;
       }
       case Reg.Scr:
@@ -250,6 +263,7 @@ export class Uart16550 implements PortDevice {
         return; // LSR and MSR are read-only (factory test modes ignored)
     }
   }
+
 
   private transmit(byte: number): void {
     const s = this.state;
@@ -361,7 +375,7 @@ export class Uart16550 implements PortDevice {
   /** Poll the input after `delayNs` (0: one character time), unless a poll is armed already. */
   private schedulePoll(delayNs: number): void {
     const input = this.input;
-    if (input === null || input.ended || this.pollTimer !== 0) return;
+    if (!this.started || input === null || input.ended || this.pollTimer !== 0) return;
     if ((this.state.mcr & MCR_LOOP) !== 0 || this.state.rxCount >= this.capacity) return;
     const at = this.clock.nowNs() + (delayNs > 0 ? delayNs : this.charTimeNs());
     this.pollTimer = this.clock.setTimer(at, this.onPoll);
