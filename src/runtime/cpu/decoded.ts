@@ -41,8 +41,10 @@ export const enum OpK {
   StrSrc = 9,
   /** Implicit string destination ES:[(E/R)DI]. */
   StrDst = 10,
-  /** Anything else (x87, vector registers…): handlers treat as unsupported. */
+  /** Anything else (vector registers…): handlers treat as unsupported. */
   Other = 11,
+  /** x87 register ST(i): `r` = i. */
+  St = 12,
 }
 
 /** Memory base value meaning "RIP-relative" (disp is relative to the next instruction). */

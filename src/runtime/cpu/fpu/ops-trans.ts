@@ -1,0 +1,2 @@
+import type { HandlerTable } from '../decoded.ts';
+export function registerTranscendental(_t: HandlerTable): void {}
