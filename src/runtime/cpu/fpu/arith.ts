@@ -31,12 +31,10 @@ function zeroSign(): number {
 
 /** a + b, or a − b when `negB`. */
 export function add(aSe: number, aSig: bigint, bSe: number, bSig: bigint, negB: boolean): void {
-  if (negB) bSe ^= 0x8000;
   const ca = classify(aSe, aSig);
   const cb = classify(bSe, bSig);
-  if (screen2(aSe, aSig, ca, bSe, bSig, cb)) {
-    return;
-  }
+  if (screen2(aSe, aSig, ca, bSe, bSig, cb)) return;
+  if (negB) bSe ^= 0x8000; // after the NaN screen: a NaN operand keeps its sign
   const sa = aSe >>> 15;
   const sb = bSe >>> 15;
   if (ca === Cls.Inf || cb === Cls.Inf) {
@@ -276,7 +274,8 @@ export function remainder(aSe: number, aSig: bigint, bSe: number, bSig: bigint, 
   const cb = classify(bSe, bSig);
   if (screen2(aSe, aSig, ca, bSe, bSig, cb)) return;
   if (ca === Cls.Inf || cb === Cls.Zero) return invalid();
-  if (ca === Cls.Zero || cb === Cls.Inf) return setResult(aSe, aSig);
+  if (ca === Cls.Zero) return setResult(aSe, aSig);
+  if (cb === Cls.Inf) return roundPack(aSe >>> 15, unpackExp(aSe), aSig, false);
   const sign = aSe >>> 15;
   const [ea, ma] = normalize(unpackExp(aSe), aSig);
   const [eb, mb] = normalize(unpackExp(bSe), bSig);
@@ -287,7 +286,7 @@ export function remainder(aSe: number, aSig: bigint, bSe: number, bSig: bigint, 
       remQ.q = 1;
       return roundPack(sign ^ 1, ea, (mb << 1n) - ma, false);
     }
-    return setResult(aSe, aSig);
+    return roundPack(sign, ea, ma, false); // a itself (a pseudo-denormal comes back normalised)
   }
   // a = Q·(b·2^(d − n)) + r, with n = d (complete) or 32 + (d mod 32) (partial, d ≥ 64).
   let n = d;

@@ -75,7 +75,7 @@ function intInvalid(indefinite: bigint): void {
 
 // ---- single / double real -------------------------------------------------------------------
 
-/** A memory real (`bits` = 32 or 64, raw pattern as bigint) loaded exactly into fx; SNaN → IE, quieted; denormal → DE. */
+/** A memory real (`bits` = 32 or 64, raw pattern as bigint) converted exactly into fx (an SNaN stays signalling); denormal → DE. */
 export function fromReal(raw: bigint, bits: 32 | 64): void {
   const fb = bits === 32 ? 23 : 52;
   const ew = bits === 32 ? 8 : 11;
@@ -86,9 +86,8 @@ export function fromReal(raw: bigint, bits: 32 | 64): void {
   const emaxAll = (1 << ew) - 1;
   if (exp === emaxAll) {
     if (frac === 0n) return setResult((sign << 15) | 0x7fff, INT_BIT);
-    const quiet = (frac >> BigInt(fb - 1)) & 1n;
-    if (quiet === 0n) fx.flags |= Exc.I;
-    return setResult((sign << 15) | 0x7fff, INT_BIT | QUIET_BIT | (frac << BigInt(63 - fb)));
+    // Kept signalling: the instruction decides (FLD quiets it with IE, arithmetic propagates it).
+    return setResult((sign << 15) | 0x7fff, INT_BIT | (frac << BigInt(63 - fb)));
   }
   if (exp === 0) {
     if (frac === 0n) return setResult(sign << 15, 0n);
@@ -140,7 +139,7 @@ export function toReal(se: number, sig: bigint, bits: 32 | 64): void {
     default:
       break;
   }
-  if (c === Cls.Denormal) fx.flags |= Exc.D;
+  // A denormal source raises no DE here (the host, AMD, does not; see docs/fpu.md).
   roundPackRaw(sign, unpackExp(se), sig, false, fmt);
   if (rp.overflowStore) {
     realOut.store = false;
@@ -171,7 +170,6 @@ export function toBcd(se: number, sig: bigint, out: Uint8Array): boolean {
   fx.up = false;
   if (c === Cls.Inf || c === Cls.QNaN || c === Cls.SNaN || c === Cls.Unsupported) return bcdInvalid(out);
   if (c !== Cls.Zero) {
-    if (c === Cls.Denormal) fx.flags |= Exc.D;
     const shift = BIAS + 63 - unpackExp(se);
     if (shift <= 0) return bcdInvalid(out);
     const r = roundToInteger(sig, shift, sign);

@@ -75,6 +75,7 @@ export function begin(cpu: Cpu, d: DecodedInsn, usePc: boolean): FpuState {
   fx.masks = fcw & 0x3f;
   fx.flags = 0;
   fx.up = false;
+  loadingMem = false;
   return f;
 }
 
@@ -117,7 +118,18 @@ export function isStackFault(): boolean {
 
 /** Unmasked I, D or Z: the operation does not complete (no result written, no pop). */
 export function blocked(f: FpuState): boolean {
-  return (fx.flags & ~f.fcw & (Exc.I | Exc.D | Exc.Z)) !== 0;
+  let fl = fx.flags;
+  if ((fl & (Exc.I | Exc.Z)) !== 0) fl &= ~Exc.D;
+  return (fl & ~f.fcw & (Exc.I | Exc.D | Exc.Z)) !== 0 && !loadOnlyDe(f);
+}
+
+/** A load (FLD m32/m64) with only DE unmasked completes (host behaviour); set by the handler. */
+export let loadingMem = false;
+export function setLoading(v: boolean): void {
+  loadingMem = v;
+}
+function loadOnlyDe(f: FpuState): boolean {
+  return loadingMem && (fx.flags & ~f.fcw & (Exc.I | Exc.Z)) === 0;
 }
 
 /**
@@ -126,6 +138,9 @@ export function blocked(f: FpuState): boolean {
  */
 export function commitFlags(cpu: Cpu, f: FpuState): void {
   let flags = fx.flags;
+  // IE and ZE take precedence over DE: a denormal operand of an invalid operation or a division
+  // by zero reports only IE or ZE (host behaviour).
+  if ((flags & (Exc.I | Exc.Z)) !== 0) flags &= ~Exc.D;
   if (blocked(f)) flags &= Exc.I | Exc.D | Exc.Z | Sw.SF;
   let fsw = f.fsw | (flags & 0x7f);
   fsw = fx.up && (flags & (Exc.P | Sw.SF)) !== 0 ? fsw | Sw.C1 : fsw & ~Sw.C1;

@@ -210,7 +210,7 @@ export function roundPackRaw(sign: number, e: number, sig: bigint, sticky: boole
   let E = e + (L - 64) - BIAS + fmt.bias; // target-biased exponent of the leading bit
   const unmaskedU = (fx.masks & Exc.U) === 0;
   const unmaskedO = (fx.masks & Exc.O) === 0;
-  if (E >= 1 || (unmaskedU && fmt.adjust !== 0)) {
+  if (E >= 1 || (unmaskedU && fmt.adjust !== 0 && E + fmt.adjust >= 1)) {
     let { q, inexact, up } = roundShift(sig, L - p, sticky, sign, rc);
     if (q >> BigInt(p) !== 0n) {
       q >>= 1n;
@@ -224,12 +224,20 @@ export function roundPackRaw(sign: number, e: number, sig: bigint, sticky: boole
       if (unmaskedO) {
         fx.flags |= Exc.O;
         if (fmt.adjust === 0) {
+          // Unmasked overflow on a store: nothing stored, OE only.
           rp.overflowStore = true;
-          if (inexact) fx.flags |= Exc.P;
-          fx.up = up;
+          fx.up = false;
           return;
         }
         E -= fmt.adjust;
+        if (E > fmt.emax) {
+          // Beyond even the adjusted range (FSCALE): infinity whatever the rounding mode.
+          fx.flags |= Exc.P;
+          fx.up = true;
+          rp.exp = fmt.emax + 1;
+          rp.sig = 1n << BigInt(fmt.p - 1);
+          return;
+        }
       } else {
         return overflowMasked(sign, fmt);
       }
@@ -238,6 +246,14 @@ export function roundPackRaw(sign: number, e: number, sig: bigint, sticky: boole
     fx.up = up;
     rp.exp = E;
     rp.sig = q;
+    return;
+  }
+  if (unmaskedU && fmt.adjust !== 0) {
+    // Below even the adjusted range (FSCALE): a signed zero.
+    fx.flags |= Exc.U | Exc.P;
+    fx.up = false;
+    rp.exp = 0;
+    rp.sig = 0n;
     return;
   }
   // Tiny: the last bit has the fixed weight of the smallest normal's p-th bit.
@@ -251,15 +267,17 @@ export function roundPackRaw(sign: number, e: number, sig: bigint, sticky: boole
     tiny = !(r2.q >> BigInt(p) !== 0n);
   }
   if (fmt.adjust === 0 && unmaskedU && tiny) {
+    // Unmasked underflow on a store: nothing stored, UE only.
     fx.flags |= Exc.U;
     rp.overflowStore = true;
-    if (inexact) fx.flags |= Exc.P;
-    fx.up = up;
+    fx.up = false;
     return;
   }
   if (inexact) {
     fx.flags |= Exc.P;
     if (tiny) fx.flags |= Exc.U;
+  } else if (unmaskedU && tiny) {
+    fx.flags |= Exc.U;
   }
   fx.up = up;
   rp.exp = normal ? 1 : 0;

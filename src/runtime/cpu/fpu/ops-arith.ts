@@ -8,7 +8,7 @@ import type { Cpu } from '../cpu.ts';
 import type { DecodedInsn, HandlerTable } from '../decoded.ts';
 import { OpK } from '../decoded.ts';
 import { Flag } from '../state.ts';
-import { fx, setResult } from './f80.ts';
+import { Cls, Exc, classify, fx, setResult } from './f80.ts';
 import { add, div, extract, extracted, mul, remainder, remQ, roundInt, scale, sqrt } from './arith.ts';
 import { Cmp, cmpToCc, cmpToEflags, compare, examine } from './compare.ts';
 import { begin, blocked, commitFlags, finish, opA, opB, pop, pushResult, readSt, writePhys } from './exec.ts';
@@ -57,6 +57,8 @@ function arith(op: Op, popAfter: boolean, int: boolean) {
         loadMem(cpu, d, int);
         opB.se = fx.se;
         opB.sig = fx.sig;
+        // The load's DE counts only when ST(0) is a number (host: none next to a NaN or unsupported ST(0)).
+        if (classify(opA.se, opA.sig) >= Cls.QNaN) fx.flags &= ~Exc.D;
         fx.flags |= flags;
       }
     } else {
@@ -177,10 +179,9 @@ function fcom(pops: number, quiet: boolean, int: boolean, tst = false) {
       }
       if (ok) r = compare(opA.se, opA.sig, opB.se, opB.sig, quiet);
     }
-    if (!blocked(f)) {
-      f.fsw = (f.fsw & ~(Sw.C0 | Sw.C2 | Sw.C3)) | cmpToCc(r);
-      for (let k = 0; k < pops; k++) pop(f);
-    }
+    // The condition codes are set even when an unmasked exception stops the pops (host behaviour).
+    f.fsw = (f.fsw & ~(Sw.C0 | Sw.C2 | Sw.C3)) | cmpToCc(r);
+    if (!blocked(f)) for (let k = 0; k < pops; k++) pop(f);
     fx.up = false;
     commitFlags(cpu, f);
   };
@@ -192,11 +193,9 @@ function fcomi(popAfter: boolean, quiet: boolean) {
     const f = begin(cpu, d, false);
     let r = Cmp.Unordered;
     if (readSt(f, 0, opA) && readSt(f, d.k1 === OpK.St ? d.r1 : 1, opB)) r = compare(opA.se, opA.sig, opB.se, opB.sig, quiet);
-    if (!blocked(f)) {
-      const st = Flag.ZF | Flag.PF | Flag.CF | Flag.OF | Flag.SF | Flag.AF;
-      cpu.setFlags((cpu.getFlags() & ~st) | cmpToEflags(r));
-      if (popAfter) pop(f);
-    }
+    const st = Flag.ZF | Flag.PF | Flag.CF | Flag.OF | Flag.SF | Flag.AF;
+    cpu.setFlags((cpu.getFlags() & ~st) | cmpToEflags(r));
+    if (popAfter && !blocked(f)) pop(f);
     fx.up = false;
     commitFlags(cpu, f);
   };

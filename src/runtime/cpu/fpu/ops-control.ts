@@ -54,7 +54,7 @@ function fnstsw(cpu: Cpu, d: DecodedInsn): void {
 }
 
 /** The tag word as FSTENV/FSAVE store it: non-empty registers tagged from their contents. */
-function savedTagWord(f: FpuState): number {
+export function savedTagWord(f: FpuState): number {
   let t = 0;
   for (let p = 0; p < 8; p++) {
     const tag = ((f.ftw >>> (2 * p)) & 3) === Tag.Empty ? Tag.Empty : tagOf(f.se[p]!, f.sigHi[p]!, f.sigLo[p]!);

@@ -10,7 +10,7 @@ import { OpK } from '../decoded.ts';
 import { cond } from '../core/flags.ts';
 import { Exc, INDEF_SE, INDEF_SIG, fx, setResult, classify, Cls, roundPackFmt, EXT, BIAS } from './f80.ts';
 import { fromBcd, fromBigInt, fromInt32, fromReal, intOut, realOut, toBcd, toInt, toReal } from './conv.ts';
-import { begin, commitFlags, finish, memOff, opA, opB, pop, pushResult, readBytes, readSt, sigOf, stackFault, writeBytes, writePhys, blocked, checkWritable, offAdd } from './exec.ts';
+import { begin, commitFlags, finish, memOff, opA, opB, pop, pushResult, readBytes, readSt, sigOf, stackFault, writeBytes, writePhys, blocked, checkWritable, offAdd, setLoading } from './exec.ts';
 import type { FpuState } from './state.ts';
 
 const buf10 = new Uint8Array(10);
@@ -46,6 +46,11 @@ function fld(cpu: Cpu, d: DecodedInsn): void {
   const f = begin(cpu, d, false);
   if (d.k0 === OpK.Mem) {
     loadMem(cpu, d, false);
+    if (d.s0 !== 10 && classify(fx.se, fx.sig) === Cls.SNaN) {
+      fx.flags |= Exc.I;
+      fx.sig |= 1n << 62n;
+    }
+    setLoading(true); // an unmasked DE does not stop a load (the host loads and reports DE)
   } else if (!readSt(f, d.r0, opA)) {
     // stack underflow: fx holds the indefinite
   } else {
@@ -164,7 +169,7 @@ function fcmov(cpu: Cpu, d: DecodedInsn, cc: number): void {
   commitFlags(cpu, f);
 }
 
-// ---- constants (SDM Vol. 1 §8.3.8: 66-bit internal constants rounded under RC) ----------------
+// ---- constants (SDM Vol. 1 §8.3.8: rounded under RC) --------------------------------------------
 
 /** Significand with 128 bits (bit 127 the integer bit) and exponent, per constant. */
 const CONSTS: Record<string, [bigint, number]> = {
@@ -175,12 +180,11 @@ const CONSTS: Record<string, [bigint, number]> = {
   ln2: [0xb17217f7d1cf79abc9e3b39803f2f6afn, 0x3ffe],
 };
 
-/** The 66-bit internal constant (truncated) rounded to 64 bits under RC. */
+/** The constant rounded to 64 bits under RC (from 128 bits; the host agrees in all four modes). */
 function constant(name: string): void {
   const [m, exp] = CONSTS[name]!;
-  const m66 = m >> 62n; // 66 significant bits
   const saved = fx.flags;
-  roundPackFmt(0, exp - 2, m66, false, EXT);
+  roundPackFmt(0, exp - 64, m, true, EXT);
   fx.flags = saved; // constants raise no precision exception
   fx.up = false;
 }
