@@ -15,7 +15,7 @@ import { Cr0, Seg } from '../state.ts';
 import { Vec } from '../fault.ts';
 import { ea } from '../core/operands.ts';
 import { Access } from '../../mmu/types.ts';
-import { Exc, INDEF_SE, INDEF_SIG, fx, type Rc } from './f80.ts';
+import { Exc, INDEF_SE, INDEF_SIG, fx, settledFlags, type Rc } from './f80.ts';
 import { Sw, type FpuState } from './state.ts';
 
 const PC_BITS = [24, 24, 53, 64];
@@ -118,8 +118,7 @@ export function isStackFault(): boolean {
 
 /** Unmasked I, D or Z: the operation does not complete (no result written, no pop). */
 export function blocked(f: FpuState): boolean {
-  let fl = fx.flags;
-  if ((fl & (Exc.I | Exc.Z)) !== 0) fl &= ~Exc.D;
+  const fl = settledFlags();
   return (fl & ~f.fcw & (Exc.I | Exc.D | Exc.Z)) !== 0 && !loadOnlyDe(f);
 }
 
@@ -137,10 +136,7 @@ function loadOnlyDe(f: FpuState): boolean {
  * exception is unmasked. FERR# asserted on a newly pending exception with CR0.NE = 0.
  */
 export function commitFlags(cpu: Cpu, f: FpuState): void {
-  let flags = fx.flags;
-  // IE and ZE take precedence over DE: a denormal operand of an invalid operation or a division
-  // by zero reports only IE or ZE (host behaviour).
-  if ((flags & (Exc.I | Exc.Z)) !== 0) flags &= ~Exc.D;
+  let flags = settledFlags();
   if (blocked(f)) flags &= Exc.I | Exc.D | Exc.Z | Sw.SF;
   let fsw = f.fsw | (flags & 0x7f);
   fsw = fx.up && (flags & (Exc.P | Sw.SF)) !== 0 ? fsw | Sw.C1 : fsw & ~Sw.C1;

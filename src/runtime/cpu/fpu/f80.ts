@@ -38,6 +38,15 @@ export class FxCtx {
 
 export const fx = new FxCtx();
 
+/**
+ * The flags an operation reports: IE and ZE take precedence over DE (a denormal operand of an
+ * invalid operation or a division by zero reports only IE or ZE: the host does so).
+ */
+export function settledFlags(): number {
+  const f = fx.flags;
+  return (f & (Exc.I | Exc.Z)) !== 0 ? f & ~Exc.D : f;
+}
+
 export const BIAS = 16383;
 export const MAX_EXP = 0x7fff;
 export const INT_BIT = 1n << 63n;
