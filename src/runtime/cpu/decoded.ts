@@ -103,6 +103,8 @@ export class DecodedInsn {
   bytes = '';
   /** Disassembly, filled on first use by the tracer. */
   text = '';
+  /** x87 FOP (fpu/exec.ts), computed from `bytes` on first execution; -1 until then. */
+  fop = -1;
   /** Executions counted by the run loop towards block compilation (jit/jit.ts). */
   heat = 0;
   /** The compiled block starting at this instruction, or null (jit/jit.ts). */

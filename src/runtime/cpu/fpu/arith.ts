@@ -312,4 +312,3 @@ export function remainder(aSe: number, aSig: bigint, bSe: number, bSig: bigint, 
   roundPack(rSign, e, r, false);
 }
 
-export { bitLength };

@@ -4,7 +4,7 @@
  * Loads into the register format are exact; stores round with roundPack (f80.ts) under fx.rc.
  * Integer stores of a NaN, infinity or out-of-range value give IE and the integer indefinite.
  */
-import { BIAS, Cls, DBL, Exc, INT_BIT, QUIET_BIT, SGL, bitLength, classify, fx, rp, roundPackRaw, setResult, unpackExp, INDEF_SE, INDEF_SIG, type Fmt } from './f80.ts';
+import { BIAS, Cls, DBL, Exc, INT_BIT, QUIET_BIT, SGL, bitLength, classify, fx, rp, roundPackRaw, setResult, unpackExp, type Fmt } from './f80.ts';
 import { roundToInteger } from './arith.ts';
 
 /** A signed integer (bigint) as an exact extended value into fx. */
@@ -201,4 +201,3 @@ function bcdInvalid(out: Uint8Array): boolean {
   return (fx.masks & Exc.I) !== 0;
 }
 
-export { INDEF_SE, INDEF_SIG };

@@ -63,7 +63,7 @@ export function begin(cpu: Cpu, d: DecodedInsn, usePc: boolean): FpuState {
   const f = cpu.fpu;
   f.fip = cpu.ip;
   f.fcs = cpu.seg[Seg.CS]!.selector;
-  f.fop = fopOf(d);
+  f.fop = d.fop >= 0 ? d.fop : (d.fop = fopOf(d));
   if (d.k0 === OpK.Mem || d.k1 === OpK.Mem) {
     memOff = ea(cpu, d);
     f.fdp = memOff;
@@ -215,11 +215,4 @@ export function writeBytes(cpu: Cpu, seg: number, off: number, size: number, buf
 /** Only check that seg:off..+size is writable (before a multi-part store). */
 export function checkWritable(cpu: Cpu, seg: number, off: number, size: number): void {
   linearChecked(cpu, seg, off, size, true);
-}
-
-/** Offset arithmetic within the address size. */
-export function offAdd(d: DecodedInsn, off: number, n: number): number {
-  if (d.addrSize === 2) return (off + n) & 0xffff;
-  if (d.addrSize === 4) return (off + n) >>> 0;
-  return off + n;
 }

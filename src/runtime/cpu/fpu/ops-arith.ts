@@ -11,7 +11,7 @@ import { Flag } from '../state.ts';
 import { Cls, Exc, classify, fx, setResult } from './f80.ts';
 import { add, div, extract, extracted, mul, remainder, remQ, roundInt, scale, sqrt } from './arith.ts';
 import { Cmp, cmpToCc, cmpToEflags, compare, examine } from './compare.ts';
-import { begin, blocked, commitFlags, finish, opA, opB, pop, pushResult, readSt, writePhys } from './exec.ts';
+import { begin, blocked, commitFlags, finish, opA, opB, pop, readSt, writePhys } from './exec.ts';
 import { loadMem } from './ops-move.ts';
 import { Sw } from './state.ts';
 

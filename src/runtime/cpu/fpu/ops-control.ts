@@ -11,7 +11,7 @@ import type { DecodedInsn, HandlerTable } from '../decoded.ts';
 import { OpK } from '../decoded.ts';
 import { Flag } from '../state.ts';
 import { ea } from '../core/operands.ts';
-import { begin, beginControl, beginNoWait, commitFlags, ferr, pop, readBytes, sigOf, waitCheck, writeBytes, writePhys } from './exec.ts';
+import { begin, beginControl, beginNoWait, commitFlags, ferr, pop, readBytes, waitCheck, writeBytes } from './exec.ts';
 import { Sw, Tag, tagOf, type FpuState } from './state.ts';
 
 function fninit(cpu: Cpu): void {
@@ -257,4 +257,3 @@ export function registerControl(t: HandlerTable): void {
   m.set(Mnemonic.Wait, wait);
 }
 
-export { sigOf, writePhys };

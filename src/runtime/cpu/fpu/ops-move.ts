@@ -10,8 +10,7 @@ import { OpK } from '../decoded.ts';
 import { cond } from '../core/flags.ts';
 import { Exc, INDEF_SE, INDEF_SIG, fx, setResult, classify, Cls, roundPackFmt, EXT, BIAS } from './f80.ts';
 import { fromBcd, fromBigInt, fromInt32, fromReal, intOut, realOut, toBcd, toInt, toReal } from './conv.ts';
-import { begin, commitFlags, finish, memOff, opA, opB, pop, pushResult, readBytes, readSt, sigOf, stackFault, writeBytes, writePhys, blocked, checkWritable, offAdd, setLoading } from './exec.ts';
-import type { FpuState } from './state.ts';
+import { begin, commitFlags, finish, memOff, opA, opB, pop, pushResult, readBytes, readSt, writeBytes, writePhys, blocked, checkWritable, setLoading } from './exec.ts';
 
 const buf10 = new Uint8Array(10);
 
@@ -233,4 +232,3 @@ export function registerMove(t: HandlerTable): void {
   m.set(Mnemonic.Fldln2, fldConst('ln2'));
 }
 
-export { classify, Cls, Exc, sigOf, stackFault, offAdd, type FpuState };

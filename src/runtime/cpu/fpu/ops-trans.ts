@@ -5,7 +5,7 @@
 import { Mnemonic } from 'iced-x86';
 import type { Cpu } from '../cpu.ts';
 import type { DecodedInsn, HandlerTable } from '../decoded.ts';
-import { BIAS, Cls, INT_BIT, classify, fx, setResult } from './f80.ts';
+import { BIAS, Cls, INT_BIT, classify, fx } from './f80.ts';
 import { f2xm1, fpatan, fyl2x, fyl2xp1, inTrigRange, trig, trigOut } from './transcendental.ts';
 import { begin, blocked, commitFlags, finish, opA, opB, readSt, stackFault, writePhys } from './exec.ts';
 import { Sw, type FpuState } from './state.ts';
@@ -98,4 +98,3 @@ export function registerTranscendental(t: HandlerTable): void {
   m.set(Mnemonic.Fsincos, pushing(3));
 }
 
-export { setResult };

@@ -302,3 +302,21 @@ for name, code, kind, mem_kind, n in OPS_RC:
                 mem = rand_mem(mem_kind) if mem_kind else bytes(10)
             flags = 0x202 | random.choice([0, 1, 4, 0x40, 0x45, 0x41])
             emit(name, code_b, masks() | 0x300 | (rc << 10) | 0x40, a, b, mem, flags)
+
+# Tininess: products just below the smallest normal that round up to it at p bits
+# (a = 1 - k·2^-p, b = 2^-16382·(1 + m·2^-p)): underflow is reported only if tininess is
+# detected before rounding. All rounding modes × precision controls.
+TINY = [('fmul_tiny', 'd8c9')]
+for name, code in TINY:
+    code_b = bytes.fromhex(code)
+    for rc in RCS:
+        for pc in (24, 53, 64):
+            for _ in range(40):
+                p = random.choice([24, 53, 64, pc, pc])
+                k = random.randrange(1, 4)
+                m = random.randrange(0, 4)
+                a_sig = ((1 << 64) - (k << (64 - p))) & (2**64 - 1)  # (1 - k·2^-p) · 2^64 (exponent 3FFE)
+                b_sig = (1 << 63) | (m << (63 - p)) if p < 64 else (1 << 63) | m
+                a = x80(random.getrandbits(1), 0x3ffe, a_sig)
+                b = x80(random.getrandbits(1), 0x0001, b_sig)
+                emit(name, code_b, masks() | PC[pc] | (rc << 10) | 0x40, a, b, bytes(10), 0x202)
