@@ -220,3 +220,13 @@ describe('XSAVE family', () => {
     expect(m.mem.read32(0x2000 + 520)).toBe(0x203);
   });
 });
+
+describe('CLFLUSH', () => {
+  it('checks its operand like a read: #GP(0) past the segment limit, nothing otherwise', () => {
+    const m = m32(0x11n, 0n);
+    expect(m.run('0f ae 3d 00200000')).toBeNull(); // clflush [0x2000]
+    m.cpu.seg[3]!.limit = 0x1fff;
+    m.run('0f ae 3d 00200000');
+    expect(m.monitor.exits[0]).toMatchObject({ reason: 'exception', vector: GP, errorCode: 0 });
+  });
+});
