@@ -46,7 +46,7 @@ describe('CPUID from the CPU model (spec/cpu)', () => {
     expect(b7 & (1n << 7n)).toBe(1n << 7n); // SMEP
     expect(c7 & (1n << 16n)).toBe(1n << 16n); // LA57
     const [a, b] = cpuid(h, 0xd, 0);
-    expect(a & 0x207n).toBe(0x207n); // x87 SSE AVX PKRU
+    expect(a & 0x207n).toBe(0x203n); // x87 SSE PKRU; AVX absent (no AVX instructions)
     expect(b).toBe(576n); // XCR0 = x87 only
     const [, , , d81] = cpuid(h, 0x8000_0001);
     expect(d81 & (1n << 29n)).toBe(1n << 29n); // LM
@@ -117,7 +117,7 @@ describe('CR8 and XSETBV', () => {
     expect(h.movToCr(8, 0x10n)).toBe('#GP(0)');
   });
 
-  it('XSETBV: needs OSXSAVE (#UD), ECX=0, x87 set, AVX with SSE; sets hardware XCR0', () => {
+  it('XSETBV: needs OSXSAVE (#UD), ECX=0, x87 set, AVX absent; sets hardware XCR0', () => {
     const h = new Harness('long64', 0, { ...LONG, cr4: CR4.PAE | CR4.OSXSAVE });
     const xsetbv = (ecx: bigint, value: bigint): string => {
       h.vcpu.gprs[1] = ecx;
@@ -130,9 +130,10 @@ describe('CR8 and XSETBV', () => {
     expect(xsetbv(0n, 2n)).toBe('#GP(0)');
     expect(xsetbv(0n, 5n)).toBe('#GP(0)');
     expect(xsetbv(0n, 0x20n | 7n)).toBe('#GP(0)'); // AVX-512 opmask: absent in the model
-    expect(xsetbv(0n, 7n)).toBe('none');
-    expect(h.guest.xcr0).toBe(7n);
-    expect(h.vcpu.control.xcr0).toBe(7n);
+    expect(xsetbv(0n, 7n)).toBe('#GP(0)'); // AVX: absent in the model
+    expect(xsetbv(0n, 3n)).toBe('none');
+    expect(h.guest.xcr0).toBe(3n);
+    expect(h.vcpu.control.xcr0).toBe(3n);
     h.guest.cr4 = CR4.PAE;
     expect(xsetbv(0n, 3n)).toBe('#UD');
   });

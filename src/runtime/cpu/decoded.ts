@@ -41,10 +41,14 @@ export const enum OpK {
   StrSrc = 9,
   /** Implicit string destination ES:[(E/R)DI]. */
   StrDst = 10,
-  /** Anything else (vector registers…): handlers treat as unsupported. */
+  /** Anything else: handlers treat as unsupported. */
   Other = 11,
   /** x87 register ST(i): `r` = i. */
   St = 12,
+  /** XMM register: `r` = 0..15 (simd/). */
+  Xmm = 13,
+  /** MMX register: `r` = 0..7 (simd/). */
+  Mmx = 14,
 }
 
 /** Memory base value meaning "RIP-relative" (disp is relative to the next instruction). */
