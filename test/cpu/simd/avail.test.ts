@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { machine, type Bits } from '../core/harness.ts';
+import { pagedMachine } from '../jit/jit-harness.ts';
 
 const UD = 6;
 const NM = 7;
@@ -103,5 +104,45 @@ describe('MXCSR', () => {
     m.run('0f ae 15 00200000');
     expect(m.monitor.exits[0]).toMatchObject({ reason: 'exception', vector: GP, errorCode: 0 });
     expect(m.cpu.sse.mxcsr).toBe(0x7fc0);
+  });
+});
+
+describe('page faults and #SS on SIMD memory operands', () => {
+  function paged() {
+    // 32-bit paging, identity for the first 1 MiB except linear page 0x3000 (not present).
+    const m = pagedMachine('off');
+    m.cpu.setControl({ cr4: 0x200n });
+    m.cpu.intercepts.exceptionBitmap = (1 << 14) | (1 << 12) | (1 << GP);
+    return m;
+  }
+  it('a 16-byte load crossing into a not-present page raises #PF for that page and leaves the register', () => {
+    const m = paged();
+    m.cpu.sse.setDwords(0, 9, 9, 9, 9);
+    m.run('0f 10 05 f82f0000'); // movups xmm0, [0x2ff8]
+    expect(m.monitor.exits[0]).toMatchObject({ reason: 'exception', vector: 14, faultAddress: 0x3000 });
+    expect(m.cpu.sse.dword(0, 0)).toBe(9);
+  });
+  it('a 16-byte store crossing into a not-present page writes nothing', () => {
+    const m = paged();
+    m.mem.write32(0x2ff8, 0x11223344);
+    m.cpu.sse.setDwords(0, 1, 2, 3, 4);
+    m.run('0f 11 05 f82f0000'); // movups [0x2ff8], xmm0
+    expect(m.monitor.exits[0]).toMatchObject({ reason: 'exception', vector: 14 });
+    expect(m.mem.read32(0x2ff8)).toBe(0x11223344);
+  });
+  it('FXSAVE into a region whose second page is not present faults before writing', () => {
+    const m = paged();
+    m.mem.write32(0x2f00, 0x55aa55aa);
+    m.run('0f ae 05 002f0000'); // fxsave [0x2f00]
+    expect(m.monitor.exits[0]).toMatchObject({ reason: 'exception', vector: 14 });
+    expect(m.mem.read32(0x2f00)).toBe(0x55aa55aa);
+  });
+  it('an SS-relative operand past the stack segment limit raises #SS(0)', () => {
+    const m = sse(32, null, 0x200n);
+    m.cpu.intercepts.exceptionBitmap = 1 << 12;
+    m.cpu.seg[2]!.limit = 0x7ff8;
+    m.cpu.setReg(4, 4, 0x7ff0);
+    m.run('0f 10 04 24'); // movups xmm0, [esp]
+    expect(m.monitor.exits[0]).toMatchObject({ reason: 'exception', vector: 12, errorCode: 0 });
   });
 });

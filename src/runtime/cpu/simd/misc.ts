@@ -1,14 +1,17 @@
 /**
  * PTEST (SSE4.1: ZF = (dst AND src) = 0, CF = (NOT dst AND src) = 0, AF OF PF SF cleared) and
  * CRC32 (SSE4.2: CRC-32C, polynomial 0x1EDC6F41 bit-reflected, over 1/2/4/8 source bytes; a GPR
- * instruction: CR0/CR4 do not matter). POPCNT is in core/bits.ts.
+ * instruction: CR0/CR4 do not matter), CLFLUSH (caches are not modelled, but the operand is
+ * checked like a byte read: segmentation #GP/#SS, #PF; SDM Vol. 2A CLFLUSH). POPCNT is in
+ * core/bits.ts, the fences and PREFETCHh (which never fault) in core/data.ts.
  */
-import { Mnemonic } from 'iced-x86';
+import { Code, Mnemonic } from 'iced-x86';
 import { OpK, type Handler, type HandlerTable } from '../decoded.ts';
 import { Flag, STATUS_FLAGS } from '../state.ts';
 import { ea } from '../core/operands.ts';
 import { sseAvail } from './avail.ts';
 import { simdLinear, xmmSrc128 } from './operands.ts';
+import { Access } from '../../mmu/types.ts';
 
 const ptest: Handler = (cpu, d) => {
   sseAvail(cpu);
@@ -63,7 +66,13 @@ const crc32: Handler = (cpu, d) => {
   cpu.hi[d.r0] = 0;
 };
 
+const clflush: Handler = (cpu, d) => {
+  const lin = cpu.mem.linear(d.seg, ea(cpu, d), 1, false);
+  cpu.mem.translate(lin, Access.Read, cpu.cpl === 3);
+};
+
 export function registerMisc(t: HandlerTable): void {
+  t.byCode.set(Code.Clflush_m8, clflush);
   t.byMnemonic.set(Mnemonic.Ptest, ptest);
   t.byMnemonic.set(Mnemonic.Crc32, crc32);
 }

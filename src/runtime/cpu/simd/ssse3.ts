@@ -1,5 +1,5 @@
 /**
- * SSSE3 (MMX and XMM forms) and SSE4.1's PHMINPOSUW: PSHUFB, PALIGNR, PHADDW/D/SW, PHSUBW/D/SW,
+ * SSSE3 (MMX and XMM forms) and SSE4.1's PHMINPOSUW and MPSADBW: PSHUFB, PALIGNR, PHADDW/D/SW, PHSUBW/D/SW,
  * PMADDUBSW, PMULHRSW, PSIGNB/W/D, PABSB/W/D. Operations that read lanes they later overwrite
  * build the result in SLOT_TMP first.
  */
@@ -131,6 +131,26 @@ const phminposuw: PackedOp = (x, d, s) => {
   u[d * 4 + 3] = 0;
 };
 
+/**
+ * MPSADBW: word i ← Σ_k |dst[a + i + k] − src[b + k]| (k = 0..3), for i = 0..7, with
+ * a = 4·imm8[2] and b = 4·imm8[1:0].
+ */
+const mpsadbw: PackedOp = (x, d, s, _n, imm) => {
+  const v = x.u8;
+  const a = d * 16 + ((imm >> 2) & 1) * 4;
+  const b = s * 16 + (imm & 3) * 4;
+  const t = SLOT_TMP * 8;
+  for (let i = 0; i < 8; i++) {
+    let sum = 0;
+    for (let k = 0; k < 4; k++) {
+      const diff = v[a + i + k]! - v[b + k]!;
+      sum += diff < 0 ? -diff : diff;
+    }
+    x.u16[t + i] = sum;
+  }
+  fromTmp(x, d, 16);
+};
+
 export function registerSsse3(t: HandlerTable): void {
   const m = t.byMnemonic;
   const set = (mn: number, op: PackedOp): void => void m.set(mn, packed(op));
@@ -151,4 +171,5 @@ export function registerSsse3(t: HandlerTable): void {
   set(Mnemonic.Pabsw, pabs(2));
   set(Mnemonic.Pabsd, pabs(4));
   set(Mnemonic.Phminposuw, phminposuw);
+  set(Mnemonic.Mpsadbw, mpsadbw);
 }

@@ -142,6 +142,7 @@ add('pshufw mm0, mm1, {imm}', imms=imms(4))
 add('pshufw mm0, [rbx], {imm}', imms=imms(1))
 binop('palignr', imm=[0, 1, 4, 7, 8, 9, 15, 16, 17, 24, 31, 32, 40])
 binop('pblendw', mmx=False, imm=imms(3))
+binop('mpsadbw', mmx=False, imm=[0, 1, 2, 3, 4, 5, 6, 7])
 binop('blendps', mmx=False, imm=imms(3, (0, 15)))
 binop('blendpd', mmx=False, imm=[0, 1, 2, 3])
 for n in ['pblendvb', 'blendvps', 'blendvpd']:
