@@ -250,4 +250,32 @@ describe('SSE floating-point instructions in the CPU', () => {
     }
     expect(n).toBe(9);
   });
+
+  it('the MMX forms: #MF for a pending x87 exception, MMX state when they name an MMX register', () => {
+    const MF = 16;
+    const m = guest(0x620n);
+    m.cpu.setControl({ cr0: 0x80000031n }); // PG | NE | ET | PE
+    const c = m.cpu;
+    const cases: [string, string, boolean, boolean][] = [
+      // code, what, #MF when pending, enters MMX state
+      ['0f2ac1', 'cvtpi2ps xmm0, mm1', true, true],
+      ['0f2a03', 'cvtpi2ps xmm0, [rbx]', false, false],
+      ['660f2ac1', 'cvtpi2pd xmm0, mm1', true, true],
+      ['660f2a03', 'cvtpi2pd xmm0, [rbx]', false, false],
+      ['0f2dc1', 'cvtps2pi mm0, xmm1', true, true],
+      ['660f2c03', 'cvttpd2pi mm0, [rbx]', true, true],
+    ];
+    for (const [code, what, mf, mmx] of cases) {
+      for (const pending of [true, false]) {
+        c.fpu.init();
+        if (pending) c.fpu.fsw = 0x84; // ES | ZE (x87 ZE unmasked earlier)
+        c.setReg64(3, BigInt(MEM));
+        m.monitor.exits.length = 0;
+        m.run(code);
+        const vec = m.monitor.exits[0]?.reason === 'exception' ? (m.monitor.exits[0] as { vector: number }).vector : undefined;
+        expect([what, pending, vec]).toEqual([what, pending, pending && mf ? MF : undefined]);
+        if (!pending) expect([what, c.fpu.ftw === 0xffff ? 'x87' : 'mmx', c.fpu.top]).toEqual([what, mmx ? 'mmx' : 'x87', 0]);
+      }
+    }
+  });
 });
