@@ -7,7 +7,7 @@ import type { CrAccessExit, VmExit } from './exit.ts';
  */
 
 /** Every VmExit reason, in a fixed order (the slot of `ReasonCounts`). */
-export const EXIT_REASONS: readonly VmExit['reason'][] = ['cr-access', 'rdmsr', 'wrmsr', 'xsetbv', 'cpuid', 'hlt', 'io', 'invlpg', 'exception', 'npf'];
+export const EXIT_REASONS: readonly VmExit['reason'][] = ['cr-access', 'rdmsr', 'wrmsr', 'xsetbv', 'cpuid', 'hlt', 'io', 'invlpg', 'exception', 'npf', 'task-switch'];
 
 export function reasonSlot(reason: VmExit['reason']): number {
   switch (reason) {
@@ -31,6 +31,8 @@ export function reasonSlot(reason: VmExit['reason']): number {
       return 8;
     case 'npf':
       return 9;
+    case 'task-switch':
+      return 10;
   }
 }
 
@@ -146,6 +148,8 @@ function nameSlot(exit: VmExit): number {
       return SLOT_NPF;
     case 'exception':
       return exit.vector >= 0 && exit.vector < VECTORS ? SLOT_EXCEPTION + exit.vector : NO_SLOT;
+    case 'task-switch':
+      return NO_SLOT; // rare: counted by name in the map
   }
 }
 
