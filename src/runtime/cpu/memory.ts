@@ -154,8 +154,14 @@ export class Memory {
 
   // ---- linear accesses --------------------------------------------------------------------
 
+  /**
+   * Set while the system side makes an implicit supervisor-mode access (GDT/LDT/IDT/TSS; SDM
+   * Vol. 3A §4.6): SMAP then ignores EFLAGS.AC (sysmem.ts sysRead/sysWrite).
+   */
+  implicit = false;
+
   private ac(): boolean {
-    return (this.cpu.flags & Flag.AC) !== 0;
+    return (this.cpu.flags & Flag.AC) !== 0 && !this.implicit;
   }
 
   /** Translate one linear address (no page-crossing logic). */

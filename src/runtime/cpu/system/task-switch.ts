@@ -31,7 +31,7 @@ import { Flag, Seg } from '../state.ts';
 import { Access } from '../../mmu/types.ts';
 import { NestedPageFault } from '../../mmu/nested-fault.ts';
 import { descBase, descDpl, descIsSystem, descLimit, descPresent, descType, SegType, selIsNull, selRpl, SysType } from './descriptor.ts';
-import { linRead, linWrite } from './sysmem.ts';
+import { linRead, linWrite, sysWrite } from './sysmem.ts';
 
 /** What started the switch: decides busy bits, the back link and NT (SDM §7.3 steps 6-11). */
 export const enum TaskSource {
@@ -128,7 +128,7 @@ function readNewTss(cpu: Cpu, base: number, tss32: boolean): void {
 }
 
 function saveOldTss(cpu: Cpu, base: number, tss32: boolean, eip: number, eflags: number): void {
-  const wr = (off: number, size: 2 | 4, v: number): void => linWrite(cpu, (base + off) >>> 0, size, v, false);
+  const wr = (off: number, size: 2 | 4, v: number): void => sysWrite(cpu, (base + off) >>> 0, size, v);
   if (tss32) {
     wr(0x20, 4, eip);
     wr(0x24, 4, eflags);
@@ -170,7 +170,7 @@ export function switchTasks(cpu: Cpu, sel: number, desc: RawDescriptor, source: 
   try {
     const oldSel = tr.selector;
     if (source === TaskSource.Jmp || source === TaskSource.Iret) {
-      linWrite(cpu, oldDesc.addr + 4, 4, oldDesc.hi & ~BUSY, false);
+      sysWrite(cpu, oldDesc.addr + 4, 4, oldDesc.hi & ~BUSY);
       // A task returning to itself reads its own descriptor afresh below.
       if (oldDesc.addr === desc.addr) desc.hi &= ~BUSY;
     }
@@ -179,11 +179,11 @@ export function switchTasks(cpu: Cpu, sel: number, desc: RawDescriptor, source: 
     saveOldTss(cpu, tr.base, oldTss32, returnIp, savedFlags);
     let eflags = next.eflags;
     if (source === TaskSource.Call || source === TaskSource.Interrupt) {
-      linWrite(cpu, newBase, 2, oldSel, false);
+      sysWrite(cpu, newBase, 2, oldSel);
       eflags |= Flag.NT;
     }
     if (source !== TaskSource.Iret) desc.hi |= BUSY;
-    linWrite(cpu, desc.addr + 4, 4, desc.hi, false);
+    sysWrite(cpu, desc.addr + 4, 4, desc.hi);
     fillCache(tr, sel, desc);
     tr.usable = true;
 
