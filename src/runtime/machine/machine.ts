@@ -9,6 +9,7 @@ import { loadImage, type LoadedImage, type LoadImageOptions } from './loaders/lo
 import { PhysicalMemory } from './memory.ts';
 import { defaultMonitorFactory, type PagingModeName } from './monitor-factory.ts';
 import type { OutputSink } from './output.ts';
+import { OutputMarker } from './output-marker.ts';
 import { cpuCounters, createCpu, type CpuCounters, type MachineCpu, type TraceSink } from './cpu-port.ts';
 
 export type { PagingModeName } from './monitor-factory.ts';
@@ -32,6 +33,20 @@ export interface MachineOptions {
   monitorFactory?: MonitorFactory;
   /** One call per executed instruction (--trace). */
   trace?: TraceSink;
+  /**
+   * Output text that marks "boot reached init" for --stats (default for a Linux kernel: its
+   * "Run /init as init process" line).
+   */
+  initMarker?: string;
+}
+
+/** The line a Linux kernel prints just before it starts init (init/main.c, run_init_process). */
+export const LINUX_INIT_MARKER = ' as init process';
+
+/** When the guest reached init (the init marker appeared in its output). */
+export interface InitReached {
+  instructions: number;
+  seconds: number;
 }
 
 export interface RunResult {
@@ -68,10 +83,19 @@ export class Machine {
   private instructions = 0;
   private seconds = 0;
   private attached = false;
+  private readonly output: OutputMarker;
+  private readonly initMarker: string | undefined;
+  /** performance.now() when the current run() started (for the init time). */
+  private runStart = 0;
+  private runBefore = 0;
+  initReached: InitReached | null = null;
+  private cpuAtRunStart = 0;
 
   constructor(options: MachineOptions) {
     this.memory = new PhysicalMemory({ memMiB: options.memMiB });
-    this.devices = createStandardDevices(options.output);
+    this.output = new OutputMarker(options.output);
+    this.initMarker = options.initMarker;
+    this.devices = createStandardDevices(this.output);
     const factory = options.monitorFactory ?? defaultMonitorFactory;
     this.monitor = factory({ memory: this.memory, io: this.devices.io, paging: options.paging });
     this.cpu = createCpu({ bus: this.memory, monitor: this.monitor, trace: options.trace });
@@ -87,6 +111,15 @@ export class Machine {
     const loaded = loadImage(this.memory.ram, image, options);
     if (!loaded.ok) return loaded;
     applyBootState(this.cpu, loaded.value.boot);
+    const marker = this.initMarker ?? (loaded.value.kind === 'linux-bzimage' ? LINUX_INIT_MARKER : undefined);
+    if (marker !== undefined) {
+      this.output.watch(marker, () => {
+        this.initReached = {
+          instructions: this.runBefore + this.cpu.stats.instructions - this.cpuAtRunStart,
+          seconds: this.seconds + (performance.now() - this.runStart) / 1000,
+        };
+      });
+    }
     this.monitor.attach(this.cpu);
     this.attached = true;
     return loaded;
@@ -97,6 +130,9 @@ export class Machine {
     if (!this.attached) throw new Error('Machine.run before load');
     const start = performance.now();
     const before = this.instructions;
+    this.runStart = start;
+    this.runBefore = before;
+    this.cpuAtRunStart = this.cpu.stats.instructions;
     let stop: StopReason | null = null;
     while (stop === null) {
       const left = maxInsns - (this.instructions - before);
@@ -132,6 +168,10 @@ export class Machine {
     const inner = this.monitor as Partial<{ paging: { stats(): Record<string, number> } }>;
     if (inner.paging !== undefined) {
       for (const [k, v] of Object.entries(inner.paging.stats())) extra[`paging.${k}`] = v;
+    }
+    if (this.initReached !== null) {
+      extra['boot.toInit.instructions'] = this.initReached.instructions;
+      extra['boot.toInit.ms'] = Math.round(this.initReached.seconds * 1000);
     }
     return {
       instructions: this.instructions,
