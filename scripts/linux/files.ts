@@ -15,8 +15,11 @@ export const CACHE_DIR = join(ROOT, '.cache', 'linux');
 export const ARCHES = { i386: { debian: 'i386', kernel: 'linux-image-686' }, x86_64: { debian: 'amd64', kernel: 'linux-image-cloud-amd64' } } as const;
 export type Arch = keyof typeof ARCHES;
 
-/** The console on the first serial port, the decompressor's and early kernel's output there too; nokaslr for a reproducible layout. */
-export const DEFAULT_APPEND = 'console=ttyS0 earlyprintk=serial,ttyS0,115200 nokaslr';
+/**
+ * The console on the first serial port (the decompressor's and the early kernel's output too),
+ * nokaslr for a reproducible layout, panic=-1 so a panic reboots (the run ends) instead of spinning.
+ */
+export const DEFAULT_APPEND = 'console=ttyS0 earlyprintk=serial,ttyS0,115200 nokaslr panic=-1';
 
 export interface LinuxFiles {
   kernel: string;
