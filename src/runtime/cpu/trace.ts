@@ -83,3 +83,22 @@ export function traceStep(cpu: Cpu): void {
   const changed = changes(cpu);
   cpu.trace!(changed === '' ? head.trimEnd() : `${head} ; ${changed}`);
 }
+
+/** CS:RIP of the current instruction: `0008:00100abc`, in 64-bit mode `0010:ffffffff81000000`. */
+export function csRip(cpu: Cpu): string {
+  const cs = cpu.seg[Seg.CS]!.selector;
+  if (cpu.mode64) return `${hex(cs, 4)}:${BigInt.asUintN(64, BigInt(cpu.ip)).toString(16).padStart(16, '0')}`;
+  return `${hex(cs, 4)}:${hex(cpu.ip, cpu.bitness === 16 ? 4 : 8)}`;
+}
+
+/**
+ * The current instruction's disassembly (--trace-exits: the instruction that exited; it was
+ * fetched already, so this is the decode cache's entry), or `?` when it cannot be fetched.
+ */
+export function currentInsnText(cpu: Cpu): string {
+  try {
+    return disassemble(fetch(cpu), cpu.bitness);
+  } catch {
+    return '?';
+  }
+}
