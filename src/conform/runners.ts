@@ -72,6 +72,10 @@ export function trapspecRunner(paging: PagingModeName): Runner {
             end = 'crash';
             detail = `monitor error: ${r.stop.detail}`;
             break;
+          case 'debug':
+            end = 'error';
+            detail = 'stopped by a debugger (none is attached to conformance runs)';
+            break;
         }
       } catch (e) {
         end = 'error';

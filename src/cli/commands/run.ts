@@ -5,6 +5,7 @@ import { PAGING_MODES, type PagingModeName } from '../../runtime/machine/monitor
 import { BufferedOutput } from '../../runtime/machine/output.ts';
 import { formatStats, formatStop, exitStatusFor } from '../../runtime/machine/run-report.ts';
 import type { TraceSink } from '../../runtime/machine/cpu-port.ts';
+import { parseExitFilter, type ExitFilter } from '../../runtime/debug/exit-trace/filter.ts';
 
 export interface RunOptions {
   mem: number;
@@ -14,9 +15,20 @@ export interface RunOptions {
   cmdline?: string;
   trace?: boolean;
   traceFile?: string;
+  /** --trace-exits[=FILTER]: true (every exit) or the parsed filter. */
+  traceExits?: true | ExitFilter;
   stats?: boolean;
   /** Exit with the value v the guest wrote to 0xF4 instead of QEMU's (v << 1) | 1. */
   guestStatus?: boolean;
+  /** --gdb [HOST:]PORT (or -s: port 1234). */
+  gdb?: GdbAddress;
+  s?: boolean;
+  gdbWait?: boolean;
+}
+
+export interface GdbAddress {
+  host: string;
+  port: number;
 }
 
 /** Where `trapspec run` writes: guest output, the report, the trace. Replaceable in tests. */
@@ -55,7 +67,9 @@ export async function runCommand(imagePath: string, options: RunOptions, io: Run
   const output = new BufferedOutput(io.stdout);
   let traceFd: number | undefined;
   let trace: TraceSink | undefined;
-  if (options.trace === true || options.traceFile !== undefined) {
+  let sink: TraceSink | undefined;
+  const instructionTrace = options.trace === true || (options.traceFile !== undefined && options.traceExits === undefined);
+  if (instructionTrace || options.traceExits !== undefined) {
     if (options.traceFile !== undefined) {
       try {
         traceFd = openSync(options.traceFile, 'w');
@@ -65,19 +79,57 @@ export async function runCommand(imagePath: string, options: RunOptions, io: Run
       }
     }
     const fd = traceFd;
-    trace = fd === undefined ? (line) => io.stderr(`${line}\n`) : (line) => writeAll(fd, Buffer.from(`${line}\n`));
+    sink = fd === undefined ? (line) => io.stderr(`${line}\n`) : (line) => writeAll(fd, Buffer.from(`${line}\n`));
+    if (instructionTrace) trace = sink;
   }
 
   // Loaded on use, so the other commands never load the interpreter.
   const { Machine } = await import('../../runtime/machine/machine.ts');
+  const monitorFactory = options.traceExits !== undefined && sink !== undefined ? await exitTraceFactory(options.traceExits, sink) : undefined;
   try {
-    const machine = new Machine({ memMiB: options.mem, paging: options.paging, output, trace });
+    const machine = new Machine({ memMiB: options.mem, paging: options.paging, output, trace, monitorFactory });
+    // Exact instruction counts in the exit trace: compiled blocks count theirs only when they end.
+    if (monitorFactory !== undefined) machine.cpu.decoded.jit.enabled = false;
     const loaded = machine.load(image, { file: imagePath, format: options.flat === true ? 'flat' : 'auto', cmdline: options.cmdline });
     if (!loaded.ok) {
       io.stderr(`trapspec run: ${formatLoadError(loaded.error)}\n`);
       return EXIT_USAGE;
     }
-    const result = machine.run(options.maxInsns ?? Infinity);
+    const gdb = options.gdb ?? (options.s === true ? { host: '127.0.0.1', port: 1234 } : undefined);
+    if (gdb === undefined && options.gdbWait === true) {
+      io.stderr('trapspec run: --gdb-wait needs --gdb [HOST:]PORT (or -s)\n');
+      return EXIT_USAGE;
+    }
+    let result: { stop: import('../../runtime/vmm/monitor.ts').StopReason; instructions: number };
+    if (gdb !== undefined) {
+      const { GdbSession } = await import('../../runtime/debug/gdb/session.ts');
+      const session = new GdbSession(machine, {
+        ...gdb,
+        wait: options.gdbWait === true,
+        maxInsns: options.maxInsns,
+        log: (line) => io.stderr(`${line}\n`),
+        exitStatus: (stop) => (options.guestStatus === true && stop.kind === 'debug-exit' ? (stop.status >>> 1) & 0xff : exitStatusFor(stop)),
+      });
+      let r: Awaited<ReturnType<typeof session.run>>;
+      try {
+        r = await session.run();
+      } catch (error) {
+        const e = error as NodeJS.ErrnoException;
+        if (e.code === 'EADDRINUSE' || e.code === 'EACCES' || e.code === 'EADDRNOTAVAIL' || e.code === 'ENOTFOUND') {
+          io.stderr(`trapspec run: --gdb ${gdb.host}:${gdb.port}: ${e.message}\n`);
+          return EXIT_USAGE;
+        }
+        throw error;
+      }
+      if (r.kind === 'killed') {
+        output.flush();
+        io.stderr(`trapspec: run ended by gdb (kill) after ${r.instructions} instructions\n`);
+        return 0;
+      }
+      result = r;
+    } else {
+      result = machine.run(options.maxInsns ?? Infinity);
+    }
     output.flush();
     const report = formatStop(result.stop, machine.vcpu, result.instructions, machine.guestControl());
     if (report !== '') io.stderr(report);
@@ -106,8 +158,16 @@ export function registerRun(program: Command): void {
     .option('--flat', 'load as a flat binary at 0x7C00 and start in real mode (default when there is no multiboot header)')
     .option('--cmdline <string>', 'multiboot command line')
     .option('--trace', 'print one line per executed instruction to stderr')
-    .option('--trace-file <path>', 'write the instruction trace to a file instead')
+    .option('--trace-file <path>', 'write the instruction trace (or, without --trace, the exit trace) to a file instead')
+    .option(
+      '--trace-exits [filter]',
+      'print one line per VM exit to stderr: instruction, access, guest/hardware values, outcome, the spec rule line that decided it; FILTER = comma-separated cr0,cr3,cr4,cr8,efer,xcr0, rules,msr,cpuid,io,hlt,invlpg,pf,exception, fault,applied, all (write --trace-exits=FILTER)',
+      parseTraceExits,
+    )
     .option('--stats', 'print run statistics to stderr')
+    .option('--gdb <[host:]port>', 'serve the GDB remote protocol on HOST:PORT (default host 127.0.0.1; port 0 picks a free one, printed on stderr)', parseGdbAddress)
+    .option('-s', 'shorthand for --gdb 1234 (as QEMU)')
+    .option('--gdb-wait', 'with --gdb: wait for gdb to continue before the first instruction (as QEMU -S)')
     .option('--guest-status', "on a debug-exit write of v, exit with v itself (0 = success) instead of QEMU's (v << 1) | 1")
     // Usage errors (unknown option, bad value, missing image) exit with 2, not commander's 1.
     .exitOverride((error) => {
@@ -116,6 +176,28 @@ export function registerRun(program: Command): void {
     .action(async (imagePath: string, options: RunOptions) => {
       process.exitCode = await runCommand(imagePath, options);
     });
+}
+
+/** The trap monitor behind an exit tracer (src/runtime/debug/exit-trace/). */
+async function exitTraceFactory(filter: true | ExitFilter, sink: TraceSink): Promise<import('../../runtime/machine/machine.ts').MonitorFactory> {
+  const { ExitTracer } = await import('../../runtime/debug/exit-trace/exit-tracer.ts');
+  const { cpuExitProbe } = await import('../../runtime/debug/exit-trace/cpu-probe.ts');
+  const { createTrapMonitor } = await import('../../runtime/vmm/create-monitor.ts');
+  return (ctx) => new ExitTracer(createTrapMonitor(ctx), { sink, probe: cpuExitProbe, filter: filter === true ? undefined : filter });
+}
+
+/** `PORT`, `:PORT`, `HOST:PORT`, or QEMU's `tcp::PORT` / `tcp:HOST:PORT`. */
+function parseGdbAddress(value: string): GdbAddress {
+  const m = /^(?:tcp:)?(?:([^:]*):)?(\d+)$/.exec(value);
+  const port = m === null ? NaN : Number(m[2]);
+  if (m === null || !(port >= 0 && port <= 65535)) throw new InvalidArgumentError('expected [HOST:]PORT, e.g. 1234 or 127.0.0.1:1234 (port 0: any free port)');
+  return { host: m[1] === undefined || m[1] === '' ? '127.0.0.1' : m[1], port };
+}
+
+function parseTraceExits(value: string): ExitFilter {
+  const r = parseExitFilter(value);
+  if (!r.ok) throw new InvalidArgumentError(r.error);
+  return r.filter;
 }
 
 function parseMem(value: string): number {

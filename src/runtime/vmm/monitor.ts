@@ -7,7 +7,9 @@ export type StopReason =
   | { kind: 'halted' }
   | { kind: 'triple-fault'; detail: string }
   | { kind: 'max-insns' }
-  | { kind: 'monitor-error'; detail: string };
+  | { kind: 'monitor-error'; detail: string }
+  /** A debugger stopped the CPU (breakpoint, single-step, watchpoint: cpu.debug.stop says which). */
+  | { kind: 'debug' };
 
 /** What the hardware does after the monitor handled an exit. */
 export type ExitOutcome = { kind: 'resume' } | { kind: 'stop'; reason: StopReason };

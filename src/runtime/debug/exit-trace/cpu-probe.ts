@@ -1,0 +1,20 @@
+/**
+ * The exit tracer's view of the interpreter (ExitSiteProbe): the instruction count, CS:RIP and
+ * disassembly of the exiting instruction, and the event the monitor queued.
+ */
+import { Cpu } from '../../cpu/cpu.ts';
+import { csRip, currentInsnText } from '../../cpu/trace.ts';
+import type { Vcpu } from '../../vmm/vcpu.ts';
+import type { ExitSiteProbe } from './exit-tracer.ts';
+
+function cpuOf(vcpu: Vcpu): Cpu {
+  if (!(vcpu instanceof Cpu)) throw new Error('the exit trace needs the interpreter CPU');
+  return vcpu;
+}
+
+export const cpuExitProbe: ExitSiteProbe = {
+  count: (vcpu) => cpuOf(vcpu).stats.instructions,
+  where: (vcpu) => csRip(cpuOf(vcpu)),
+  insn: (vcpu) => currentInsnText(cpuOf(vcpu)),
+  pending: (vcpu) => cpuOf(vcpu).pending,
+};
