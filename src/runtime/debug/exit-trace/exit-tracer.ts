@@ -178,8 +178,8 @@ export class ExitTracer implements Monitor {
     const faulted = injected !== null;
     if (!filterMatches(this.filter, { register: sites && ruleRegister(sites), kinds: kindsOf(exit, sites !== undefined), fault: faulted })) return outcome;
 
-    const parts = [`${String(count).padStart(9)} ${where}  ${insn.padEnd(24)}`, `${accessText(exit)}${operand}`];
-    if (sites !== undefined) parts.push(this.valuesText(ruleRegister(sites), vcpu));
+    const parts = [`${String(count).padStart(9)} ${where}  ${(insn === '?' && exit.reason === 'exception' ? '(fetch)' : insn).padEnd(24)}`, `${accessText(exit)}${operand}`];
+    if (sites !== undefined) parts.push(this.valuesText(ruleRegister(sites), vcpu, sites.stmts.some((s) => s.kind === 'result')));
     parts.push(faulted ? `${injected.vector === 14 ? 'injected ' : ''}${exceptionText(injected.vector, injected.errorCode)}` : outcome.kind === 'stop' ? `stop (${outcome.reason.kind})` : sites !== undefined ? 'applied' : 'resumed');
     if (sites !== undefined) parts.push(...this.decisionText(sites, cx.faultVector >= 0, cx.faultSite, cx.taken));
     else if (exit.reason === 'wrmsr' || exit.reason === 'rdmsr' || (exit.reason === 'cr-access' && faulted)) parts.push('no rule for this access (R72: #UD / #GP(0))');
@@ -194,7 +194,7 @@ export class ExitTracer implements Monitor {
       case 'cr-access':
         if (exit.access === 'mov-to-cr' && exit.operand.kind === 'reg') {
           const n = exit.operand.gpr;
-          const v = exit.operand.size === 8 ? vcpu.readGpr(n) : BigInt(vcpu.gprLo(n) & (exit.operand.size === 2 ? 0xffff : 0xffff_ffff));
+          const v = exit.operand.size === 8 ? vcpu.readGpr(n) : BigInt((vcpu.gprLo(n) & (exit.operand.size === 2 ? 0xffff : 0xffff_ffff)) >>> 0);
           return ` src=${hex(v)}`;
         }
         return exit.access === 'lmsw' ? ` src=${hex(exit.lmswSource & 0xffff, 4)}` : '';
@@ -210,13 +210,16 @@ export class ExitTracer implements Monitor {
     }
   }
 
-  /** `guest 00000011 → 80000011  hw 80000031` (+ other guest registers the rule changed). */
-  private valuesText(reg: FilterRegister, vcpu: Vcpu): string {
+  /**
+   * `guest 00000011 → 80000011  hw 80000031` (+ other guest registers the rule changed); for a
+   * read, the value the guest got: `guest 80000011  hw 80010011`.
+   */
+  private valuesText(reg: FilterRegister, vcpu: Vcpu, read: boolean): string {
     const g = this.inner.guest;
     const old = this.before.get(reg)!;
     const now = g[reg];
     const w = old > 0xffff_ffffn || now > 0xffff_ffffn ? 16 : 8;
-    let text = `guest ${hex(old, w)} → ${hex(now, w)}  hw ${hex(vcpu.control[reg], w)}`;
+    let text = read && old === now ? `guest ${hex(now, w)}  hw ${hex(vcpu.control[reg], w)}` : `guest ${hex(old, w)} → ${hex(now, w)}  hw ${hex(vcpu.control[reg], w)}`;
     for (const r of REGS) {
       if (r === reg) continue;
       const was = this.before.get(r)!;

@@ -54,6 +54,8 @@ export class GdbSession implements StubTarget {
   private wake: (() => void) | null = null;
   private interruptRequested = false;
   private killed = false;
+  /** gdb sent D: the guest runs on when the connection closes. */
+  private detaching = false;
 
   constructor(
     private readonly machine: Machine,
@@ -149,16 +151,21 @@ export class GdbSession implements StubTarget {
     };
   }
 
-  /** gdb went away (detach, kill, or a dropped connection). */
+  /**
+   * gdb went away. After D (detach) the guest runs on. A connection that just closed (gdb's
+   * `disconnect`, or gdb died) leaves a running guest running and a stopped one stopped, waiting
+   * for the next gdb — gdb's documented `disconnect` semantics; either way its breakpoints go.
+   */
   private dropped(): void {
     this.connection = null;
     this.stub = null;
     this.hooks.clearAll();
     this.cpu.debug = null;
     if (!this.killed) {
-      this.options.log('trapspec: gdb detached; the guest runs on');
-      this.running = true;
+      if (this.detaching) this.running = true;
+      this.options.log(this.running ? 'trapspec: gdb detached; the guest runs on' : 'trapspec: gdb disconnected; the guest stays stopped until gdb connects again');
     }
+    this.detaching = false;
     this.resumeLoop();
   }
 
@@ -209,6 +216,7 @@ export class GdbSession implements StubTarget {
 
   detach(): void {
     // The OK reply goes out first; then the connection closes and dropped() resumes the guest.
+    this.detaching = true;
     setImmediate(() => this.connection?.close());
   }
 
