@@ -1,4 +1,5 @@
 import type { SourcePos } from '../ir.ts';
+import type { MaskedReg, PolicyIR, RegOwnership } from './ownership.ts';
 
 /**
  * The checked form of the trap rules (spec/rules/*.rules). The reference interpreter
@@ -101,6 +102,10 @@ export interface RuleIR {
 
 export interface RuleSetIR {
   rules: RuleIR[];
+  /** CR-ownership policies (`policy` blocks), checked against the rules (ownership.ts). */
+  policies: PolicyIR[];
+  /** The largest safe guest-owned sets of CR0 and CR4, with the reason for every other bit. */
+  ownership: Map<MaskedReg, RegOwnership>;
   /** Spec files the rules came from (relative), for generated headers. */
   files: string[];
 }

@@ -1,7 +1,7 @@
 import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { formatLoadError } from '../../runtime/machine/loaders/load-error.ts';
-import { PAGING_MODES, type PagingModeName } from '../../runtime/machine/monitor-factory.ts';
+import { CR_POLICY_NAMES, PAGING_MODES, type PagingModeName } from '../../runtime/machine/monitor-factory.ts';
 import { BufferedOutput } from '../../runtime/machine/output.ts';
 import { formatStats, formatStop, exitStatusFor } from '../../runtime/machine/run-report.ts';
 import type { TraceSink } from '../../runtime/machine/cpu-port.ts';
@@ -11,6 +11,8 @@ export interface RunOptions {
   mem: number;
   maxInsns?: number;
   paging: PagingModeName;
+  /** CR-ownership policy: trap-all (default) or one of spec/rules/ownership.rules. */
+  crPolicy?: string;
   flat?: boolean;
   cmdline?: string;
   trace?: boolean;
@@ -87,7 +89,7 @@ export async function runCommand(imagePath: string, options: RunOptions, io: Run
   const { Machine } = await import('../../runtime/machine/machine.ts');
   const monitorFactory = options.traceExits !== undefined && sink !== undefined ? await exitTraceFactory(options.traceExits, sink) : undefined;
   try {
-    const machine = new Machine({ memMiB: options.mem, paging: options.paging, output, trace, monitorFactory });
+    const machine = new Machine({ memMiB: options.mem, paging: options.paging, crPolicy: options.crPolicy, output, trace, monitorFactory });
     // Exact instruction counts in the exit trace: compiled blocks count theirs only when they end.
     if (monitorFactory !== undefined) machine.cpu.decoded.jit.enabled = false;
     const loaded = machine.load(image, { file: imagePath, format: options.flat === true ? 'flat' : 'auto', cmdline: options.cmdline });
@@ -155,6 +157,11 @@ export function registerRun(program: Command): void {
     .option('--mem <MiB>', 'guest RAM in MiB', parseMem, 128)
     .option('--max-insns <N>', 'stop after N instructions', parseCount)
     .addOption(new Option('--paging <mode>', 'how the monitor virtualizes paging').choices([...PAGING_MODES]).default('shadow'))
+    .addOption(
+      new Option('--cr-policy <policy>', 'which CR0/CR4 bits the guest owns (VMX-style masks; spec/rules/ownership.rules)')
+        .choices([...CR_POLICY_NAMES])
+        .default('trap-all'),
+    )
     .option('--flat', 'load as a flat binary at 0x7C00 and start in real mode (default when there is no multiboot header)')
     .option('--cmdline <string>', 'multiboot command line')
     .option('--trace', 'print one line per executed instruction to stderr')
@@ -182,8 +189,9 @@ export function registerRun(program: Command): void {
 async function exitTraceFactory(filter: true | ExitFilter, sink: TraceSink): Promise<import('../../runtime/machine/machine.ts').MonitorFactory> {
   const { ExitTracer } = await import('../../runtime/debug/exit-trace/exit-tracer.ts');
   const { cpuExitProbe } = await import('../../runtime/debug/exit-trace/cpu-probe.ts');
-  const { createTrapMonitor } = await import('../../runtime/vmm/create-monitor.ts');
-  return (ctx) => new ExitTracer(createTrapMonitor(ctx), { sink, probe: cpuExitProbe, filter: filter === true ? undefined : filter });
+  const { trapMonitorFactory } = await import('../../runtime/machine/monitor-factory.ts');
+  // The tracer sits right in front of the trap monitor (inside a --cr-policy's ownership monitor).
+  return (ctx) => trapMonitorFactory(ctx, (m) => new ExitTracer(m, { sink, probe: cpuExitProbe, filter: filter === true ? undefined : filter }));
 }
 
 /** `PORT`, `:PORT`, `HOST:PORT`, or QEMU's `tcp::PORT` / `tcp:HOST:PORT`. */

@@ -15,6 +15,7 @@ import type { ExitOutcome, Monitor, StopReason } from '../vmm/monitor.ts';
 import type { CrAccessExit, VmExit } from '../vmm/exit.ts';
 import type { ControlRegName, CpuMode, HardwareControl, Intercepts, Vcpu } from '../vmm/vcpu.ts';
 import type { FlushScope, Translator } from '../mmu/types.ts';
+import { identityTranslator } from './identity-translator.ts';
 import { GuestFault, Vec } from './fault.ts';
 import { CpuState, Cr0, Cr4, Efer, Flag, Seg } from './state.ts';
 import { Memory } from './memory.ts';
@@ -26,6 +27,8 @@ import { deriveMode } from './system/mode.ts';
 import { NamedExitCounts } from '../vmm/exit-counts.ts';
 import { lo32 } from '../vmm/effects.ts';
 import { CR0_MODE_N, CR0_PAGING_N, CR4_PAGING_N, setControl } from './control-update.ts';
+
+export { identityTranslator };
 
 export interface CpuOptions {
   bus: PhysicalBus;
@@ -49,11 +52,6 @@ export class CpuStats {
   decodeMisses = 0;
 }
 
-/** Linear = physical translator for hardware paging off and no nested paging (tests, early boot). */
-export const identityTranslator: Translator = {
-  translate: (linear: number) => linear,
-  flush: () => undefined,
-};
 
 /** Pending event injection (Vcpu.injectException), delivered before the next instruction. */
 interface PendingEvent {

@@ -215,7 +215,7 @@ export function runLoop(cpu: Cpu, budget: number): StopReason | null {
           while (done < budget) {
             done++;
             stats.instructions++;
-            traceStep(cpu);
+            traceStep(cpu, fetch, execute);
             if (cpu.stopReason !== null || cpu.pending !== null) break;
           }
         } else if (jit.enabled) {

@@ -18,6 +18,8 @@ export interface MonitorContext {
   memory: PhysicalMemory;
   io: PortIoBus;
   paging: PagingModeName;
+  /** CR-ownership policy (spec/rules/ownership.rules); default 'trap-all': every CR access exits. */
+  crPolicy?: string;
 }
 
 export type MonitorFactory = (context: MonitorContext) => Monitor;
@@ -26,6 +28,8 @@ export interface MachineOptions {
   /** RAM size in MiB (guest contract default 128). */
   memMiB: number;
   paging: PagingModeName;
+  /** CR-ownership policy (`--cr-policy`): 'trap-all' (default) or a policy of spec/rules. */
+  crPolicy?: string;
   /** Guest output (COM1 and the debug console). */
   output: OutputSink;
   /** Builds the monitor; default: defaultMonitorFactory (monitor-factory.ts). */
@@ -73,7 +77,7 @@ export class Machine {
     this.memory = new PhysicalMemory({ memMiB: options.memMiB });
     this.devices = createStandardDevices(options.output);
     const factory = options.monitorFactory ?? defaultMonitorFactory;
-    this.monitor = factory({ memory: this.memory, io: this.devices.io, paging: options.paging });
+    this.monitor = factory({ memory: this.memory, io: this.devices.io, paging: options.paging, crPolicy: options.crPolicy });
     this.cpu = createCpu({ bus: this.memory, monitor: this.monitor, trace: options.trace });
   }
 

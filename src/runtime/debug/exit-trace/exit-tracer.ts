@@ -142,6 +142,10 @@ export class ExitTracer implements Monitor {
     return this.inner.exitCounts;
   }
 
+  stats(): Record<string, number> {
+    return this.inner.stats();
+  }
+
   attach(vcpu: Vcpu): void {
     this.inner.attach(vcpu);
   }
