@@ -100,4 +100,25 @@ describe('gdb against trapspec run --gdb', () => {
     expect(run.stdout()).toContain('64-bit mode:');
     expect(status).toBe(1);
   }, 60_000);
+
+  it('--gdb-arch amd64: 64-bit registers from the 32-bit entry on, set architecture as with QEMU', async () => {
+    const run = startRun('guests/default/default.img', { gdb: { host: '127.0.0.1', port: 0 }, gdbWait: true, gdbArch: 'amd64' });
+    const port = await within(run.port, 20_000, 'the stub to listen');
+    const out = await gdbBatch(port, [
+      'p/x $rip',
+      'set architecture i386',
+      'x/i $pc',
+      'break *0x1002e0',
+      'continue',
+      'set architecture i386:x86-64',
+      'x/i $pc',
+      'p/x $efer',
+      'detach',
+    ]);
+    expect(out).toContain('$1 = 0x100020'); // the multiboot entry
+    expect(out).toMatch(/=> 0x100020:\s+mov\s+\$0x[0-9a-f]+,%esp/);
+    expect(out).toMatch(/=> 0x1002e0:\s+mov\s+%cr0,%rax/);
+    expect(out).toContain('$2 = 0x500');
+    expect(await within(run.done, 20_000, 'the guest to finish')).toBe(1);
+  }, 60_000);
 });

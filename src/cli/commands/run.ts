@@ -26,6 +26,7 @@ export interface RunOptions {
   gdb?: GdbAddress;
   s?: boolean;
   gdbWait?: boolean;
+  gdbArch?: 'auto' | 'i386' | 'amd64';
 }
 
 export interface GdbAddress {
@@ -108,6 +109,7 @@ export async function runCommand(imagePath: string, options: RunOptions, io: Run
       const session = new GdbSession(machine, {
         ...gdb,
         wait: options.gdbWait === true,
+        arch: options.gdbArch,
         maxInsns: options.maxInsns,
         log: (line) => io.stderr(`${line}\n`),
         exitStatus: (stop) => (options.guestStatus === true && stop.kind === 'debug-exit' ? (stop.status >>> 1) & 0xff : exitStatusFor(stop)),
@@ -175,6 +177,9 @@ export function registerRun(program: Command): void {
     .option('--gdb <[host:]port>', 'serve the GDB remote protocol on HOST:PORT (default host 127.0.0.1; port 0 picks a free one, printed on stderr)', parseGdbAddress)
     .option('-s', 'shorthand for --gdb 1234 (as QEMU)')
     .option('--gdb-wait', 'with --gdb: wait for gdb to continue before the first instruction (as QEMU -S)')
+    .addOption(
+      new Option('--gdb-arch <arch>', "with --gdb: the register set gdb gets (auto: the CPU's mode when gdb connects; amd64 always, as QEMU)").choices(['auto', 'i386', 'amd64']).default('auto'),
+    )
     .option('--guest-status', "on a debug-exit write of v, exit with v itself (0 = success) instead of QEMU's (v << 1) | 1")
     // Usage errors (unknown option, bad value, missing image) exit with 2, not commander's 1.
     .exitOverride((error) => {

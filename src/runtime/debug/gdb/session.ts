@@ -27,6 +27,12 @@ export interface GdbRunOptions {
   port: number;
   /** Wait for gdb before the first instruction (--gdb-wait). */
   wait: boolean;
+  /**
+   * The register set to describe (--gdb-arch): 'auto' follows the CPU's mode when gdb asks,
+   * 'amd64' is always the 64-bit set (as QEMU's x86_64 stub: `set architecture i386` for 32-bit
+   * code, `set architecture i386:x86-64` after the switch), 'i386' always the 32-bit one.
+   */
+  arch?: 'auto' | Arch;
   /** One-line notices (the bound port, connections). */
   log: (line: string) => void;
   maxInsns?: number;
@@ -172,6 +178,7 @@ export class GdbSession implements StubTarget {
   // ---- StubTarget --------------------------------------------------------------------------
 
   currentArch(): Arch {
+    if (this.options.arch !== undefined && this.options.arch !== 'auto') return this.options.arch;
     return (this.cpu.control.efer & 0x400n) !== 0n || this.cpu.mode64 ? 'amd64' : 'i386';
   }
 
