@@ -65,6 +65,7 @@ export function trapspecRunner(paging: PagingModeName, crPolicy = 'trap-all'): R
             detail = `triple fault: ${r.stop.detail}`;
             break;
           case 'halted':
+          case 'idle':
             end = 'crash';
             detail = 'halted';
             break;
@@ -75,6 +76,14 @@ export function trapspecRunner(paging: PagingModeName, crPolicy = 'trap-all'): R
           case 'debug':
             end = 'error';
             detail = 'stopped by a debugger (none is attached to conformance runs)';
+            break;
+          case 'reset':
+            end = 'crash';
+            detail = `reset: ${r.stop.source}`;
+            break;
+          case 'console-quit':
+            end = 'error';
+            detail = 'console quit';
             break;
         }
       } catch (e) {

@@ -6,6 +6,8 @@ import { BufferedOutput } from '../../runtime/machine/output.ts';
 import { formatStats, formatStop, exitStatusFor } from '../../runtime/machine/run-report.ts';
 import type { TraceSink } from '../../runtime/machine/cpu-port.ts';
 import { parseExitFilter, type ExitFilter } from '../../runtime/debug/exit-trace/filter.ts';
+import type { ClockMode } from '../../runtime/machine/clock.ts';
+import { CONSOLE_MODES, HostConsole, type ConsoleMode } from '../host-console.ts';
 
 export interface RunOptions {
   mem: number;
@@ -22,6 +24,12 @@ export interface RunOptions {
   stats?: boolean;
   /** Exit with the value v the guest wrote to 0xF4 instead of QEMU's (v << 1) | 1. */
   guestStatus?: boolean;
+  /** Where COM1's input comes from (host-console.ts). */
+  console?: ConsoleMode;
+  /** Virtual time: deterministic (default) or realtime. */
+  clock?: ClockMode;
+  /** RTC start: a fixed date (default, reproducible) or the host's time. */
+  rtc?: 'fixed' | 'host';
   /** --gdb [HOST:]PORT (or -s: port 1234). */
   gdb?: GdbAddress;
   s?: boolean;
@@ -86,11 +94,27 @@ export async function runCommand(imagePath: string, options: RunOptions, io: Run
     if (instructionTrace) trace = sink;
   }
 
+  const console = HostConsole.open(options.console ?? 'auto');
+  if (typeof console === 'string') {
+    io.stderr(`trapspec run: ${console}\n`);
+    return EXIT_USAGE;
+  }
+
   // Loaded on use, so the other commands never load the interpreter.
   const { Machine } = await import('../../runtime/machine/machine.ts');
   const monitorFactory = options.traceExits !== undefined && sink !== undefined ? await exitTraceFactory(options.traceExits, sink) : undefined;
   try {
-    const machine = new Machine({ memMiB: options.mem, paging: options.paging, crPolicy: options.crPolicy, output, trace, monitorFactory });
+    const machine = new Machine({
+      memMiB: options.mem,
+      paging: options.paging,
+      crPolicy: options.crPolicy,
+      output,
+      trace,
+      monitorFactory,
+      clock: options.clock,
+      serialInput: console ?? undefined,
+      rtcStartSec: options.rtc === 'host' ? Math.floor(Date.now() / 1000) : undefined,
+    });
     // Exact instruction counts in the exit trace: compiled blocks count theirs only when they end.
     if (monitorFactory !== undefined) machine.cpu.decoded.jit.enabled = false;
     const loaded = machine.load(image, { file: imagePath, format: options.flat === true ? 'flat' : 'auto', cmdline: options.cmdline });
@@ -146,6 +170,7 @@ export async function runCommand(imagePath: string, options: RunOptions, io: Run
     io.stderr(`trapspec run: internal error (a bug in trapspec, not in the guest):\n${(error as Error).stack ?? String(error)}\n`);
     return EXIT_INTERNAL;
   } finally {
+    console?.close();
     output.flush();
     if (traceFd !== undefined) closeSync(traceFd);
   }
@@ -170,10 +195,13 @@ export function registerRun(program: Command): void {
     .option('--trace-file <path>', 'write the instruction trace (or, without --trace, the exit trace) to a file instead')
     .option(
       '--trace-exits [filter]',
-      'print one line per VM exit to stderr: instruction, access, guest/hardware values, outcome, the spec rule line that decided it; FILTER = comma-separated cr0,cr3,cr4,cr8,efer,xcr0, rules,msr,cpuid,io,hlt,invlpg,pf,exception, fault,applied, all (write --trace-exits=FILTER)',
+      'print one line per VM exit to stderr: instruction, access, guest/hardware values, outcome, the spec rule line that decided it; FILTER = comma-separated cr0,cr3,cr4,cr8,efer,xcr0, rules,msr,cpuid,io,hlt,invlpg,pf,exception,interrupt, fault,applied, all (write --trace-exits=FILTER)',
       parseTraceExits,
     )
     .option('--stats', 'print run statistics to stderr')
+    .addOption(new Option('--console <mode>', "COM1 input: auto (stdin when it is a pipe or file), raw (the terminal, Ctrl-A X quits), none").choices([...CONSOLE_MODES]).default('auto'))
+    .addOption(new Option('--clock <mode>', 'virtual time: deterministic (from the instruction count) or realtime').choices(['deterministic', 'realtime']).default('deterministic'))
+    .addOption(new Option('--rtc <start>', 'RTC time at power-on: fixed (2025-01-01, reproducible) or host').choices(['fixed', 'host']).default('fixed'))
     .option('--gdb <[host:]port>', 'serve the GDB remote protocol on HOST:PORT (default host 127.0.0.1; port 0 picks a free one, printed on stderr)', parseGdbAddress)
     .option('-s', 'shorthand for --gdb 1234 (as QEMU)')
     .option('--gdb-wait', 'with --gdb: wait for gdb to continue before the first instruction (as QEMU -S)')

@@ -1,6 +1,6 @@
 /**
  * Handler selection at decode time. Precedence: system handlers by Code, core handlers by Code,
- * system handlers by Mnemonic, core handlers by Mnemonic; anything else raises #UD (counted by
+ * system handlers by Mnemonic, core handlers by Mnemonic, x87 handlers (fpu/) by Mnemonic; anything else raises #UD (counted by
  * mnemonic in cpu.stats.udByMnemonic).
  */
 import { Mnemonic } from 'iced-x86';
@@ -8,6 +8,7 @@ import type { Handler, HandlerTable } from './decoded.ts';
 import { systemHandlers } from './system/index.ts';
 import { coreHandlers } from './core/index.ts';
 import { specialize } from './core/fast.ts';
+import { fpuHandlers } from './fpu/index.ts';
 import type { DecodedInsn } from './decoded.ts';
 
 const udCache = new Map<number, Handler>();
@@ -30,6 +31,7 @@ export function handlerFor(code: number, mnemonic: number): Handler {
     core.byCode.get(code) ??
     sys.byMnemonic.get(mnemonic) ??
     core.byMnemonic.get(mnemonic) ??
+    fpuHandlers.byMnemonic.get(mnemonic) ??
     udHandler(mnemonic)
   );
 }

@@ -80,6 +80,10 @@ function accessText(exit: VmExit): string {
       return `exception ${exceptionText(exit.vector, exit.errorCode)}${exit.vector === 14 ? ` at ${hex(exit.faultAddress)}` : ''}`;
     case 'npf':
       return `nested #PF(${exit.errorCode.toString(16)}) at guest-physical ${hex(exit.guestPhysical)}`;
+    case 'interrupt-window':
+      return 'interrupt window';
+    case 'nmi-window':
+      return 'NMI window';
   }
 }
 
@@ -102,6 +106,10 @@ function kindsOf(exit: VmExit, rule: boolean): FilterKind[] {
       break;
     case 'npf':
       k.push('exception', 'pf');
+      break;
+    case 'interrupt-window':
+    case 'nmi-window':
+      k.push('interrupt');
       break;
     default:
       break;
@@ -144,6 +152,14 @@ export class ExitTracer implements Monitor {
 
   stats(): Record<string, number> {
     return this.inner.stats();
+  }
+
+  get interrupts(): TrapMonitor['interrupts'] {
+    return this.inner.interrupts;
+  }
+
+  interruptsChanged(): void {
+    this.inner.interruptsChanged();
   }
 
   attach(vcpu: Vcpu): void {

@@ -1,7 +1,7 @@
 /**
  * `--trace-exits=FILTER`: which exits the exit trace prints. A comma-separated list of
  *   registers  cr0 cr3 cr4 cr8 efer xcr0   exits a rule about that register decided
- *   kinds      rules msr cpuid io hlt invlpg pf exception
+ *   kinds      rules msr cpuid io hlt invlpg pf exception interrupt (the event-window exits)
  *   outcomes   fault (an exception went into the guest)  applied (none did)
  *   all        every exit (the default)
  * An exit is printed when it matches one of the registers/kinds given (any, if none is given)
@@ -10,7 +10,7 @@
  */
 
 export const FILTER_REGISTERS = ['cr0', 'cr3', 'cr4', 'cr8', 'efer', 'xcr0'] as const;
-export const FILTER_KINDS = ['rules', 'msr', 'cpuid', 'io', 'hlt', 'invlpg', 'pf', 'exception'] as const;
+export const FILTER_KINDS = ['rules', 'msr', 'cpuid', 'io', 'hlt', 'invlpg', 'pf', 'exception', 'interrupt'] as const;
 export const FILTER_OUTCOMES = ['fault', 'applied'] as const;
 
 export type FilterRegister = (typeof FILTER_REGISTERS)[number];
