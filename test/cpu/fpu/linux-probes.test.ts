@@ -32,3 +32,13 @@ describe('Linux boot-time FPU checks', () => {
     expect(m.cpu.stats.udByMnemonic.size).toBe(0);
   });
 });
+
+describe('FCW reserved bits', () => {
+  it('read as the host stores them: FLDCW 0 → 0x0040, FLDCW 0xFFFF → 0x1F7F', () => {
+    const m = machine(32);
+    m.mem.write32(0x4000, 0xffff0000);
+    // FLDCW [0x4000]; FNSTCW [0x4004]; FLDCW [0x4002]; FNSTCW [0x4006]
+    expect(m.run('d92d00400000 d93d04400000 d92d02400000 d93d06400000'.replace(/ /g, ''))).toBeNull();
+    expect(m.mem.read32(0x4004)).toBe((0x1f7f << 16) | 0x0040);
+  });
+});
