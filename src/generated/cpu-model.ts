@@ -10,8 +10,16 @@ export type CpuFeatureName =
   | 'PAE'
   | 'MCE'
   | 'PGE'
+  | 'CLFSH'
+  | 'MMX'
   | 'FXSR'
   | 'SSE'
+  | 'SSE2'
+  | 'SSE3'
+  | 'SSSE3'
+  | 'SSE4_1'
+  | 'SSE4_2'
+  | 'POPCNT'
   | 'VMX'
   | 'SMX'
   | 'PCID'
@@ -41,6 +49,9 @@ export type CpuFeatureName =
   | 'XSTATE_TILECFG'
   | 'XSTATE_TILEDATA'
   | 'XSTATE_APX'
+  | 'XSAVEOPT'
+  | 'XSAVEC'
+  | 'XSAVES'
   | 'SYSCALL'
   | 'NX'
   | 'FFXSR'
@@ -151,6 +162,26 @@ export const CPU_FEATURES: readonly CpuFeature[] = [
     description: 'global pages (CR4.PGE)',
   },
   {
+    name: 'CLFSH',
+    leaf: 0x1,
+    subleaf: 0,
+    reg: 'edx',
+    bit: 19,
+    present: true,
+    inverted: false,
+    description: 'CLFLUSH (line size in 01H:EBX[15:8])',
+  },
+  {
+    name: 'MMX',
+    leaf: 0x1,
+    subleaf: 0,
+    reg: 'edx',
+    bit: 23,
+    present: true,
+    inverted: false,
+    description: 'MMX on the x87 registers (CR0.EM/TS decide #UD/#NM)',
+  },
+  {
     name: 'FXSR',
     leaf: 0x1,
     subleaf: 0,
@@ -169,6 +200,69 @@ export const CPU_FEATURES: readonly CpuFeature[] = [
     present: true,
     inverted: false,
     description: 'SSE (CR4.OSXMMEXCPT, XCR0.SSE)',
+  },
+  {
+    name: 'SSE2',
+    leaf: 0x1,
+    subleaf: 0,
+    reg: 'edx',
+    bit: 26,
+    present: false,
+    inverted: false,
+    description:
+      'SSE2: the integer and data-movement half works (simd/); reported once the floating-point half (branch simdfp) lands',
+  },
+  {
+    name: 'SSE3',
+    leaf: 0x1,
+    subleaf: 0,
+    reg: 'ecx',
+    bit: 0,
+    present: false,
+    inverted: false,
+    description:
+      'SSE3: MOVDDUP/MOVSxDUP/LDDQU work; reported once HADDPS/ADDSUBPS (branch simdfp) land',
+  },
+  {
+    name: 'SSSE3',
+    leaf: 0x1,
+    subleaf: 0,
+    reg: 'ecx',
+    bit: 9,
+    present: true,
+    inverted: false,
+    description: 'SSSE3 (CR4.OSFXSR as SSE)',
+  },
+  {
+    name: 'SSE4_1',
+    leaf: 0x1,
+    subleaf: 0,
+    reg: 'ecx',
+    bit: 19,
+    present: false,
+    inverted: false,
+    description:
+      'SSE4.1: integer/blend/insert/extract forms work; reported once ROUND*/DPPS/DPPD (branch simdfp) land',
+  },
+  {
+    name: 'SSE4_2',
+    leaf: 0x1,
+    subleaf: 0,
+    reg: 'ecx',
+    bit: 20,
+    present: true,
+    inverted: false,
+    description: 'SSE4.2: string compares, PCMPGTQ, CRC32',
+  },
+  {
+    name: 'POPCNT',
+    leaf: 0x1,
+    subleaf: 0,
+    reg: 'ecx',
+    bit: 23,
+    present: true,
+    inverted: false,
+    description: 'POPCNT',
   },
   {
     name: 'VMX',
@@ -366,9 +460,10 @@ export const CPU_FEATURES: readonly CpuFeature[] = [
     subleaf: 0,
     reg: 'eax',
     bit: 2,
-    present: true,
+    present: false,
     inverted: false,
-    description: 'AVX state (TCG implements AVX/AVX2 since QEMU 7.2)',
+    description:
+      'AVX state: the interpreter implements no AVX (QEMU TCG does since 7.2), so XCR0.AVX is reserved',
   },
   {
     name: 'XSTATE_BNDREGS',
@@ -461,6 +556,36 @@ export const CPU_FEATURES: readonly CpuFeature[] = [
     description: 'APX is not emulated by TCG',
   },
   {
+    name: 'XSAVEOPT',
+    leaf: 0xd,
+    subleaf: 1,
+    reg: 'eax',
+    bit: 0,
+    present: true,
+    inverted: false,
+    description: 'XSAVEOPT',
+  },
+  {
+    name: 'XSAVEC',
+    leaf: 0xd,
+    subleaf: 1,
+    reg: 'eax',
+    bit: 1,
+    present: true,
+    inverted: false,
+    description: 'XSAVEC and the compacted form of XRSTOR',
+  },
+  {
+    name: 'XSAVES',
+    leaf: 0xd,
+    subleaf: 1,
+    reg: 'eax',
+    bit: 3,
+    present: false,
+    inverted: false,
+    description: 'XSAVES/XRSTORS and IA32_XSS are not implemented',
+  },
+  {
     name: 'SYSCALL',
     leaf: 0x80000001,
     subleaf: 0,
@@ -542,8 +667,16 @@ export const HAS_FEATURE: Readonly<Record<CpuFeatureName, boolean>> = {
   PAE: true,
   MCE: true,
   PGE: true,
+  CLFSH: true,
+  MMX: true,
   FXSR: true,
   SSE: true,
+  SSE2: false,
+  SSE3: false,
+  SSSE3: true,
+  SSE4_1: false,
+  SSE4_2: true,
+  POPCNT: true,
   VMX: false,
   SMX: false,
   PCID: true,
@@ -563,7 +696,7 @@ export const HAS_FEATURE: Readonly<Record<CpuFeatureName, boolean>> = {
   LAM: false,
   XSTATE_X87: true,
   XSTATE_SSE: true,
-  XSTATE_AVX: true,
+  XSTATE_AVX: false,
   XSTATE_BNDREGS: false,
   XSTATE_BNDCSR: false,
   XSTATE_OPMASK: false,
@@ -573,6 +706,9 @@ export const HAS_FEATURE: Readonly<Record<CpuFeatureName, boolean>> = {
   XSTATE_TILECFG: false,
   XSTATE_TILEDATA: false,
   XSTATE_APX: false,
+  XSAVEOPT: true,
+  XSAVEC: true,
+  XSAVES: false,
   SYSCALL: true,
   NX: true,
   FFXSR: false,

@@ -257,7 +257,10 @@ const cli: Handler = (cpu) => {
 
 const sti: Handler = (cpu) => {
   ifCheck(cpu);
-  if ((cpu.flags & Flag.IF) === 0) cpu.interruptShadow = true;
+  if ((cpu.flags & Flag.IF) === 0) {
+    cpu.interruptShadow = true;
+    if (cpu.waitingForIf) cpu.ifRaised();
+  }
   cpu.flags |= Flag.IF;
 };
 
