@@ -17,3 +17,12 @@ if [ ${#need[@]} -gt 0 ]; then
   "${apt[@]}" install -y -q --no-install-recommends "${need[@]}"
 fi
 npm ci --no-audit --no-fund
+# The Linux boot tests' files: Debian's 686 and 686-pae kernels and busybox-static (i386), by
+# package name through apt (cached in .cache/linux/; see docs/linux.md). A failed download is an
+# error here, not a skipped test later.
+for pkg in linux-image-686 linux-image-686-pae; do
+  if ! npx tsx scripts/linux/linux.ts --fetch-only --kernel-package "$pkg" >/dev/null; then
+    echo "setup: could not fetch $pkg and busybox-static:i386 (see the line above)" >&2
+    exit 1
+  fi
+done

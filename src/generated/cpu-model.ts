@@ -7,6 +7,7 @@ export type CpuFeatureName =
   | 'DE'
   | 'PSE'
   | 'TSC'
+  | 'SEP'
   | 'PAE'
   | 'MCE'
   | 'PGE'
@@ -54,6 +55,7 @@ export type CpuFeatureName =
   | 'XSAVES'
   | 'SYSCALL'
   | 'NX'
+  | 'RDTSCP'
   | 'FFXSR'
   | 'LM'
   | 'SVM'
@@ -77,7 +79,7 @@ export const CPU_MODEL = {
   name: 'QEMU_MAX',
   vendor: 'AuthenticAMD',
   maxPhysAddr: 40,
-  maxLinearAddr: 57,
+  maxLinearAddr: 48,
 } as const;
 /** Every feature of the model with its CPUID location, in spec order. */
 export const CPU_FEATURES: readonly CpuFeature[] = [
@@ -97,9 +99,10 @@ export const CPU_FEATURES: readonly CpuFeature[] = [
     subleaf: 0,
     reg: 'edx',
     bit: 1,
-    present: true,
+    present: false,
     inverted: false,
-    description: 'virtual-8086 mode extensions (CR4.VME, CR4.PVI)',
+    description:
+      'dropped (QEMU max has it): the interpreter has no VIF/VIP, interrupt redirection or PVI, so CR4.VME/PVI are reserved',
   },
   {
     name: 'DE',
@@ -130,6 +133,16 @@ export const CPU_FEATURES: readonly CpuFeature[] = [
     present: true,
     inverted: false,
     description: 'time-stamp counter (CR4.TSD)',
+  },
+  {
+    name: 'SEP',
+    leaf: 0x1,
+    subleaf: 0,
+    reg: 'edx',
+    bit: 11,
+    present: true,
+    inverted: false,
+    description: 'SYSENTER/SYSEXIT (legacy mode; #UD in IA-32e mode, AMD)',
   },
   {
     name: 'PAE',
@@ -207,10 +220,10 @@ export const CPU_FEATURES: readonly CpuFeature[] = [
     subleaf: 0,
     reg: 'edx',
     bit: 26,
-    present: false,
+    present: true,
     inverted: false,
     description:
-      'SSE2: the integer and data-movement half works (simd/); reported once the floating-point half (branch simdfp) lands',
+      'SSE2: integer and data movement (simd/), binary64 arithmetic and conversions (simd/fp, docs/simd-fp.md)',
   },
   {
     name: 'SSE3',
@@ -218,10 +231,9 @@ export const CPU_FEATURES: readonly CpuFeature[] = [
     subleaf: 0,
     reg: 'ecx',
     bit: 0,
-    present: false,
+    present: true,
     inverted: false,
-    description:
-      'SSE3: MOVDDUP/MOVSxDUP/LDDQU work; reported once HADDPS/ADDSUBPS (branch simdfp) land',
+    description: 'SSE3: MOVDDUP/MOVSxDUP/LDDQU, HADD/HSUB/ADDSUB PS/PD',
   },
   {
     name: 'SSSE3',
@@ -239,10 +251,9 @@ export const CPU_FEATURES: readonly CpuFeature[] = [
     subleaf: 0,
     reg: 'ecx',
     bit: 19,
-    present: false,
+    present: true,
     inverted: false,
-    description:
-      'SSE4.1: integer/blend/insert/extract forms work; reported once ROUND*/DPPS/DPPD (branch simdfp) land',
+    description: 'SSE4.1: integer/blend/insert/extract forms, ROUNDPS/PD/SS/SD, DPPS/DPPD',
   },
   {
     name: 'SSE4_2',
@@ -350,9 +361,10 @@ export const CPU_FEATURES: readonly CpuFeature[] = [
     subleaf: 0,
     reg: 'ecx',
     bit: 3,
-    present: true,
+    present: false,
     inverted: false,
-    description: 'user protection keys (CR4.PKE, XCR0.PKRU)',
+    description:
+      'dropped (QEMU max has it): PKRU checks would cost every TLB hit; CR4.PKE is reserved, no RDPKRU/WRPKRU',
   },
   {
     name: 'CET_SS',
@@ -370,9 +382,10 @@ export const CPU_FEATURES: readonly CpuFeature[] = [
     subleaf: 0,
     reg: 'ecx',
     bit: 16,
-    present: true,
+    present: false,
     inverted: false,
-    description: '5-level paging (CR4.LA57); QEMU max has it',
+    description:
+      'dropped (QEMU max has it): canonical-address checks are 48-bit throughout the CPU; CR4.LA57 is reserved',
   },
   {
     name: 'KL',
@@ -521,9 +534,9 @@ export const CPU_FEATURES: readonly CpuFeature[] = [
     subleaf: 0,
     reg: 'eax',
     bit: 9,
-    present: true,
+    present: false,
     inverted: false,
-    description: 'PKRU state (PKU is present)',
+    description: 'PKRU state: PKU is not modelled',
   },
   {
     name: 'XSTATE_TILECFG',
@@ -606,6 +619,16 @@ export const CPU_FEATURES: readonly CpuFeature[] = [
     description: 'execute disable (EFER.NXE)',
   },
   {
+    name: 'RDTSCP',
+    leaf: 0x80000001,
+    subleaf: 0,
+    reg: 'edx',
+    bit: 27,
+    present: true,
+    inverted: false,
+    description: 'RDTSCP and IA32_TSC_AUX',
+  },
+  {
     name: 'FFXSR',
     leaf: 0x80000001,
     subleaf: 0,
@@ -632,9 +655,10 @@ export const CPU_FEATURES: readonly CpuFeature[] = [
     subleaf: 0,
     reg: 'ecx',
     bit: 2,
-    present: true,
+    present: false,
     inverted: false,
-    description: 'AMD SVM: TCG emulates it, so EFER.SVME is writable',
+    description:
+      'dropped (QEMU max has it): no VMRUN/VMLOAD/VMSAVE/STGI/CLGI exist here; EFER.SVME is reserved',
   },
   {
     name: 'TCE',
@@ -660,10 +684,11 @@ export const CPU_FEATURES: readonly CpuFeature[] = [
 /** Feature name → present in the model. */
 export const HAS_FEATURE: Readonly<Record<CpuFeatureName, boolean>> = {
   FPU: true,
-  VME: true,
+  VME: false,
   DE: true,
   PSE: true,
   TSC: true,
+  SEP: true,
   PAE: true,
   MCE: true,
   PGE: true,
@@ -671,10 +696,10 @@ export const HAS_FEATURE: Readonly<Record<CpuFeatureName, boolean>> = {
   MMX: true,
   FXSR: true,
   SSE: true,
-  SSE2: false,
-  SSE3: false,
+  SSE2: true,
+  SSE3: true,
   SSSE3: true,
-  SSE4_1: false,
+  SSE4_1: true,
   SSE4_2: true,
   POPCNT: true,
   VMX: false,
@@ -685,9 +710,9 @@ export const HAS_FEATURE: Readonly<Record<CpuFeatureName, boolean>> = {
   SMEP: true,
   SMAP: true,
   UMIP: true,
-  PKU: true,
+  PKU: false,
   CET_SS: false,
-  LA57: true,
+  LA57: false,
   KL: false,
   PKS: false,
   UINTR: false,
@@ -702,7 +727,7 @@ export const HAS_FEATURE: Readonly<Record<CpuFeatureName, boolean>> = {
   XSTATE_OPMASK: false,
   XSTATE_ZMM_HI256: false,
   XSTATE_HI16_ZMM: false,
-  XSTATE_PKRU: true,
+  XSTATE_PKRU: false,
   XSTATE_TILECFG: false,
   XSTATE_TILEDATA: false,
   XSTATE_APX: false,
@@ -711,9 +736,10 @@ export const HAS_FEATURE: Readonly<Record<CpuFeatureName, boolean>> = {
   XSAVES: false,
   SYSCALL: true,
   NX: true,
+  RDTSCP: true,
   FFXSR: false,
   LM: true,
-  SVM: true,
+  SVM: false,
   TCE: false,
   LMSLE: false,
 };

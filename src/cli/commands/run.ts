@@ -16,6 +16,10 @@ export interface RunOptions {
   crPolicy?: string;
   flat?: boolean;
   cmdline?: string;
+  /** QEMU's -append: the kernel command line (the same as --cmdline). */
+  append?: string;
+  /** QEMU's -initrd: an initial ramdisk for a Linux bzImage. */
+  initrd?: string;
   trace?: boolean;
   traceFile?: string;
   stats?: boolean;
@@ -52,15 +56,19 @@ const MAX_MEM_MIB = 3072;
  * their own statuses (run-report.ts), bad arguments or image → 2.
  */
 export async function runCommand(imagePath: string, options: RunOptions, io: RunIo = processIo): Promise<number> {
-  let image: Uint8Array;
-  try {
-    image = new Uint8Array(readFileSync(imagePath));
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : String((error as Error).message);
-    io.stderr(`trapspec run: ${imagePath}: ${why}\n`);
+  const image = readInput(imagePath, io);
+  if (image === undefined) return EXIT_USAGE;
+  let initrd: { file: string; bytes: Uint8Array } | undefined;
+  if (options.initrd !== undefined) {
+    const bytes = readInput(options.initrd, io, '--initrd ');
+    if (bytes === undefined) return EXIT_USAGE;
+    initrd = { file: options.initrd, bytes };
+  }
+  if (options.append !== undefined && options.cmdline !== undefined) {
+    io.stderr('trapspec run: --append and --cmdline are the same option; give one\n');
     return EXIT_USAGE;
   }
+  const cmdline = options.append ?? options.cmdline;
 
   const output = new BufferedOutput(io.stdout);
   let traceFd: number | undefined;
@@ -97,7 +105,7 @@ export async function runCommand(imagePath: string, options: RunOptions, io: Run
       serialInput: console ?? undefined,
       rtcStartSec: options.rtc === 'host' ? Math.floor(Date.now() / 1000) : undefined,
     });
-    const loaded = machine.load(image, { file: imagePath, format: options.flat === true ? 'flat' : 'auto', cmdline: options.cmdline });
+    const loaded = machine.load(image, { file: imagePath, format: options.flat === true ? 'flat' : 'auto', cmdline, initrd });
     if (!loaded.ok) {
       io.stderr(`trapspec run: ${formatLoadError(loaded.error)}\n`);
       return EXIT_USAGE;
@@ -124,8 +132,8 @@ export async function runCommand(imagePath: string, options: RunOptions, io: Run
 export function registerRun(program: Command): void {
   program
     .command('run')
-    .description('boot a guest image (multiboot v1 kernel or flat real-mode binary) on the trapspec machine')
-    .argument('<image>', 'guest image: multiboot ELF32, multiboot a.out-kludge binary, or flat binary')
+    .description('boot a guest image (Linux bzImage, multiboot v1 kernel or flat real-mode binary) on the trapspec machine')
+    .argument('<image>', 'guest image: Linux bzImage, multiboot ELF32, multiboot a.out-kludge binary, or flat binary')
     .option('--mem <MiB>', 'guest RAM in MiB', parseMem, 128)
     .option('--max-insns <N>', 'stop after N instructions', parseCount)
     .addOption(new Option('--paging <mode>', 'how the monitor virtualizes paging').choices([...PAGING_MODES]).default('shadow'))
@@ -135,7 +143,9 @@ export function registerRun(program: Command): void {
         .default('trap-all'),
     )
     .option('--flat', 'load as a flat binary at 0x7C00 and start in real mode (default when there is no multiboot header)')
-    .option('--cmdline <string>', 'multiboot command line')
+    .option('--cmdline <string>', 'kernel command line (multiboot or Linux)')
+    .option('--append <string>', "kernel command line, QEMU's name for --cmdline")
+    .option('--initrd <file>', 'initial ramdisk for a Linux bzImage')
     .option('--trace', 'print one line per executed instruction to stderr')
     .option('--trace-file <path>', 'write the instruction trace to a file instead')
     .option('--stats', 'print run statistics to stderr')
@@ -150,6 +160,18 @@ export function registerRun(program: Command): void {
     .action(async (imagePath: string, options: RunOptions) => {
       process.exitCode = await runCommand(imagePath, options);
     });
+}
+
+/** A file the user named, or undefined after one error line. */
+function readInput(path: string, io: RunIo, what = ''): Uint8Array | undefined {
+  try {
+    return new Uint8Array(readFileSync(path));
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : String((error as Error).message);
+    io.stderr(`trapspec run: ${what}${path}: ${why}\n`);
+    return undefined;
+  }
 }
 
 function parseMem(value: string): number {

@@ -160,6 +160,7 @@ export const Msr = {
   FS_BASE: 0xc0000100,
   GS_BASE: 0xc0000101,
   KERNEL_GS_BASE: 0xc0000102,
+  TSC_AUX: 0xc0000103,
 } as const;
 
 /** MSR values held by the CPU (FS/GS base live in `seg[Seg.FS/GS].base`). */
@@ -175,6 +176,8 @@ export class CpuMsrs {
   /** TSC = instructions retired + tscOffset (deterministic; WRMSR TSC adjusts the offset). */
   tscOffset = 0n;
   apicBase = 0xfee00900n; // BSP, enabled, default base
+  /** IA32_TSC_AUX (bits 31:0; RDTSCP returns it in ECX). */
+  tscAux = 0;
 }
 
 /** CR0 / CR4 / EFER bits the CPU looks at when deriving its mode. */

@@ -26,6 +26,8 @@ import { registerShuffle } from './shuffle.ts';
 import { registerInsExt } from './insext.ts';
 import { registerMisc } from './misc.ts';
 import { registerStrcmp } from './strcmp.ts';
+import { registerFpArith } from './fparith.ts';
+import { registerFpConvert } from './fpconvert.ts';
 import { registerFxsave } from './fxsave.ts';
 import { registerXsave } from './xsave.ts';
 
@@ -39,5 +41,7 @@ registerShuffle(simdHandlers);
 registerInsExt(simdHandlers);
 registerMisc(simdHandlers);
 registerStrcmp(simdHandlers);
+registerFpArith(simdHandlers);
+registerFpConvert(simdHandlers);
 registerFxsave(simdHandlers);
 registerXsave(simdHandlers);
