@@ -29,7 +29,6 @@ import { ACCESS_RIGHTS_ENTRIES } from './access-rights.ts';
 import { iret } from './iret.ts';
 import { clac, rdfsbase, rdgsbase, rdtscp, stac, wrfsbase, wrgsbase } from './isa-features.ts';
 import { SEGMENT_LOAD_ENTRIES } from './segment-loads.ts';
-import { SMAP_FLAG_ENTRIES } from './smap-flag.ts';
 import { lgdt, lidt, lldt, ltr, sgdt, sidt, sldt, str } from './tables.ts';
 
 const ENTRIES: ReadonlyArray<readonly [Handler, readonly number[]]> = [
@@ -81,5 +80,5 @@ const ENTRIES: ReadonlyArray<readonly [Handler, readonly number[]]> = [
 ];
 
 export function registerSystemHandlers(table: HandlerTable): void {
-  for (const [handler, codes] of [...ENTRIES, ...SEGMENT_LOAD_ENTRIES, ...ACCESS_RIGHTS_ENTRIES, ...SMAP_FLAG_ENTRIES]) for (const code of codes) table.byCode.set(code, handler);
+  for (const [handler, codes] of [...ENTRIES, ...SEGMENT_LOAD_ENTRIES, ...ACCESS_RIGHTS_ENTRIES]) for (const code of codes) table.byCode.set(code, handler);
 }
