@@ -143,6 +143,8 @@ export class Machine {
     const clock = this.clock;
     this.cpu.tscTicks = () => clock.nowNs() * (TSC_HZ / 1e9);
     this.cpu.msrDevice = this.interrupts.lapic;
+    const ferr = this.devices.ferr;
+    this.cpu.onFerr = (asserted) => ferr.setFerr(asserted); // CR0.NE = 0: x87 errors on IRQ13
   }
 
   /** The CPU as the monitor sees it. */
