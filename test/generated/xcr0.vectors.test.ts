@@ -6,5 +6,5 @@ describeVectors({
   source: 'spec/rules/xcr0.rules',
   vectorsPath: 'src/generated/vectors/vectors.json',
   counts: { 'xsetbv-XCR0': 64 },
-  digest: '475aca552d1eda76',
+  digest: '1121ed113ae8614a',
 });

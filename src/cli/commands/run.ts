@@ -1,7 +1,7 @@
 import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { formatLoadError } from '../../runtime/machine/loaders/load-error.ts';
-import { PAGING_MODES, type PagingModeName } from '../../runtime/machine/monitor-factory.ts';
+import { CR_POLICY_NAMES, PAGING_MODES, type PagingModeName } from '../../runtime/machine/monitor-factory.ts';
 import { BufferedOutput } from '../../runtime/machine/output.ts';
 import { formatStats, formatStop, exitStatusFor } from '../../runtime/machine/run-report.ts';
 import type { TraceSink } from '../../runtime/machine/cpu-port.ts';
@@ -12,6 +12,8 @@ export interface RunOptions {
   mem: number;
   maxInsns?: number;
   paging: PagingModeName;
+  /** CR-ownership policy: trap-all (default) or one of spec/rules/ownership.rules. */
+  crPolicy?: string;
   flat?: boolean;
   cmdline?: string;
   trace?: boolean;
@@ -88,6 +90,7 @@ export async function runCommand(imagePath: string, options: RunOptions, io: Run
     const machine = new Machine({
       memMiB: options.mem,
       paging: options.paging,
+      crPolicy: options.crPolicy,
       output,
       trace,
       clock: options.clock,
@@ -126,6 +129,11 @@ export function registerRun(program: Command): void {
     .option('--mem <MiB>', 'guest RAM in MiB', parseMem, 128)
     .option('--max-insns <N>', 'stop after N instructions', parseCount)
     .addOption(new Option('--paging <mode>', 'how the monitor virtualizes paging').choices([...PAGING_MODES]).default('shadow'))
+    .addOption(
+      new Option('--cr-policy <policy>', 'which CR0/CR4 bits the guest owns (VMX-style masks; spec/rules/ownership.rules)')
+        .choices([...CR_POLICY_NAMES])
+        .default('trap-all'),
+    )
     .option('--flat', 'load as a flat binary at 0x7C00 and start in real mode (default when there is no multiboot header)')
     .option('--cmdline <string>', 'multiboot command line')
     .option('--trace', 'print one line per executed instruction to stderr')

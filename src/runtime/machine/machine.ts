@@ -21,6 +21,8 @@ export interface MachineOptions {
   /** RAM size in MiB (guest contract default 128). */
   memMiB: number;
   paging: PagingModeName;
+  /** CR-ownership policy (`--cr-policy`): 'trap-all' (default) or a policy of spec/rules. */
+  crPolicy?: string;
   /** Guest output (COM1 and the debug console). */
   output: OutputSink;
   /** Builds the monitor; default: defaultMonitorFactory (monitor-factory.ts). */
@@ -105,7 +107,13 @@ export class Machine {
     const input = options.serialInput;
     if (input !== undefined) this.inputPossible = () => !input.ended;
     const factory = options.monitorFactory ?? defaultMonitorFactory;
-    monitor = this.monitor = factory({ memory: this.memory, io: this.devices.io, paging: options.paging, interrupts: this.interrupts.lapic });
+    monitor = this.monitor = factory({
+      memory: this.memory,
+      io: this.devices.io,
+      paging: options.paging,
+      crPolicy: options.crPolicy,
+      interrupts: this.interrupts.lapic,
+    });
     cpu = this.cpu = createCpu({ bus: this.memory, monitor: this.monitor, trace: options.trace });
     const clock = this.clock;
     this.cpu.tscTicks = () => clock.nowNs() * (TSC_HZ / 1e9);

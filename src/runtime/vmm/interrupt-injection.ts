@@ -26,6 +26,9 @@ export interface VirtualInterruptController {
   /** An NMI waits (edge-triggered: consumed by takeNmi). */
   hasNmi(): boolean;
   takeNmi(): void;
+  /** The task-priority register (TPR, 8 bits): CR8 is its class (spec/rules/cr8.rules). */
+  readonly tpr: number;
+  setTpr(value: number): void;
 }
 
 const RESUME: ExitOutcome = { kind: 'resume' };

@@ -59,6 +59,8 @@ export class TrapMonitor implements Monitor {
     this.cpuModel = options.cpuModel ?? SPEC_CPU_MODEL;
     this.cx = new RuleContext(this.guest, this.paging);
     this.interrupts = options.interrupts !== undefined ? new InterruptInjector(options.interrupts) : undefined;
+    // The guest's TPR (CR8's class) is the APIC's own register.
+    if (options.interrupts !== undefined) this.guest.tprPort = options.interrupts;
   }
 
   interruptsChanged(): void {
