@@ -164,9 +164,9 @@ describe('16550A UART', () => {
     const uart = new Uart16550(clock, new IrqRouter({ setIrq: () => {} }), { name: 'COM1', base: B, irq: 4, output: new CapturedOutput(), input });
     clock.advance(1e6);
     expect(clock.armed).toBe(false); // untouched: not polled
-    expect(uart.in(5, 1) & 1).toBe(0);
+    expect(uart.in(5) & 1).toBe(0);
     clock.advance(1e6);
-    expect(uart.in(0, 1)).toBe(0x7a);
+    expect(uart.in(0)).toBe(0x7a);
     input.ended = true;
     clock.advance(1e8);
     expect(clock.armed).toBe(false);
