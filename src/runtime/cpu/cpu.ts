@@ -29,17 +29,9 @@ import { CR0_MODE_N, CR0_PAGING_N, CR4_PAGING_N, setControl } from './control-up
 import { EVENT_CHECK, EventType, WINDOW_INTR, WINDOW_NMI, type PendingEvent } from './events.ts';
 import type { InjectedEventType } from '../vmm/vcpu.ts';
 
-/**
- * MSRs a device on the CPU keeps (Cpu.msrDevice). readMsr: the value, or null when not the
- * device's. writeMsr: MSR_NOT_MINE, MSR_DONE, or MSR_GP (the value is reserved: #GP(0)).
- */
-export interface MsrDevice {
-  readMsr(msr: number): bigint | null;
-  writeMsr(msr: number, value: bigint): number;
-}
-export const MSR_NOT_MINE = 0;
-export const MSR_DONE = 1;
-export const MSR_GP = -1;
+import type { MsrDevice } from './msr-device.ts';
+
+export { MSR_DONE, MSR_GP, MSR_NOT_MINE, type MsrDevice } from './msr-device.ts';
 
 export { identityTranslator };
 
