@@ -33,11 +33,14 @@ export interface RunOptions {
 export interface RunIo {
   stdout: (chunk: Uint8Array) => void;
   stderr: (text: string) => void;
+  /** COM1's input for --console (the process's stdin); none: nothing is received. */
+  openConsole?: (mode: ConsoleMode) => HostConsole | null | string;
 }
 
 const processIo: RunIo = {
   stdout: (chunk) => writeAll(1, chunk),
   stderr: (text) => writeAll(2, Buffer.from(text)),
+  openConsole: (mode) => HostConsole.open(mode),
 };
 
 /** Exit status for bad arguments or a bad image. */
@@ -78,9 +81,10 @@ export async function runCommand(imagePath: string, options: RunOptions, io: Run
     trace = fd === undefined ? (line) => io.stderr(`${line}\n`) : (line) => writeAll(fd, Buffer.from(`${line}\n`));
   }
 
-  const console = HostConsole.open(options.console ?? 'auto');
-  if (typeof console === 'string') {
-    io.stderr(`trapspec run: ${console}\n`);
+  const hostConsole = io.openConsole?.(options.console ?? 'auto') ?? null;
+  if (typeof hostConsole === 'string') {
+    io.stderr(`trapspec run: ${hostConsole}\n`);
+    if (traceFd !== undefined) closeSync(traceFd);
     return EXIT_USAGE;
   }
 
@@ -94,7 +98,7 @@ export async function runCommand(imagePath: string, options: RunOptions, io: Run
       output,
       trace,
       clock: options.clock,
-      serialInput: console ?? undefined,
+      serialInput: hostConsole ?? undefined,
       rtcStartSec: options.rtc === 'host' ? Math.floor(Date.now() / 1000) : undefined,
     });
     const loaded = machine.load(image, { file: imagePath, format: options.flat === true ? 'flat' : 'auto', cmdline: options.cmdline });
@@ -115,7 +119,7 @@ export async function runCommand(imagePath: string, options: RunOptions, io: Run
     io.stderr(`trapspec run: internal error (a bug in trapspec, not in the guest):\n${(error as Error).stack ?? String(error)}\n`);
     return EXIT_INTERNAL;
   } finally {
-    console?.close();
+    hostConsole?.close();
     output.flush();
     if (traceFd !== undefined) closeSync(traceFd);
   }
