@@ -10,6 +10,8 @@ export interface RunOptions {
   mem: number;
   maxInsns?: number;
   paging: PagingModeName;
+  /** Virtual time: deterministic (from the instruction count) or realtime (machine/clock.ts). */
+  clock?: 'deterministic' | 'realtime';
   /** CR-ownership policy: trap-all (default) or one of spec/rules/ownership.rules. */
   crPolicy?: string;
   flat?: boolean;
@@ -73,7 +75,7 @@ export async function runCommand(imagePath: string, options: RunOptions, io: Run
   // Loaded on use, so the other commands never load the interpreter.
   const { Machine } = await import('../../runtime/machine/machine.ts');
   try {
-    const machine = new Machine({ memMiB: options.mem, paging: options.paging, crPolicy: options.crPolicy, output, trace });
+    const machine = new Machine({ memMiB: options.mem, paging: options.paging, crPolicy: options.crPolicy, output, trace, clock: options.clock });
     const loaded = machine.load(image, { file: imagePath, format: options.flat === true ? 'flat' : 'auto', cmdline: options.cmdline });
     if (!loaded.ok) {
       io.stderr(`trapspec run: ${formatLoadError(loaded.error)}\n`);
@@ -114,6 +116,11 @@ export function registerRun(program: Command): void {
     .option('--cmdline <string>', 'multiboot command line')
     .option('--trace', 'print one line per executed instruction to stderr')
     .option('--trace-file <path>', 'write the instruction trace to a file instead')
+    .addOption(
+      new Option('--clock <mode>', 'virtual time: deterministic (1 ns per instruction, HLT skips ahead) or realtime (wall clock)')
+        .choices(['deterministic', 'realtime'])
+        .default('deterministic'),
+    )
     .option('--stats', 'print run statistics to stderr')
     .option('--guest-status', "on a debug-exit write of v, exit with v itself (0 = success) instead of QEMU's (v << 1) | 1")
     // Usage errors (unknown option, bad value, missing image) exit with 2, not commander's 1.
