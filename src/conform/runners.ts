@@ -73,6 +73,14 @@ export function trapspecRunner(paging: PagingModeName, crPolicy = 'trap-all'): R
             end = 'crash';
             detail = `monitor error: ${r.stop.detail}`;
             break;
+          case 'reset':
+            end = 'crash';
+            detail = `reset: ${r.stop.source}`;
+            break;
+          case 'console-quit':
+            end = 'error';
+            detail = 'console quit';
+            break;
         }
       } catch (e) {
         end = 'error';

@@ -5,13 +5,13 @@ import { CR_POLICY_NAMES, PAGING_MODES, type PagingModeName } from '../../runtim
 import { BufferedOutput } from '../../runtime/machine/output.ts';
 import { formatStats, formatStop, exitStatusFor } from '../../runtime/machine/run-report.ts';
 import type { TraceSink } from '../../runtime/machine/cpu-port.ts';
+import type { ClockMode } from '../../runtime/machine/clock.ts';
+import { CONSOLE_MODES, HostConsole, type ConsoleMode } from '../host-console.ts';
 
 export interface RunOptions {
   mem: number;
   maxInsns?: number;
   paging: PagingModeName;
-  /** Virtual time: deterministic (from the instruction count) or realtime (machine/clock.ts). */
-  clock?: 'deterministic' | 'realtime';
   /** CR-ownership policy: trap-all (default) or one of spec/rules/ownership.rules. */
   crPolicy?: string;
   flat?: boolean;
@@ -21,6 +21,12 @@ export interface RunOptions {
   stats?: boolean;
   /** Exit with the value v the guest wrote to 0xF4 instead of QEMU's (v << 1) | 1. */
   guestStatus?: boolean;
+  /** Where COM1's input comes from (host-console.ts). */
+  console?: ConsoleMode;
+  /** Virtual time: deterministic (default) or realtime. */
+  clock?: ClockMode;
+  /** RTC start: a fixed date (default, reproducible) or the host's time. */
+  rtc?: 'fixed' | 'host';
 }
 
 /** Where `trapspec run` writes: guest output, the report, the trace. Replaceable in tests. */
@@ -72,10 +78,25 @@ export async function runCommand(imagePath: string, options: RunOptions, io: Run
     trace = fd === undefined ? (line) => io.stderr(`${line}\n`) : (line) => writeAll(fd, Buffer.from(`${line}\n`));
   }
 
+  const console = HostConsole.open(options.console ?? 'auto');
+  if (typeof console === 'string') {
+    io.stderr(`trapspec run: ${console}\n`);
+    return EXIT_USAGE;
+  }
+
   // Loaded on use, so the other commands never load the interpreter.
   const { Machine } = await import('../../runtime/machine/machine.ts');
   try {
-    const machine = new Machine({ memMiB: options.mem, paging: options.paging, crPolicy: options.crPolicy, output, trace, clock: options.clock });
+    const machine = new Machine({
+      memMiB: options.mem,
+      paging: options.paging,
+      crPolicy: options.crPolicy,
+      output,
+      trace,
+      clock: options.clock,
+      serialInput: console ?? undefined,
+      rtcStartSec: options.rtc === 'host' ? Math.floor(Date.now() / 1000) : undefined,
+    });
     const loaded = machine.load(image, { file: imagePath, format: options.flat === true ? 'flat' : 'auto', cmdline: options.cmdline });
     if (!loaded.ok) {
       io.stderr(`trapspec run: ${formatLoadError(loaded.error)}\n`);
@@ -94,6 +115,7 @@ export async function runCommand(imagePath: string, options: RunOptions, io: Run
     io.stderr(`trapspec run: internal error (a bug in trapspec, not in the guest):\n${(error as Error).stack ?? String(error)}\n`);
     return EXIT_INTERNAL;
   } finally {
+    console?.close();
     output.flush();
     if (traceFd !== undefined) closeSync(traceFd);
   }
@@ -116,12 +138,10 @@ export function registerRun(program: Command): void {
     .option('--cmdline <string>', 'multiboot command line')
     .option('--trace', 'print one line per executed instruction to stderr')
     .option('--trace-file <path>', 'write the instruction trace to a file instead')
-    .addOption(
-      new Option('--clock <mode>', 'virtual time: deterministic (1 ns per instruction, HLT skips ahead) or realtime (wall clock)')
-        .choices(['deterministic', 'realtime'])
-        .default('deterministic'),
-    )
     .option('--stats', 'print run statistics to stderr')
+    .addOption(new Option('--console <mode>', "COM1 input: auto (stdin when it is a pipe or file), raw (the terminal, Ctrl-A X quits), none").choices([...CONSOLE_MODES]).default('auto'))
+    .addOption(new Option('--clock <mode>', 'virtual time: deterministic (1 ns per instruction, HLT skips ahead) or realtime (wall clock)').choices(['deterministic', 'realtime']).default('deterministic'))
+    .addOption(new Option('--rtc <start>', 'RTC time at power-on: fixed (2025-01-01, reproducible) or host').choices(['fixed', 'host']).default('fixed'))
     .option('--guest-status', "on a debug-exit write of v, exit with v itself (0 = success) instead of QEMU's (v << 1) | 1")
     // Usage errors (unknown option, bad value, missing image) exit with 2, not commander's 1.
     .exitOverride((error) => {

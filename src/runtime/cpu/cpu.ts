@@ -11,7 +11,7 @@
  * - Stop the run (triple fault, ...): `cpu.requestStop(reason)`.
  */
 import type { PhysicalBus } from '../machine/bus.ts';
-import type { ExitOutcome, Monitor, StopReason } from '../vmm/monitor.ts';
+import type { CrExitHandler, ExitOutcome, Monitor, StopReason } from '../vmm/monitor.ts';
 import type { CrAccessExit, VmExit } from '../vmm/exit.ts';
 import type { ControlRegName, CpuMode, HardwareControl, Intercepts, Vcpu } from '../vmm/vcpu.ts';
 import type { FlushScope, Translator } from '../mmu/types.ts';
@@ -29,17 +29,9 @@ import { CR0_MODE_N, CR0_PAGING_N, CR4_PAGING_N, setControl } from './control-up
 import { EVENT_CHECK, EventType, WINDOW_INTR, WINDOW_NMI, type PendingEvent } from './events.ts';
 import type { InjectedEventType } from '../vmm/vcpu.ts';
 
-/**
- * MSRs a device on the CPU keeps (Cpu.msrDevice). readMsr: the value, or null when not the
- * device's. writeMsr: MSR_NOT_MINE, MSR_DONE, or MSR_GP (the value is reserved: #GP(0)).
- */
-export interface MsrDevice {
-  readMsr(msr: number): bigint | null;
-  writeMsr(msr: number, value: bigint): number;
-}
-export const MSR_NOT_MINE = 0;
-export const MSR_DONE = 1;
-export const MSR_GP = -1;
+import type { MsrDevice } from './msr-device.ts';
+
+export { MSR_DONE, MSR_GP, MSR_NOT_MINE, type MsrDevice } from './msr-device.ts';
 
 export { identityTranslator };
 
@@ -585,6 +577,19 @@ export class Cpu extends CpuState implements Vcpu {
     const outcome = monitor.handleCrAccess !== undefined ? monitor.handleCrAccess(exit, this) : monitor.handleExit(exit, this);
     if (outcome.kind === 'stop') this.stopReason = outcome.reason;
     return outcome;
+  }
+
+  /** exitCr through the monitor's handler for this exit (Monitor.crExitHandler), as a compiled exit site calls it. */
+  exitCrWith(fn: CrExitHandler, slot: number): void {
+    this.stats.exits.slots[slot]!++;
+    this.nextIp = this.ip;
+    const outcome = fn(this);
+    if (outcome.kind === 'stop') this.stopReason = outcome.reason;
+  }
+
+  /** Bits 31:0 of hardware CR0 or CR4 (Vcpu.controlLow). */
+  controlLow(reg: 'cr0' | 'cr4'): number {
+    return reg === 'cr0' ? this.hw.cr0Lo : this.hw.cr4Lo;
   }
 
   requestStop(reason: StopReason): void {

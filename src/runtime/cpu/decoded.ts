@@ -117,6 +117,14 @@ export class DecodedInsn {
   exitSlot = -1;
   /** The monitor's handler for `exit` (Monitor.crExitHandler), or null: call the monitor. */
   exitFn: CrExitHandler | null = null;
+  /**
+   * The same for an exit under CR masks (Intercepts.crMasks): kept apart from `exit`, which a
+   * compiled block's exit site hands to the monitor without running the instruction's mask check.
+   */
+  maskedExit: CrAccessExit | null = null;
+  maskedExitSize = 0;
+  maskedExitSlot = -1;
+  maskedExitFn: CrExitHandler | null = null;
 
   constructor(handler: Handler) {
     this.handler = handler;

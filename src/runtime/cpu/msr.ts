@@ -5,7 +5,8 @@
  * raises #GP(0) (R72: never silently 0). MTRR and PAT registers are accepted and read back
  * (caching is not modelled).
  */
-import { MSR_DONE, MSR_GP, type Cpu } from './cpu.ts';
+import type { Cpu } from './cpu.ts';
+import { MSR_DONE, MSR_GP } from './msr-device.ts';
 import type { DecodedInsn } from './decoded.ts';
 import { GuestFault, Vec } from './fault.ts';
 import { Msr, Seg } from './state.ts';

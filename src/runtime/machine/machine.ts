@@ -2,32 +2,20 @@ import type { Monitor, StopReason } from '../vmm/monitor.ts';
 import type { GuestControl } from '../vmm/paging.ts';
 import type { Vcpu } from '../vmm/vcpu.ts';
 import { applyBootState } from './boot-cpu.ts';
-import { createStandardDevices, type StandardDevices } from './devices/standard.ts';
-import type { PortIoBus } from './io-bus.ts';
+import type { SerialInput } from './devices/uart16550.ts';
+import { installAcpiTables } from './firmware/acpi.ts';
+import type { StopSource } from './io-bus.ts';
 import type { LoadOutcome } from './loaders/load-error.ts';
 import { loadImage, type LoadedImage, type LoadImageOptions } from './loaders/load-image.ts';
 import { PhysicalMemory } from './memory.ts';
-import { defaultMonitorFactory, type PagingModeName } from './monitor-factory.ts';
+import { defaultMonitorFactory, type MonitorFactory, type PagingModeName } from './monitor-factory.ts';
 import type { OutputSink } from './output.ts';
+import { Platform } from './platform.ts';
 import { cpuCounters, createCpu, type CpuCounters, type MachineCpu, type TraceSink } from './cpu-port.ts';
 import { MachineClock, TSC_HZ, type ClockMode } from './clock.ts';
 import { createInterruptControllers, type InterruptControllers } from './interrupt-controllers.ts';
-import type { VirtualInterruptController } from '../vmm/interrupt-injection.ts';
 
-export type { PagingModeName } from './monitor-factory.ts';
-
-/** What a monitor is built from. */
-export interface MonitorContext {
-  memory: PhysicalMemory;
-  io: PortIoBus;
-  paging: PagingModeName;
-  /** The platform's interrupt controller (the local APIC) the monitor injects from. */
-  interrupts?: VirtualInterruptController;
-  /** CR-ownership policy (spec/rules/ownership.rules); default 'trap-all': every CR access exits. */
-  crPolicy?: string;
-}
-
-export type MonitorFactory = (context: MonitorContext) => Monitor;
+export type { MonitorContext, MonitorFactory, PagingModeName } from './monitor-factory.ts';
 
 export interface MachineOptions {
   /** RAM size in MiB (guest contract default 128). */
@@ -43,6 +31,10 @@ export interface MachineOptions {
   trace?: TraceSink;
   /** Virtual time (clock.ts): 'deterministic' (default) or 'realtime' (--clock). */
   clock?: ClockMode;
+  /** COM1's receive side (the host console; takeStop for its quit key). */
+  serialInput?: SerialInput & Partial<StopSource>;
+  /** RTC wall time at power-on (Unix seconds); default a fixed date (devices/rtc.ts). */
+  rtcStartSec?: number;
 }
 
 export interface RunResult {
@@ -75,7 +67,8 @@ const SLICE = 1 << 20;
  */
 export class Machine {
   readonly memory: PhysicalMemory;
-  readonly devices: StandardDevices;
+  /** The PC platform's devices on the port bus (platform.ts). */
+  readonly devices: Platform;
   readonly monitor: Monitor;
   readonly cpu: MachineCpu;
   readonly clock: MachineClock;
@@ -89,7 +82,6 @@ export class Machine {
 
   constructor(options: MachineOptions) {
     this.memory = new PhysicalMemory({ memMiB: options.memMiB });
-    this.devices = createStandardDevices(options.output);
     // The clock reads the CPU's instruction counter, and the APIC the CPU's TSC: both through
     // closures, since the CPU is made last (after the monitor, which needs the APIC).
     let cpu: MachineCpu | null = null;
@@ -101,6 +93,19 @@ export class Machine {
       tscNow: () => (cpu === null ? 0n : cpu.peekTsc()),
       onIntrChange: () => monitor?.interruptsChanged?.(),
     });
+    this.devices = new Platform({
+      clock: this.clock,
+      output: options.output,
+      ramBytes: this.memory.ramSize,
+      serialInput: options.serialInput,
+      rtcStartSec: options.rtcStartSec,
+      onIntrChange: () => monitor?.interruptsChanged?.(),
+    });
+    // The 8259 pair behind LINT0 (ExtINT), the ISA IRQ lines also on the IO-APIC's pins.
+    this.interrupts.lapic.extInt = this.devices.pic;
+    this.devices.router.connectIoApic(this.interrupts.ioapic);
+    const input = options.serialInput;
+    if (input !== undefined) this.inputPossible = () => !input.ended;
     const factory = options.monitorFactory ?? defaultMonitorFactory;
     monitor = this.monitor = factory({
       memory: this.memory,
@@ -122,6 +127,8 @@ export class Machine {
 
   /** Load an image into RAM and put the CPU in its entry state; the monitor then attaches. */
   load(image: Uint8Array, options: LoadImageOptions): LoadOutcome<LoadedImage> {
+    // Firmware tables first: an image that overlaps the BIOS area wins (it is the guest's RAM).
+    installAcpiTables(this.memory.ram);
     const loaded = loadImage(this.memory.ram, image, options);
     if (!loaded.ok) return loaded;
     applyBootState(this.cpu, loaded.value.boot);
@@ -154,6 +161,12 @@ export class Machine {
       const countBefore = this.cpu.stats.instructions;
       stop = this.cpu.run(budget);
       this.instructions += this.cpu.stats.instructions - countBefore;
+      // A reset (i8042, port 0x92, 0xCF9) comes back from the OUT; the console's quit from here.
+      const requested = this.devices.takeStop();
+      if (requested !== null) {
+        stop = requested;
+        break;
+      }
       // The CPU reports an exhausted slice as 'max-insns'; only the overall limit ends the run.
       const progressed = this.cpu.stats.instructions !== countBefore;
       if (stop?.kind === 'max-insns' && progressed && this.instructions - before < maxInsns) stop = null;
@@ -198,6 +211,7 @@ export class Machine {
       'memory.unbackedReads': this.memory.counters.unbackedReads,
       'memory.unbackedWrites': this.memory.counters.unbackedWrites,
       'memory.monitorPages': this.memory.monitorPagesInUse,
+      ...this.devices.stats(),
     };
     // The real monitor's paging strategy has its own counters (shadow fills, injected #PF, ...).
     const inner = this.monitor as Partial<{ paging: { stats(): Record<string, number> } }>;

@@ -4,9 +4,24 @@ import { createPagingStrategy } from '../vmm/paging/index.ts';
 import { TrapMonitor } from '../vmm/trap-monitor.ts';
 import { CrOwnershipMonitor } from '../vmm/cr-ownership.ts';
 import { CR_POLICIES } from '../../generated/handlers/cr-policies.ts';
-import type { MonitorContext } from './machine.ts';
+import type { VirtualInterruptController } from '../vmm/interrupt-injection.ts';
+import type { PortIoBus } from './io-bus.ts';
+import type { PhysicalMemory } from './memory.ts';
 
 export type PagingModeName = 'shadow' | 'nested' | 'direct';
+
+/** What a monitor is built from. */
+export interface MonitorContext {
+  memory: PhysicalMemory;
+  io: PortIoBus;
+  paging: PagingModeName;
+  /** The platform's interrupt controller (the local APIC) the monitor injects from. */
+  interrupts?: VirtualInterruptController;
+  /** CR-ownership policy (spec/rules/ownership.rules); default 'trap-all': every CR access exits. */
+  crPolicy?: string;
+}
+
+export type MonitorFactory = (context: MonitorContext) => Monitor;
 
 export const PAGING_MODES: readonly PagingModeName[] = ['shadow', 'nested', 'direct'];
 

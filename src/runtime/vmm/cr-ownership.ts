@@ -15,8 +15,6 @@ export interface OwnableMonitor extends Monitor {
   interruptsChanged?(): void;
 }
 
-const LOW = 0xffff_ffffn;
-
 /**
  * A CR-ownership policy (spec/rules/ownership.rules, generated into cr-policies.ts) in front of
  * the trap monitor: the hardware gets VMX-style guest/host masks and read shadows
@@ -103,12 +101,12 @@ export class CrOwnershipMonitor implements Monitor {
     const g = this.inner.guest;
     const { cr0, cr4 } = this.masks;
     if (cr0 !== null) {
-      const hw = Number(vcpu.control.cr0 & LOW);
-      g.setCr0(((g.cr0Lo & cr0.mask) | (hw & ~cr0.mask)) >>> 0, g.cr0Hi);
+      const lo = ((g.cr0Lo & cr0.mask) | (vcpu.controlLow('cr0') & ~cr0.mask)) >>> 0;
+      if (lo !== g.cr0Lo) g.setCr0(lo, g.cr0Hi);
     }
     if (cr4 !== null) {
-      const hw = Number(vcpu.control.cr4 & LOW);
-      g.setCr4(((g.cr4Lo & cr4.mask) | (hw & ~cr4.mask)) >>> 0, g.cr4Hi);
+      const lo = ((g.cr4Lo & cr4.mask) | (vcpu.controlLow('cr4') & ~cr4.mask)) >>> 0;
+      if (lo !== g.cr4Lo) g.setCr4(lo, g.cr4Hi);
     }
   }
 

@@ -9,7 +9,11 @@ export type StopReason =
   | { kind: 'idle' }
   | { kind: 'triple-fault'; detail: string }
   | { kind: 'max-insns' }
-  | { kind: 'monitor-error'; detail: string };
+  | { kind: 'monitor-error'; detail: string }
+  /** The guest reset the machine (i8042 0xFE, port 0x92, 0xCF9): stops, as QEMU -no-reboot. */
+  | { kind: 'reset'; source: string }
+  /** The user quit from the console (Ctrl-A X). */
+  | { kind: 'console-quit' };
 
 /** What the hardware does after the monitor handled an exit. */
 export type ExitOutcome = { kind: 'resume' } | { kind: 'stop'; reason: StopReason };

@@ -96,6 +96,8 @@ export interface Vcpu {
    * BigInts or an update object).
    */
   programControl(reg: ControlRegName, lo: number, hi: number, keepLo: number, keepHi: number): void;
+  /** Bits 31:0 of hardware CR0 or CR4 as a uint32 number (control.cr0 without a BigInt; CR masks). */
+  controlLow(reg: 'cr0' | 'cr4'): number;
   /** Hardware CR2 (the monitor sets it when it injects a #PF). */
   cr2: bigint;
 
