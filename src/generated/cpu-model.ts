@@ -9,12 +9,15 @@ export type CpuFeatureName =
   | 'TSC'
   | 'PAE'
   | 'MCE'
+  | 'APIC'
   | 'PGE'
   | 'FXSR'
   | 'SSE'
   | 'VMX'
   | 'SMX'
   | 'PCID'
+  | 'X2APIC'
+  | 'TSC_DEADLINE'
   | 'XSAVE'
   | 'FSGSBASE'
   | 'SMEP'
@@ -141,6 +144,16 @@ export const CPU_FEATURES: readonly CpuFeature[] = [
     description: 'machine-check exception (CR4.MCE)',
   },
   {
+    name: 'APIC',
+    leaf: 0x1,
+    subleaf: 0,
+    reg: 'edx',
+    bit: 9,
+    present: true,
+    inverted: false,
+    description: 'local APIC, xAPIC MMIO at IA32_APIC_BASE (machine/devices/lapic.ts)',
+  },
+  {
     name: 'PGE',
     leaf: 0x1,
     subleaf: 0,
@@ -199,6 +212,26 @@ export const CPU_FEATURES: readonly CpuFeature[] = [
     present: true,
     inverted: false,
     description: 'process-context identifiers (CR4.PCIDE, CR3 PCID layout)',
+  },
+  {
+    name: 'X2APIC',
+    leaf: 0x1,
+    subleaf: 0,
+    reg: 'ecx',
+    bit: 21,
+    present: false,
+    inverted: false,
+    description: 'x2APIC mode is not modelled: IA32_APIC_BASE.EXTD is reserved',
+  },
+  {
+    name: 'TSC_DEADLINE',
+    leaf: 0x1,
+    subleaf: 0,
+    reg: 'ecx',
+    bit: 24,
+    present: true,
+    inverted: false,
+    description: 'APIC timer TSC-deadline mode (IA32_TSC_DEADLINE)',
   },
   {
     name: 'XSAVE',
@@ -541,12 +574,15 @@ export const HAS_FEATURE: Readonly<Record<CpuFeatureName, boolean>> = {
   TSC: true,
   PAE: true,
   MCE: true,
+  APIC: true,
   PGE: true,
   FXSR: true,
   SSE: true,
   VMX: false,
   SMX: false,
   PCID: true,
+  X2APIC: false,
+  TSC_DEADLINE: true,
   XSAVE: true,
   FSGSBASE: true,
   SMEP: true,

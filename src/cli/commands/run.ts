@@ -144,7 +144,7 @@ export function registerRun(program: Command): void {
     .option('--trace-file <path>', 'write the instruction trace to a file instead')
     .option('--stats', 'print run statistics to stderr')
     .addOption(new Option('--console <mode>', "COM1 input: auto (stdin when it is a pipe or file), raw (the terminal, Ctrl-A X quits), none").choices([...CONSOLE_MODES]).default('auto'))
-    .addOption(new Option('--clock <mode>', 'virtual time: deterministic (from the instruction count) or realtime').choices(['deterministic', 'realtime']).default('deterministic'))
+    .addOption(new Option('--clock <mode>', 'virtual time: deterministic (1 ns per instruction, HLT skips ahead) or realtime (wall clock)').choices(['deterministic', 'realtime']).default('deterministic'))
     .addOption(new Option('--rtc <start>', 'RTC time at power-on: fixed (2025-01-01, reproducible) or host').choices(['fixed', 'host']).default('fixed'))
     .option('--guest-status', "on a debug-exit write of v, exit with v itself (0 = success) instead of QEMU's (v << 1) | 1")
     // Usage errors (unknown option, bad value, missing image) exit with 2, not commander's 1.
