@@ -50,11 +50,14 @@ export interface GdbAddress {
 export interface RunIo {
   stdout: (chunk: Uint8Array) => void;
   stderr: (text: string) => void;
+  /** COM1's input for --console (the process's stdin); none: nothing is received. */
+  openConsole?: (mode: ConsoleMode) => HostConsole | null | string;
 }
 
 const processIo: RunIo = {
   stdout: (chunk) => writeAll(1, chunk),
   stderr: (text) => writeAll(2, Buffer.from(text)),
+  openConsole: (mode) => HostConsole.open(mode),
 };
 
 /** Exit status for bad arguments or a bad image. */
@@ -102,9 +105,10 @@ export async function runCommand(imagePath: string, options: RunOptions, io: Run
     if (instructionTrace) trace = sink;
   }
 
-  const console = HostConsole.open(options.console ?? 'auto');
-  if (typeof console === 'string') {
-    io.stderr(`trapspec run: ${console}\n`);
+  const hostConsole = io.openConsole?.(options.console ?? 'auto') ?? null;
+  if (typeof hostConsole === 'string') {
+    io.stderr(`trapspec run: ${hostConsole}\n`);
+    if (traceFd !== undefined) closeSync(traceFd);
     return EXIT_USAGE;
   }
 
@@ -120,7 +124,7 @@ export async function runCommand(imagePath: string, options: RunOptions, io: Run
       trace,
       monitorFactory,
       clock: options.clock,
-      serialInput: console ?? undefined,
+      serialInput: hostConsole ?? undefined,
       rtcStartSec: options.rtc === 'host' ? Math.floor(Date.now() / 1000) : undefined,
     });
     // Exact instruction counts in the exit trace: compiled blocks count theirs only when they end.
@@ -178,7 +182,7 @@ export async function runCommand(imagePath: string, options: RunOptions, io: Run
     io.stderr(`trapspec run: internal error (a bug in trapspec, not in the guest):\n${(error as Error).stack ?? String(error)}\n`);
     return EXIT_INTERNAL;
   } finally {
-    console?.close();
+    hostConsole?.close();
     output.flush();
     if (traceFd !== undefined) closeSync(traceFd);
   }
@@ -210,7 +214,7 @@ export function registerRun(program: Command): void {
     )
     .option('--stats', 'print run statistics to stderr')
     .addOption(new Option('--console <mode>', "COM1 input: auto (stdin when it is a pipe or file), raw (the terminal, Ctrl-A X quits), none").choices([...CONSOLE_MODES]).default('auto'))
-    .addOption(new Option('--clock <mode>', 'virtual time: deterministic (from the instruction count) or realtime').choices(['deterministic', 'realtime']).default('deterministic'))
+    .addOption(new Option('--clock <mode>', 'virtual time: deterministic (1 ns per instruction, HLT skips ahead) or realtime (wall clock)').choices(['deterministic', 'realtime']).default('deterministic'))
     .addOption(new Option('--rtc <start>', 'RTC time at power-on: fixed (2025-01-01, reproducible) or host').choices(['fixed', 'host']).default('fixed'))
     .option('--gdb <[host:]port>', 'serve the GDB remote protocol on HOST:PORT (default host 127.0.0.1; port 0 picks a free one, printed on stderr)', parseGdbAddress)
     .option('-s', 'shorthand for --gdb 1234 (as QEMU)')

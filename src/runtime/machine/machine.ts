@@ -129,8 +129,8 @@ export class Machine {
     // The 8259 pair behind LINT0 (ExtINT), the ISA IRQ lines also on the IO-APIC's pins.
     this.interrupts.lapic.extInt = this.devices.pic;
     this.devices.router.connectIoApic(this.interrupts.ioapic);
-    const input = options.serialInput;
-    if (input !== undefined) this.inputPossible = () => !input.ended;
+    // COM1 input needs no inputPossible: once the guest has touched COM1 the UART polls it on
+    // a timer (so a HLT sleeps to that deadline); before that no byte can reach the guest.
     const factory = options.monitorFactory ?? defaultMonitorFactory;
     monitor = this.monitor = factory({
       memory: this.memory,

@@ -5,6 +5,7 @@ import { DebugExit } from './devices/debug-exit.ts';
 import { FwCfg } from './devices/fw-cfg.ts';
 import { I8042, Port92 } from './devices/i8042.ts';
 import { PciHost } from './devices/pci-host.ts';
+import { PcTestdevIrq } from './devices/pc-testdev.ts';
 import { PicPair } from './devices/pic.ts';
 import { Pit8254 } from './devices/pit.ts';
 import { Port61 } from './devices/port61.ts';
@@ -98,6 +99,7 @@ export class Platform {
     io.attach(this.fwCfg);
     io.attach(this.debugcon);
     io.attach(this.debugExit);
+    io.attach(new PcTestdevIrq(this.router)); // QEMU's test device (kvm-unit-tests' IRQ lines)
     io.addStopSource(this.i8042); // port 0x92 and 0xCF9 are StoppingDevices themselves
   }
 

@@ -89,6 +89,11 @@ export function formatStats(stats: RunStats, paging: string): string {
     lines.push(`  ${'unknown ports'.padEnd(W)}${ports.reduce((n, [, c]) => n + c, 0)}`);
     for (const [port, count] of ports) lines.push(`    0x${port.toString(16).padStart(4, '0').padEnd(W - 4)}${count}`);
   }
+  const irq = [...stats.interrupts.entries()];
+  if (irq.length > 0) {
+    lines.push(`  ${'interrupts injected'.padEnd(W)}${irq.reduce((n, [, c]) => n + c, 0)}`);
+    for (const [name, count] of irq) lines.push(`    ${name.padEnd(W - 2)}${count}`);
+  }
   for (const [name, value] of Object.entries(stats.cpu.extra)) lines.push(`  ${name.padEnd(W)}${value}`);
   for (const [name, value] of Object.entries(stats.extra)) lines.push(`  ${name.padEnd(W)}${value}`);
   return `${lines.join('\n')}\n`;

@@ -47,7 +47,11 @@ const RCX = 1;
 const RDX = 2;
 const RBX = 3;
 const LOW32 = 0xffff_ffffn;
+<<<<<<< HEAD
 const CR0_TS = 8n;
+=======
+const CPUID1_EDX_APIC = 1 << 9;
+>>>>>>> platdev
 
 export class TrapMonitor implements Monitor {
   /** The guest-visible control registers (read by the paging strategy, owned by the rules). */
@@ -64,6 +68,7 @@ export class TrapMonitor implements Monitor {
   private readonly reasons = new ReasonCounts();
   /** Interrupt injection (null without an interrupt controller: HLT ends the run). */
   readonly interrupts: InterruptInjector | undefined;
+  private readonly apic: VirtualInterruptController | undefined;
 
   constructor(options: TrapMonitorOptions) {
     this.io = options.io;
@@ -72,6 +77,7 @@ export class TrapMonitor implements Monitor {
     this.cx = new RuleContext(this.guest, this.paging);
     this.handlers = options.handlers ?? GENERATED;
     this.interrupts = options.interrupts !== undefined ? new InterruptInjector(options.interrupts) : undefined;
+    this.apic = options.interrupts;
     // The guest's TPR (CR8's class) is the APIC's own register.
     if (options.interrupts !== undefined) this.guest.tprPort = options.interrupts;
   }
@@ -337,6 +343,8 @@ export class TrapMonitor implements Monitor {
     const subleaf = Number(vcpu.readGpr(RCX) & LOW32);
     const r = this.cpuidOut;
     answerCpuid(this.cpuModel, leaf, subleaf, this.guest.cr4, this.guest.xcr0, r);
+    // CPUID.01H:EDX[9] reads 0 while the APIC is globally disabled (SDM Vol. 3A §10.4.3).
+    if (leaf === 1 && this.apic !== undefined && !this.apic.globallyEnabled) r.edx = (r.edx & ~CPUID1_EDX_APIC) >>> 0;
     vcpu.writeGpr(RAX, BigInt(r.eax >>> 0), 4);
     vcpu.writeGpr(RBX, BigInt(r.ebx >>> 0), 4);
     vcpu.writeGpr(RCX, BigInt(r.ecx >>> 0), 4);
