@@ -7,17 +7,13 @@ import { CPU_MODEL, cpuidLeaf, HAS_FEATURE, type CpuidResult } from '../../gener
  * - leaf 1 EAX: family 6 signature; EDX: the instruction-set basics the interpreter implements
  *   (TSC, MSR, CX8, CMOV) so guests that probe them find them; ECX[27] OSXSAVE mirrors the
  *   guest's CR4.OSXSAVE, as hardware does;
-<<<<<<< HEAD
  * - leaf 1 EBX[15:8]: the CLFLUSH line size (8 × 8 = 64 bytes) when CLFSH is reported;
  * - leaf 0Dh: XSAVE area sizes for the components the model enumerates (sub-leaf 0: standard
  *   format for XCR0 / for every supported component; sub-leaf 1 EBX: the compacted size for
  *   XCR0 when XSAVEC is reported).
-=======
- * - leaf 0Dh: XSAVE area sizes for the components the model enumerates;
  * - leaves 15h/16h: the TSC and the core crystal at 1 GHz (TSC = crystal · 1/1; base, maximum and
  *   bus frequency 1000 MHz), the frequencies of the machine's clock (machine/clock.ts TSC_HZ,
  *   devices/lapic-timer.ts APIC_BUS_HZ); leaf 0 reports 16h as the highest basic leaf.
->>>>>>> platdev
  * Features are therefore consistent with the rules: a CR4/EFER/XCR0 bit is writable exactly
  * when its feature is reported here.
  */
