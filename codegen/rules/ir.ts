@@ -14,8 +14,8 @@ import type { MaskedReg, PolicyIR, RegOwnership } from './ownership.ts';
 export type Access = 'write' | 'read' | 'lmsw' | 'clts' | 'smsw' | 'wrmsr' | 'rdmsr' | 'xsetbv';
 
 /** Register state the rules read and write (the monitor's guest copy). */
-export type RegName = 'CR0' | 'CR3' | 'CR4' | 'CR8' | 'EFER' | 'XCR0';
-export const REG_NAMES: readonly RegName[] = ['CR0', 'CR3', 'CR4', 'CR8', 'EFER', 'XCR0'];
+export type RegName = 'CR0' | 'CR3' | 'CR4' | 'CR8' | 'EFER' | 'XCR0' | 'TPR';
+export const REG_NAMES: readonly RegName[] = ['CR0', 'CR3', 'CR4', 'CR8', 'EFER', 'XCR0', 'TPR'];
 
 /** Mode classes a rule can test (`mode == long64`) or be restricted to (`in long64`). */
 export type ModeClass = 'real' | 'v86' | 'protected' | 'compat' | 'long64';

@@ -65,12 +65,21 @@ export function trapspecRunner(paging: PagingModeName, crPolicy = 'trap-all'): R
             detail = `triple fault: ${r.stop.detail}`;
             break;
           case 'halted':
+          case 'idle':
             end = 'crash';
             detail = 'halted';
             break;
           case 'monitor-error':
             end = 'crash';
             detail = `monitor error: ${r.stop.detail}`;
+            break;
+          case 'reset':
+            end = 'crash';
+            detail = `reset: ${r.stop.source}`;
+            break;
+          case 'console-quit':
+            end = 'error';
+            detail = 'console quit';
             break;
         }
       } catch (e) {

@@ -6,5 +6,5 @@ describeVectors({
   source: 'spec/rules/cr0.rules',
   vectorsPath: 'src/generated/vectors/vectors.json',
   counts: { 'write-CR0': 97, 'lmsw-CR0': 47, 'clts-CR0': 11, 'read-CR0': 11, 'smsw-CR0': 16 },
-  digest: 'e6547525caf7f6db',
+  digest: '54ebe6f1241b5169',
 });

@@ -6,5 +6,5 @@ describeVectors({
   source: 'spec/rules/cr4.rules',
   vectorsPath: 'src/generated/vectors/vectors.json',
   counts: { 'write-CR4': 135, 'read-CR4': 11 },
-  digest: 'ea2afafc7656b946',
+  digest: 'a565a036098f007b',
 });

@@ -6,5 +6,5 @@ describeVectors({
   source: 'spec/rules/efer.rules',
   vectorsPath: 'src/generated/vectors/vectors.json',
   counts: { 'wrmsr-EFER': 47, 'rdmsr-EFER': 11 },
-  digest: 'c9b5ca2d41edaaea',
+  digest: 'af1bad8879e06200',
 });

@@ -6,5 +6,5 @@ describeVectors({
   source: 'spec/rules/xcr0.rules',
   vectorsPath: 'src/generated/vectors/vectors.json',
   counts: { 'xsetbv-XCR0': 52 },
-  digest: '8a5d05d227afec9a',
+  digest: '42857e3c2dbd3865',
 });

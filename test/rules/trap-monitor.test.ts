@@ -15,7 +15,7 @@ const ascii = (...regs: bigint[]): string => Buffer.concat(regs.map((r) => { con
 describe('attach', () => {
   it('takes the CPU control registers as the guest state and hands over to the strategy', () => {
     const h = new Harness('protected32', 0, { cr0: CR0.PE | CR0.ET, cr4: CR4.PSE, efer: EFER.SCE, xcr0: 1n });
-    expect(h.guest.values()).toEqual({ cr0: CR0.PE | CR0.ET, cr3: 0n, cr4: CR4.PSE, efer: EFER.SCE, cr8: 0n, xcr0: 1n });
+    expect(h.guest.values()).toEqual({ cr0: CR0.PE | CR0.ET, cr3: 0n, cr4: CR4.PSE, efer: EFER.SCE, cr8: 0n, xcr0: 1n, tpr: 0n });
     expect(h.strategy.attached).toBe(1);
     expect(h.vcpu.intercepts.crAccess && h.vcpu.intercepts.efer).toBe(true);
   });
@@ -104,13 +104,16 @@ describe('other exits', () => {
 });
 
 describe('CR8 and XSETBV', () => {
-  it('MOV CR8 outside 64-bit mode is #UD (R73); in 64-bit mode TPR is stored, reserved bits #GP (R75)', () => {
+  it('MOV CR8 outside 64-bit mode is #UD (R73); in 64-bit mode it is TPR[7:4], reserved bits #GP (R75)', () => {
     const prot = new Harness('compat32', 0, LONG);
     expect(prot.movToCr(8, 3n)).toBe('#UD');
     const h = new Harness('long64', 0, LONG);
+    h.guest.tpr = 0x37n;
     expect(h.movToCr(8, 0xan)).toBe('none');
-    expect(h.vcpu.control.cr8).toBe(0xan);
+    expect(h.guest.tpr).toBe(0xa0n); // TPR[7:4] = CR8[3:0], TPR[3:0] = 0 (R76)
     expect(h.movFromCr(8)).toBe(0xan);
+    h.guest.tpr = 0x5fn;
+    expect(h.movFromCr(8)).toBe(0x5n); // TPR[7:4] (R77)
     expect(h.movToCr(8, 0x10n)).toBe('#GP(0)');
   });
 

@@ -29,8 +29,8 @@ function maskOf(masks: CrMasks, cr: number): CrMask | null {
 
 /** The value a read of CR0/CR4 returns: guest-owned bits from the hardware, host-owned from the shadow. */
 export function shadowedRead(cpu: Cpu, m: CrMask, cr: 0 | 4): number {
-  const hw = cr === 0 ? cpu.control.cr0 : cpu.control.cr4;
-  return ((Number(hw & 0xffff_ffffn) & ~m.mask) | (m.shadow & m.mask)) >>> 0;
+  const hw = cr === 0 ? cpu.hw.cr0Lo : cpu.hw.cr4Lo;
+  return ((hw & ~m.mask) | (m.shadow & m.mask)) >>> 0;
 }
 
 export function movToCrMasked(cpu: Cpu, masks: CrMasks, cr: number, lo: number, hi: number): boolean {
@@ -53,8 +53,7 @@ export function cltsMasked(cpu: Cpu, masks: CrMasks): boolean {
   const m = masks.cr0;
   if (m === null) return false;
   if ((m.mask & TS) !== 0) return (m.shadow & TS) === 0; // host-owned: exit iff the shadow has TS
-  const lo = Number(cpu.control.cr0 & 0xffff_ffffn);
-  cpu.programControl('cr0', lo & ~TS, 0, ~TS, ALL);
+  cpu.programControl('cr0', cpu.hw.cr0Lo & ~TS, 0, ~TS, ALL);
   return true;
 }
 
@@ -63,7 +62,7 @@ export function lmswMasked(cpu: Cpu, masks: CrMasks, src: number): boolean {
   if (m === null) return false;
   if ((m.mask & 1) !== 0 && (src & 1) !== 0 && (m.shadow & 1) === 0) return false;
   if (((src ^ m.shadow) & m.mask & 0xe) !== 0) return false;
-  const lo = Number(cpu.control.cr0 & 0xffff_ffffn);
+  const lo = cpu.hw.cr0Lo;
   const owned = ~m.mask & 0xf;
   // Bits 3:1 from the source, PE only set (R25), host-owned and upper bits unchanged.
   const next = (lo & ~(owned & 0xe)) | (src & owned & 0xe) | (src & owned & 1);
@@ -75,7 +74,7 @@ function cr3Target(cpu: Cpu, masks: CrMasks, lo: number, hi: number): boolean {
   if (masks.cr3Targets.length === 0) return false;
   const value = (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
   if (!masks.cr3Targets.includes(value)) return false;
-  const pcide = (Number(cpu.control.cr4 & 0xffff_ffffn) & CR4_PCIDE) !== 0;
+  const pcide = (cpu.hw.cr4Lo & CR4_PCIDE) !== 0;
   const noFlush = pcide && (hi & 0x8000_0000) !== 0;
   cpu.programControl('cr3', lo, hi & 0x7fff_ffff, 0, 0);
   if (pcide) {

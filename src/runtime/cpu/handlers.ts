@@ -1,8 +1,9 @@
 /**
  * Handler selection at decode time. Precedence: system handlers by Code, core handlers by Code,
- * SIMD handlers by Code, system handlers by Mnemonic, core handlers by Mnemonic, SIMD handlers by
- * Mnemonic; anything else raises #UD (counted by mnemonic in cpu.stats.udByMnemonic). SIMD forms
- * whose mnemonic a core handler also names (MOVSD, CMPSD) are registered by Code (simd/index.ts).
+ * SIMD handlers by Code, system handlers by Mnemonic, core handlers by Mnemonic, x87 handlers
+ * (fpu/) by Mnemonic, SIMD handlers by Mnemonic; anything else raises #UD (counted by mnemonic in
+ * cpu.stats.udByMnemonic). SIMD forms whose mnemonic a core handler also names (MOVSD, CMPSD) are
+ * registered by Code (simd/index.ts).
  */
 import { Mnemonic } from 'iced-x86';
 import type { Handler, HandlerTable } from './decoded.ts';
@@ -10,6 +11,7 @@ import { systemHandlers } from './system/index.ts';
 import { coreHandlers } from './core/index.ts';
 import { simdHandlers } from './simd/index.ts';
 import { specialize } from './core/fast.ts';
+import { fpuHandlers } from './fpu/index.ts';
 import type { DecodedInsn } from './decoded.ts';
 
 const udCache = new Map<number, Handler>();
@@ -34,6 +36,7 @@ export function handlerFor(code: number, mnemonic: number): Handler {
     simd.byCode.get(code) ??
     sys.byMnemonic.get(mnemonic) ??
     core.byMnemonic.get(mnemonic) ??
+    fpuHandlers.byMnemonic.get(mnemonic) ??
     simd.byMnemonic.get(mnemonic) ??
     udHandler(mnemonic)
   );

@@ -241,8 +241,12 @@ export class CpuState {
 
   /** Interrupt shadow after STI / MOV SS / POP SS: external interrupts are blocked for one instruction. */
   interruptShadow = false;
-  /** Halted (HLT completed by the monitor with interrupts enabled; nothing to wake it yet). */
+  /** The HLT activity state (Vcpu.enterHalt): no instruction runs until an event is injected (events.ts). */
   halted = false;
+  /** NMIs are blocked: an NMI was delivered and its IRET has not completed (SDM Vol. 3A §6.7.1). */
+  nmiBlocked = false;
+  /** A requested interrupt window is closed by IF = 0: raising IF must re-check it (events.ts). */
+  waitingForIf = false;
 
   getFlags(): number {
     return this.flags;
@@ -251,5 +255,11 @@ export class CpuState {
   /** Raw write of all EFLAGS bits (no privilege rules; bit 1 forced to 1, reserved bits cleared). */
   setFlags(value: number): void {
     this.flags = ((value & 0x3f7fd5) | Flag.FIXED1) >>> 0;
+    if (this.waitingForIf && (value & Flag.IF) !== 0) this.ifRaised();
+  }
+
+  /** IF became 1 while an interrupt window waited for it (Cpu: look at the windows). */
+  ifRaised(): void {
+    this.waitingForIf = false;
   }
 }

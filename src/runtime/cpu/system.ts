@@ -79,9 +79,22 @@ function crExit(cpu: Cpu, insn: DecodedInsn, cr: number, access: 'mov-to-cr' | '
   return exit;
 }
 
-/** A CR-access exit under CR masks: made per exit, never cached on the instruction (a compiled block's exit site would skip the mask check). */
-function maskedCrExit(insn: DecodedInsn, cr: number, access: 'mov-to-cr' | 'mov-from-cr' | 'clts', gpr: number, size: RegSize): CrAccessExit {
-  return { reason: 'cr-access', cr, access, operand: regOperand(gpr, size), lmswSource: 0, insnLength: insn.length };
+/**
+ * Exit under CR masks: the exit object and the monitor's handler for it made once per
+ * instruction (as crExit does), in fields of their own that compiled code never shortcuts.
+ */
+function maskedCrExit(cpu: Cpu, insn: DecodedInsn, cr: number, access: 'mov-to-cr' | 'mov-from-cr' | 'clts', gpr: number, size: RegSize): void {
+  let exit = insn.maskedExit;
+  if (exit === null || insn.maskedExitSize !== size) {
+    exit = { reason: 'cr-access', cr, access, operand: regOperand(gpr, size), lmswSource: 0, insnLength: insn.length };
+    insn.maskedExit = exit;
+    insn.maskedExitSize = size;
+    insn.maskedExitSlot = crExitSlot(exit);
+    insn.maskedExitFn = insn.maskedExitSlot < 0 ? null : (cpu.monitor.crExitHandler?.(exit) ?? null);
+  }
+  const fn = insn.maskedExitFn;
+  if (fn === null) cpu.exitCr(exit);
+  else cpu.exitCrWith(fn, insn.maskedExitSlot);
 }
 
 /** R1/R2/R73: CR numbers that exist, and no LOCK prefix (Intel). */
@@ -104,7 +117,7 @@ export function movToCr(cpu: Cpu, insn: DecodedInsn): void {
   if (masks !== undefined && cr !== 8) {
     const size = gprSize(cpu);
     if (movToCrMasked(cpu, masks, cr, cpu.lo[gpr]!, size === 8 ? cpu.hi[gpr]! : 0)) return;
-    if (cr !== 3 || masks.cr3Targets.length !== 0) return void cpu.exitCr(maskedCrExit(insn, cr, 'mov-to-cr', gpr, size));
+    if (cr !== 3 || masks.cr3Targets.length !== 0) return maskedCrExit(cpu, insn, cr, 'mov-to-cr', gpr, size);
   }
   cpu.exitCr(crExit(cpu, insn, cr, 'mov-to-cr', gpr, gprSize(cpu)));
 }
@@ -123,7 +136,7 @@ export function movFromCr(cpu: Cpu, insn: DecodedInsn): void {
   if (masks !== undefined && (cr === 0 || cr === 4)) {
     const value = movFromCrMasked(cpu, masks, cr);
     if (value >= 0) return void cpu.writeGprHalves(gpr, value, 0, gprSize(cpu));
-    return void cpu.exitCr(maskedCrExit(insn, cr, 'mov-from-cr', gpr, gprSize(cpu)));
+    return maskedCrExit(cpu, insn, cr, 'mov-from-cr', gpr, gprSize(cpu));
   }
   cpu.exitCr(crExit(cpu, insn, cr, 'mov-from-cr', gpr, gprSize(cpu)));
 }
@@ -134,7 +147,7 @@ export function clts(cpu: Cpu, insn: DecodedInsn): void {
   const masks = cpu.intercepts.crMasks;
   if (masks !== undefined && masks.cr0 !== null) {
     if (cltsMasked(cpu, masks)) return;
-    return void cpu.exitCr(maskedCrExit(insn, 0, 'clts', 0, 4));
+    return maskedCrExit(cpu, insn, 0, 'clts', 0, 4);
   }
   cpu.exitCr(crExit(cpu, insn, 0, 'clts', 0, 4));
 }
@@ -224,13 +237,19 @@ export function rdtsc(cpu: Cpu): void {
   cpu.writeGpr(2, (t >> 32n) & 0xffff_ffffn, 4);
 }
 
+/** TSC ticks since power-on, before IA32_TSC's offset: the machine's clock (Cpu.tscTicks) or the instruction count. */
+export function tscBase(cpu: Cpu): number {
+  return cpu.tscTicks !== null ? Math.floor(cpu.tscTicks()) : cpu.stats.instructions;
+}
+
 /**
- * The time-stamp counter: instructions retired (as of the last completed run slice) plus
- * IA32_TSC's offset, plus one per read so consecutive reads strictly increase. Deterministic.
+ * The time-stamp counter: virtual time at TSC_HZ (machine/clock.ts; deterministic: derived from
+ * the instructions retired as of the last completed run slice or block) plus IA32_TSC's offset,
+ * plus one per read so consecutive reads strictly increase.
  */
 export function readTsc(cpu: Cpu): bigint {
   const m = cpu.msr;
-  const t = BigInt(cpu.stats.instructions) + m.tscOffset;
+  const t = BigInt(tscBase(cpu)) + m.tscOffset;
   m.tscOffset += 1n;
   return BigInt.asUintN(64, t);
 }

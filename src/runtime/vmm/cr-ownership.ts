@@ -1,7 +1,7 @@
 import type { CrPolicy } from '../../generated/handlers/cr-policies.ts';
 import type { CrAccessExit, VmExit } from './exit.ts';
 import type { GuestRegs } from './guest-regs.ts';
-import type { CrExitHandler, ExitOutcome, Monitor } from './monitor.ts';
+import type { CrExitHandler, ExitOutcome, InterruptInjectorLike, Monitor } from './monitor.ts';
 import type { PagingStrategy } from './paging.ts';
 import type { CrMask, CrMasks, Vcpu } from './vcpu.ts';
 
@@ -11,9 +11,9 @@ export interface OwnableMonitor extends Monitor {
   readonly paging: PagingStrategy;
   readonly exitCounts: Map<string, number>;
   stats(): Record<string, number>;
+  readonly interrupts?: InterruptInjectorLike;
+  interruptsChanged?(): void;
 }
-
-const LOW = 0xffff_ffffn;
 
 /**
  * A CR-ownership policy (spec/rules/ownership.rules, generated into cr-policies.ts) in front of
@@ -44,6 +44,15 @@ export class CrOwnershipMonitor implements Monitor {
 
   get paging(): PagingStrategy {
     return this.inner.paging;
+  }
+
+  /** Interrupt injection is the trap monitor's (vmm/interrupt-injection.ts). */
+  get interrupts(): InterruptInjectorLike | undefined {
+    return this.inner.interrupts;
+  }
+
+  interruptsChanged(): void {
+    this.inner.interruptsChanged?.();
   }
 
   get exitCounts(): Map<string, number> {
@@ -92,12 +101,12 @@ export class CrOwnershipMonitor implements Monitor {
     const g = this.inner.guest;
     const { cr0, cr4 } = this.masks;
     if (cr0 !== null) {
-      const hw = Number(vcpu.control.cr0 & LOW);
-      g.setCr0(((g.cr0Lo & cr0.mask) | (hw & ~cr0.mask)) >>> 0, g.cr0Hi);
+      const lo = ((g.cr0Lo & cr0.mask) | (vcpu.controlLow('cr0') & ~cr0.mask)) >>> 0;
+      if (lo !== g.cr0Lo) g.setCr0(lo, g.cr0Hi);
     }
     if (cr4 !== null) {
-      const hw = Number(vcpu.control.cr4 & LOW);
-      g.setCr4(((g.cr4Lo & cr4.mask) | (hw & ~cr4.mask)) >>> 0, g.cr4Hi);
+      const lo = ((g.cr4Lo & cr4.mask) | (vcpu.controlLow('cr4') & ~cr4.mask)) >>> 0;
+      if (lo !== g.cr4Lo) g.setCr4(lo, g.cr4Hi);
     }
   }
 

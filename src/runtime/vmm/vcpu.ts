@@ -64,6 +64,9 @@ export interface CrMask {
   shadow: number;
 }
 
+/** VM-entry interruption types the monitor injects (Vcpu.injectEvent). */
+export type InjectedEventType = 'external' | 'nmi' | 'exception';
+
 export interface Vcpu {
   readonly bus: PhysicalBus;
   /** Full 64-bit value of general register n (0 = RAX … 15 = R15). */
@@ -93,6 +96,8 @@ export interface Vcpu {
    * BigInts or an update object).
    */
   programControl(reg: ControlRegName, lo: number, hi: number, keepLo: number, keepHi: number): void;
+  /** Bits 31:0 of hardware CR0 or CR4 as a uint32 number (control.cr0 without a BigInt; CR masks). */
+  controlLow(reg: 'cr0' | 'cr4'): number;
   /** Hardware CR2 (the monitor sets it when it injects a #PF). */
   cr2: bigint;
 
@@ -103,6 +108,26 @@ export interface Vcpu {
    * through the guest's IVT/IDT as the hardware would, with the error code pushed if given.
    */
   injectException(vector: number, errorCode?: number): void;
+  /**
+   * VM-entry event injection of any type (VMX interruption types): 'external' (a maskable
+   * interrupt the monitor's interrupt controller acknowledged), 'nmi' (vector 2; blocks NMIs
+   * until the guest's IRET) or 'exception' (as injectException). Also ends the HLT state.
+   */
+  injectEvent(type: InjectedEventType, vector: number, errorCode?: number): void;
+  /**
+   * Interrupt-window exiting: while on, the CPU exits 'interrupt-window' at the first
+   * instruction boundary where the guest can take a maskable interrupt (RFLAGS.IF = 1, no STI
+   * or MOV SS shadow), also from the HLT state.
+   */
+  setInterruptWindowExiting(on: boolean): void;
+  /** NMI-window exiting: exit 'nmi-window' once NMIs are not blocked (and no MOV SS shadow). */
+  setNmiWindowExiting(on: boolean): void;
+  /** Put the CPU in the HLT activity state: it runs nothing until an event is injected. */
+  enterHalt(): void;
+  /** In the HLT activity state. */
+  readonly halted: boolean;
+  /** RFLAGS.IF = 1 and no STI/MOV SS shadow: a maskable interrupt would be taken now. */
+  readonly interruptible: boolean;
   /** Drop hardware TLB entries. */
   flushTlb(scope: FlushScope): void;
   /**
