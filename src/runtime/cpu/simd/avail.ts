@@ -4,7 +4,8 @@
  * before #NM, both before any memory-operand fault):
  * - SSE family (SDM Vol. 1 §13.1, Vol. 2 "Exception Types" 1-5): #UD if CR0.EM=1 or
  *   CR4.OSFXSR=0, then #NM if CR0.TS=1;
- * - MMX (Vol. 1 §9.6): #UD if CR0.EM=1, then #NM if CR0.TS=1 (OSFXSR does not matter);
+ * - MMX (Vol. 1 §9.6): #UD if CR0.EM=1, then #NM if CR0.TS=1 (OSFXSR does not matter), then
+ *   #MF for a pending x87 error: mmxCheck in mmx.ts (it needs the x87 state);
  * - FXSAVE/FXRSTOR, XSAVE family: #UD if CR0.EM=1 (FXSR) / CR4.OSXSAVE=0 (XSAVE), #NM if TS.
  * A SIMD floating-point exception that MXCSR leaves unmasked raises #XM with CR4.OSXMMEXCPT=1
  * and #UD without it (Vol. 1 §11.5.1): raiseSimdFp.
@@ -23,18 +24,6 @@ export function sseAvail(cpu: Cpu): void {
 function sseFault(cr0: number, cr4: number): never {
   if ((cr0 & Cr0.EM) !== 0 || (cr4 & Cr4.OSFXSR) === 0) throw new GuestFault(Vec.UD);
   throw new GuestFault(Vec.NM);
-}
-
-/**
- * MMX instructions (and the SSE instructions on MMX registers: PSHUFB mm, CVTPI2PS ...: those
- * also need OSFXSR when they are SSE forms; callers pass `sse` true for them).
- */
-export function mmxAvail(cpu: Cpu, sse = false): void {
-  const hw = cpu.hw;
-  const cr0 = hw.cr0Lo;
-  if ((cr0 & Cr0.EM) !== 0) throw new GuestFault(Vec.UD);
-  if (sse && (hw.cr4Lo & Cr4.OSFXSR) === 0) throw new GuestFault(Vec.UD);
-  if ((cr0 & Cr0.TS) !== 0) throw new GuestFault(Vec.NM);
 }
 
 /** FXSAVE/FXRSTOR: #UD with CR0.EM, #NM with CR0.TS (OSFXSR only selects what is saved). */

@@ -7,9 +7,9 @@
  * - state.ts: `cpu.sse` = SseState, XMM0-15 as 16-byte slots of one buffer with u8/i8/u16/i16/
  *   u32/i32/f32/f64 views, scratch slots SLOT_MEM/SLOT_TMP/SLOT_MMD/SLOT_MMS/SLOT_AUX, `mxcsr`,
  *   Mxcsr bit names, MXCSR_MASK.
- * - avail.ts: sseAvail / mmxAvail / fxsrAvail / xsaveAvail (the #UD/#NM checks from the hardware
- *   CR0/CR4; call first, before touching an operand) and raiseSimdFp (#XM, or #UD when
- *   CR4.OSXMMEXCPT=0).
+ * - avail.ts: sseAvail / fxsrAvail / xsaveAvail (and mmx.ts: mmxCheck), the #UD/#NM checks from
+ *   the hardware CR0/CR4 (call first, before touching an operand), and raiseSimdFp (#XM, or #UD
+ *   when CR4.OSXMMEXCPT=0).
  * - operands.ts: xmmSrc128 / xmmSrc64 / xmmSrc32 / xmmSrc (source operand → slot number; memory
  *   is loaded into SLOT_MEM with the segment, alignment and page checks), storeM128 / storeM64 /
  *   storeM32, simdLinear, readLin128 / writeLin128.
