@@ -17,7 +17,7 @@ import { isBoolExpr } from '../rules/interp.ts';
 export const HANDLERS_DIR = 'src/generated/handlers';
 const MASK64 = (1n << 64n) - 1n;
 
-const GUEST_FIELD: Record<RegName, string> = { CR0: 'cr0', CR3: 'cr3', CR4: 'cr4', CR8: 'cr8', EFER: 'efer', XCR0: 'xcr0' };
+const GUEST_FIELD: Record<RegName, string> = { CR0: 'cr0', CR3: 'cr3', CR4: 'cr4', CR8: 'cr8', EFER: 'efer', XCR0: 'xcr0', TPR: 'tpr' };
 
 const MODE_VALUES: Record<ModeClass, string[]> = {
   real: ['real'],

@@ -35,7 +35,7 @@ const EFER_LMA = 0x400n;
 const EFER_NXE = 0x800n;
 
 function regs(p: Partial<GuestRegs>): GuestRegs {
-  return { CR0: 0n, CR3: 0n, CR4: 0n, CR8: 0n, EFER: 0n, XCR0: 1n, ...p };
+  return { CR0: 0n, CR3: 0n, CR4: 0n, CR8: 0n, EFER: 0n, XCR0: 1n, TPR: 0n, ...p };
 }
 
 const LEGACY_VARIANTS = [
@@ -52,7 +52,7 @@ const LONG_VARIANTS = [
   { guest: { CR3: 0x3005n } },
   { guest: { CR4: CR4_PAE | CR4_PCIDE, CR3: 0x3005n } },
   { guest: { CR4: CR4_PAE | CR4_LA57 | CR4_OSXSAVE | CR4_UMIP } },
-  { guest: { CR8: 0x5n, XCR0: 0x7n, EFER: EFER_LME | EFER_LMA | EFER_NXE | EFER_SCE } },
+  { guest: { CR8: 0x5n, TPR: 0x5an, XCR0: 0x7n, EFER: EFER_LME | EFER_LMA | EFER_NXE | EFER_SCE } },
 ];
 
 export const MODES: readonly ModeSpec[] = [

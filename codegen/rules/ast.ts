@@ -38,3 +38,11 @@ export interface SRule {
   cites: string[];
   pos: SourcePos;
 }
+
+/** `policy NAME "description" { guest owns CR0.TS, ... }`: bits a CR-ownership policy hands to the guest. */
+export interface SPolicy {
+  name: string;
+  description: string;
+  owns: { reg: string; field: string; pos: SourcePos }[];
+  pos: SourcePos;
+}

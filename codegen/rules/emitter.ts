@@ -3,6 +3,7 @@ import { loadRules } from './load.ts';
 import { emitHandlers, HANDLERS_DIR } from '../emit/handlers.ts';
 import { emitVectors, VECTORS_DIR } from '../emit/vectors.ts';
 import { emitVectorTests, VECTOR_TESTS_DIR } from '../emit/vector-tests.ts';
+import { emitCrPolicies } from '../emit/ownership.ts';
 
 /**
  * The trap-rule stage of `trapspec gen`: load spec/rules/*.rules against the register spec, then
@@ -18,6 +19,7 @@ export const rulesEmitter: Emitter = {
     return {
       files: [
         ...(await emitHandlers(loaded.rules, ctx.spec)),
+        await emitCrPolicies(loaded.rules),
         ...vectors.files,
         ...(await emitVectorTests(vectors.doc)),
       ],

@@ -1,4 +1,5 @@
 import type { SourcePos } from '../ir.ts';
+import type { MaskedReg, PolicyIR, RegOwnership } from './ownership.ts';
 
 /**
  * The checked form of the trap rules (spec/rules/*.rules). The reference interpreter
@@ -13,8 +14,8 @@ import type { SourcePos } from '../ir.ts';
 export type Access = 'write' | 'read' | 'lmsw' | 'clts' | 'smsw' | 'wrmsr' | 'rdmsr' | 'xsetbv';
 
 /** Register state the rules read and write (the monitor's guest copy). */
-export type RegName = 'CR0' | 'CR3' | 'CR4' | 'CR8' | 'EFER' | 'XCR0';
-export const REG_NAMES: readonly RegName[] = ['CR0', 'CR3', 'CR4', 'CR8', 'EFER', 'XCR0'];
+export type RegName = 'CR0' | 'CR3' | 'CR4' | 'CR8' | 'EFER' | 'XCR0' | 'TPR';
+export const REG_NAMES: readonly RegName[] = ['CR0', 'CR3', 'CR4', 'CR8', 'EFER', 'XCR0', 'TPR'];
 
 /** Mode classes a rule can test (`mode == long64`) or be restricted to (`in long64`). */
 export type ModeClass = 'real' | 'v86' | 'protected' | 'compat' | 'long64';
@@ -101,6 +102,10 @@ export interface RuleIR {
 
 export interface RuleSetIR {
   rules: RuleIR[];
+  /** CR-ownership policies (`policy` blocks), checked against the rules (ownership.ts). */
+  policies: PolicyIR[];
+  /** The largest safe guest-owned sets of CR0 and CR4, with the reason for every other bit. */
+  ownership: Map<MaskedReg, RegOwnership>;
   /** Spec files the rules came from (relative), for generated headers. */
   files: string[];
 }

@@ -5,6 +5,8 @@ import { parseRulesFile } from './parse.ts';
 import { RuleChecker } from './check.ts';
 import { regFacts } from './facts.ts';
 import type { RuleIR, RuleSetIR } from './ir.ts';
+import type { SPolicy } from './ast.ts';
+import { analyzeOwnership, checkPolicies } from './ownership.ts';
 
 export const RULES_DIR = 'spec/rules';
 export const RULES_EXT = '.rules';
@@ -25,7 +27,9 @@ export function readRuleSources(rootDir: string): Map<string, string> {
  * (a file with a syntax error contributes that one error). A rule defined twice is an error.
  */
 export function checkRuleSources(sources: Map<string, string>, spec: SpecIR): { rules: RuleSetIR } | { errors: SpecError[] } {
-  const checker = new RuleChecker(regFacts(spec), spec.cpu.maxPhysAddr);
+  const facts = regFacts(spec);
+  const checker = new RuleChecker(facts, spec.cpu.maxPhysAddr);
+  const policies: { file: string; policy: SPolicy }[] = [];
   const errors: SpecError[] = [];
   const rules: RuleIR[] = [];
   const seen = new Map<string, RuleIR>();
@@ -35,6 +39,7 @@ export function checkRuleSources(sources: Map<string, string>, spec: SpecIR): { 
       errors.push(...parsed.errors);
       continue;
     }
+    for (const policy of parsed.policies) policies.push({ file, policy });
     for (const r of parsed.rules) {
       const ir = checker.checkRule(r, file);
       if (!ir) continue;
@@ -49,7 +54,10 @@ export function checkRuleSources(sources: Map<string, string>, spec: SpecIR): { 
   }
   errors.push(...checker.errors);
   if (errors.length > 0) return { errors };
-  return { rules: { rules, files: [...sources.keys()] } };
+  const ownership = analyzeOwnership(rules, facts);
+  const checked = checkPolicies(policies, ownership, facts);
+  if (checked.errors.length > 0) return { errors: checked.errors };
+  return { rules: { rules, files: [...sources.keys()], policies: checked.policies, ownership } };
 }
 
 export function loadRules(rootDir: string, spec: SpecIR): { rules: RuleSetIR; sources: Map<string, string> } | { errors: SpecError[]; sources: Map<string, string> } {

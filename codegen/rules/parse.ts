@@ -6,7 +6,7 @@ import type { RulesGrammar } from './rules.ohm-bundle.js';
 import type { SourcePos, SpecError } from '../ir.ts';
 import { LineIndex } from '../diagnostics.ts';
 import type { Access } from './ir.ts';
-import type { SAction, SExpr, SRule, SStmt } from './ast.ts';
+import type { SAction, SExpr, SPolicy, SRule, SStmt } from './ast.ts';
 
 /**
  * The rules grammar, loaded once from its own file (codegen/rules/rules.ohm). After editing the
@@ -33,7 +33,7 @@ function parseNumber(text: string): bigint {
 }
 
 /** Parse one rules file into its surface AST, or report the syntax error with its position. */
-export function parseRulesFile(file: string, text: string): { rules: SRule[] } | { errors: SpecError[] } {
+export function parseRulesFile(file: string, text: string): { rules: SRule[]; policies: SPolicy[] } | { errors: SpecError[] } {
   const idx = new LineIndex(file, text);
   const match = grammar.match(text);
   if (match.failed()) {
@@ -200,7 +200,25 @@ export function parseRulesFile(file: string, text: string): { rules: SRule[] } |
     },
   });
 
+  sem.addOperation<unknown>('policy', {
+    Policy(_p, name, description, _o, owns, _c) {
+      return {
+        name: name.sourceString,
+        description: description.sourceString.slice(1, -1),
+        owns: owns.children.flatMap((o: Node) =>
+          o.child(2).asIteration().children.map((f: Node) => ({ reg: f.child(0).sourceString, field: f.child(2).sourceString, pos: pos(f) })),
+        ),
+        pos: pos(this),
+      } satisfies SPolicy;
+    },
+  });
+
   const root = sem(match);
-  const rules = root.child(0).children.map((r: Node) => r['rule']() as SRule);
-  return { rules };
+  const rules: SRule[] = [];
+  const policies: SPolicy[] = [];
+  for (const item of root.child(0).children as Node[]) {
+    if (item.ctorName === 'Policy') policies.push(item['policy']() as SPolicy);
+    else rules.push(item['rule']() as SRule);
+  }
+  return { rules, policies };
 }

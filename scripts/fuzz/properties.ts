@@ -4,7 +4,7 @@ import type { FuzzGuest } from '../../src/fuzz/guest-image.ts';
 import { runFuzzGuest, type GuestOutcome } from '../../src/fuzz/run-guest.ts';
 import { generateAndCompile } from '../../src/fuzz/spec-compile.ts';
 import { applyMutation, checkSpecSources, mutationArb, readAllSpecSources, type Mutation } from '../../src/fuzz/spec-mutate.ts';
-import { PAGING_MODES } from '../../src/runtime/machine/monitor-factory.ts';
+import { CR_POLICY_NAMES, PAGING_MODES } from '../../src/runtime/machine/monitor-factory.ts';
 
 /** The campaign's properties (the same ones test/fuzz/ runs as fixed-seed slices), with counters. */
 
@@ -67,17 +67,21 @@ export function diffKey(r: GuestOutcome): string {
   return JSON.stringify({ stop: r.stop.kind, output: r.output, state: r.state });
 }
 
+/** Every paging mode under every CR-ownership policy must agree (hidden-bit fuzzing: owned bits change without exits). */
 export function diffProperty(f: Figures, o: PropertyOptions): fc.IPropertyWithHooks<[FuzzGuest]> {
   return fc.property(tameGuest(), (g) => {
     f.cases++;
     o.onCase();
-    const rs = PAGING_MODES.map((paging) => {
-      const r = runFuzzGuest(g, { paging, maxInsns: o.maxInsns });
-      count(f, r);
-      const bad = guestFailure(g, paging, r);
-      if (bad !== null) throw new Error(bad);
-      return { paging, key: diffKey(r) };
-    });
+    const rs = PAGING_MODES.flatMap((mode) =>
+      CR_POLICY_NAMES.map((crPolicy) => {
+        const paging = `${mode}/${crPolicy}`;
+        const r = runFuzzGuest(g, { paging: mode, crPolicy, maxInsns: o.maxInsns });
+        count(f, r);
+        const bad = guestFailure(g, paging, r);
+        if (bad !== null) throw new Error(bad);
+        return { paging, key: diffKey(r) };
+      }),
+    );
     for (const r of rs.slice(1)) {
       if (r.key !== rs[0]!.key) throw new Error(`${g.mode}: ${rs[0]!.paging} ${rs[0]!.key}\n   != ${r.paging} ${r.key}`);
     }

@@ -3,16 +3,14 @@ import type { VectorRun } from './execute.ts';
 import { OBSERVED_REGS, mnemonic, type ConformVector } from './vector.ts';
 import type { KnownDisagreement } from './known.ts';
 import { matchKnown } from './known.ts';
+import type { Verdict } from './verdict.ts';
 
 /**
  * Judges each runner's observation of a vector against the spec's expectation. The spec (the
  * SDM, through the rules) is the judge; runners are compared with it, not with each other.
  */
 
-export type Verdict =
-  | { kind: 'agree'; text: string }
-  | { kind: 'differ'; text: string; why: string }
-  | { kind: 'not-run'; text: string; why: string };
+export type { Verdict };
 
 export interface VectorReport {
   id: string;

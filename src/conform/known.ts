@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { Verdict } from './compare.ts';
+import type { Verdict } from './verdict.ts';
 import type { ConformVector, GuestMode, InstrKind } from './vector.ts';
 
 /**

@@ -37,14 +37,14 @@ export function insnBudget(vectors: number): number {
   return 200_000 + 40_000 * vectors;
 }
 
-export function trapspecRunner(paging: PagingModeName): Runner {
+export function trapspecRunner(paging: PagingModeName, crPolicy = 'trap-all'): Runner {
   return {
-    name: `trapspec-${paging}`,
+    name: crPolicy === 'trap-all' ? `trapspec-${paging}` : `trapspec-${paging}-${crPolicy}`,
     parallel: 1,
     run(image, vectors) {
       const budget = insnBudget(vectors);
       const out = new CapturedOutput();
-      const m = new Machine({ memMiB: GUEST_MEM_MIB, paging, output: out });
+      const m = new Machine({ memMiB: GUEST_MEM_MIB, paging, crPolicy, output: out });
       const loaded = m.load(image, { file: 'conform.img' });
       if (!loaded.ok) return Promise.resolve({ output: '', end: 'error', detail: JSON.stringify(loaded) });
       let end: RunEnd;
@@ -65,12 +65,21 @@ export function trapspecRunner(paging: PagingModeName): Runner {
             detail = `triple fault: ${r.stop.detail}`;
             break;
           case 'halted':
+          case 'idle':
             end = 'crash';
             detail = 'halted';
             break;
           case 'monitor-error':
             end = 'crash';
             detail = `monitor error: ${r.stop.detail}`;
+            break;
+          case 'reset':
+            end = 'crash';
+            detail = `reset: ${r.stop.source}`;
+            break;
+          case 'console-quit':
+            end = 'error';
+            detail = 'console quit';
             break;
         }
       } catch (e) {

@@ -61,6 +61,8 @@ export function instrumentBus(m: Machine, violations: string[]): void {
 export interface RunGuestOptions {
   paging: PagingModeName;
   maxInsns: number;
+  /** CR-ownership policy (default trap-all). */
+  crPolicy?: string;
   /** Wrap the bus (slower); on by default. */
   checkBus?: boolean;
 }
@@ -68,7 +70,7 @@ export interface RunGuestOptions {
 export function runFuzzGuest(g: FuzzGuest, options: RunGuestOptions): GuestOutcome {
   const violations: string[] = [];
   const out = new CapturedOutput();
-  const m = new Machine({ memMiB: FUZZ_MEM_MIB, paging: options.paging, output: out });
+  const m = new Machine({ memMiB: FUZZ_MEM_MIB, paging: options.paging, crPolicy: options.crPolicy, output: out });
   if (options.checkBus !== false) instrumentBus(m, violations);
   const image = buildGuestImage(g);
   const loaded = m.load(image.bytes, { file: 'fuzz.img', format: image.format });

@@ -11,8 +11,16 @@ export type CpuFeatureName =
   | 'PAE'
   | 'MCE'
   | 'PGE'
+  | 'CLFSH'
+  | 'MMX'
   | 'FXSR'
   | 'SSE'
+  | 'SSE2'
+  | 'SSE3'
+  | 'SSSE3'
+  | 'SSE4_1'
+  | 'SSE4_2'
+  | 'POPCNT'
   | 'VMX'
   | 'SMX'
   | 'PCID'
@@ -42,6 +50,9 @@ export type CpuFeatureName =
   | 'XSTATE_TILECFG'
   | 'XSTATE_TILEDATA'
   | 'XSTATE_APX'
+  | 'XSAVEOPT'
+  | 'XSAVEC'
+  | 'XSAVES'
   | 'SYSCALL'
   | 'NX'
   | 'RDTSCP'
@@ -164,6 +175,26 @@ export const CPU_FEATURES: readonly CpuFeature[] = [
     description: 'global pages (CR4.PGE)',
   },
   {
+    name: 'CLFSH',
+    leaf: 0x1,
+    subleaf: 0,
+    reg: 'edx',
+    bit: 19,
+    present: true,
+    inverted: false,
+    description: 'CLFLUSH (line size in 01H:EBX[15:8])',
+  },
+  {
+    name: 'MMX',
+    leaf: 0x1,
+    subleaf: 0,
+    reg: 'edx',
+    bit: 23,
+    present: true,
+    inverted: false,
+    description: 'MMX on the x87 registers (CR0.EM/TS decide #UD/#NM)',
+  },
+  {
     name: 'FXSR',
     leaf: 0x1,
     subleaf: 0,
@@ -182,6 +213,67 @@ export const CPU_FEATURES: readonly CpuFeature[] = [
     present: true,
     inverted: false,
     description: 'SSE (CR4.OSXMMEXCPT, XCR0.SSE)',
+  },
+  {
+    name: 'SSE2',
+    leaf: 0x1,
+    subleaf: 0,
+    reg: 'edx',
+    bit: 26,
+    present: true,
+    inverted: false,
+    description:
+      'SSE2: integer and data movement (simd/), binary64 arithmetic and conversions (simd/fp, docs/simd-fp.md)',
+  },
+  {
+    name: 'SSE3',
+    leaf: 0x1,
+    subleaf: 0,
+    reg: 'ecx',
+    bit: 0,
+    present: true,
+    inverted: false,
+    description: 'SSE3: MOVDDUP/MOVSxDUP/LDDQU, HADD/HSUB/ADDSUB PS/PD',
+  },
+  {
+    name: 'SSSE3',
+    leaf: 0x1,
+    subleaf: 0,
+    reg: 'ecx',
+    bit: 9,
+    present: true,
+    inverted: false,
+    description: 'SSSE3 (CR4.OSFXSR as SSE)',
+  },
+  {
+    name: 'SSE4_1',
+    leaf: 0x1,
+    subleaf: 0,
+    reg: 'ecx',
+    bit: 19,
+    present: true,
+    inverted: false,
+    description: 'SSE4.1: integer/blend/insert/extract forms, ROUNDPS/PD/SS/SD, DPPS/DPPD',
+  },
+  {
+    name: 'SSE4_2',
+    leaf: 0x1,
+    subleaf: 0,
+    reg: 'ecx',
+    bit: 20,
+    present: true,
+    inverted: false,
+    description: 'SSE4.2: string compares, PCMPGTQ, CRC32',
+  },
+  {
+    name: 'POPCNT',
+    leaf: 0x1,
+    subleaf: 0,
+    reg: 'ecx',
+    bit: 23,
+    present: true,
+    inverted: false,
+    description: 'POPCNT',
   },
   {
     name: 'VMX',
@@ -381,9 +473,10 @@ export const CPU_FEATURES: readonly CpuFeature[] = [
     subleaf: 0,
     reg: 'eax',
     bit: 2,
-    present: true,
+    present: false,
     inverted: false,
-    description: 'AVX state (TCG implements AVX/AVX2 since QEMU 7.2)',
+    description:
+      'AVX state: the interpreter implements no AVX (QEMU TCG does since 7.2), so XCR0.AVX is reserved',
   },
   {
     name: 'XSTATE_BNDREGS',
@@ -474,6 +567,36 @@ export const CPU_FEATURES: readonly CpuFeature[] = [
     present: false,
     inverted: false,
     description: 'APX is not emulated by TCG',
+  },
+  {
+    name: 'XSAVEOPT',
+    leaf: 0xd,
+    subleaf: 1,
+    reg: 'eax',
+    bit: 0,
+    present: true,
+    inverted: false,
+    description: 'XSAVEOPT',
+  },
+  {
+    name: 'XSAVEC',
+    leaf: 0xd,
+    subleaf: 1,
+    reg: 'eax',
+    bit: 1,
+    present: true,
+    inverted: false,
+    description: 'XSAVEC and the compacted form of XRSTOR',
+  },
+  {
+    name: 'XSAVES',
+    leaf: 0xd,
+    subleaf: 1,
+    reg: 'eax',
+    bit: 3,
+    present: false,
+    inverted: false,
+    description: 'XSAVES/XRSTORS and IA32_XSS are not implemented',
   },
   {
     name: 'SYSCALL',
@@ -569,8 +692,16 @@ export const HAS_FEATURE: Readonly<Record<CpuFeatureName, boolean>> = {
   PAE: true,
   MCE: true,
   PGE: true,
+  CLFSH: true,
+  MMX: true,
   FXSR: true,
   SSE: true,
+  SSE2: true,
+  SSE3: true,
+  SSSE3: true,
+  SSE4_1: true,
+  SSE4_2: true,
+  POPCNT: true,
   VMX: false,
   SMX: false,
   PCID: true,
@@ -590,7 +721,7 @@ export const HAS_FEATURE: Readonly<Record<CpuFeatureName, boolean>> = {
   LAM: false,
   XSTATE_X87: true,
   XSTATE_SSE: true,
-  XSTATE_AVX: true,
+  XSTATE_AVX: false,
   XSTATE_BNDREGS: false,
   XSTATE_BNDCSR: false,
   XSTATE_OPMASK: false,
@@ -600,6 +731,9 @@ export const HAS_FEATURE: Readonly<Record<CpuFeatureName, boolean>> = {
   XSTATE_TILECFG: false,
   XSTATE_TILEDATA: false,
   XSTATE_APX: false,
+  XSAVEOPT: true,
+  XSAVEC: true,
+  XSAVES: false,
   SYSCALL: true,
   NX: true,
   RDTSCP: true,

@@ -8,7 +8,8 @@ import { runFuzzGuest } from '../../src/fuzz/run-guest.ts';
  * Fixed-seed slice of the differential property: guests within the implemented instruction set
  * (ALU/memory work over random page-table flags, control-register toggles, CR3 reloads, CPUID)
  * give the same stop, guest output and final registers (GPRs, RIP, RFLAGS, CR2, guest
- * CR0/CR3/CR4/EFER) under shadow, nested and direct paging.
+ * CR0/CR3/CR4/EFER) under shadow, nested and direct paging, and under shadow paging with the
+ * minimal-exits CR-ownership policy (owned CR0/CR4 bits written and read without exits).
  */
 describe('differential fuzzing across paging modes (fixed seed)', () => {
   for (const mode of GUEST_MODES) {
@@ -17,12 +18,14 @@ describe('differential fuzzing across paging modes (fixed seed)', () => {
       fc.assert(
         fc.property(tameGuest([mode]), (g) => {
           const [s, n, d] = (['shadow', 'nested', 'direct'] as const).map((paging) => runFuzzGuest(g, { paging, maxInsns: 5000 }));
-          for (const r of [s!, n!, d!]) expect(r.violations).toEqual([]);
+          const o = runFuzzGuest(g, { paging: 'shadow', crPolicy: 'minimal-exits', maxInsns: 5000 });
+          for (const r of [s!, n!, d!, o]) expect(r.violations).toEqual([]);
           // A run cut by the budget is compared by its stop only (instruction counts include
           // faulting attempts, so the cut falls elsewhere in each mode).
           const view = (r: typeof s) => (r!.stop.kind === 'max-insns' ? { stop: 'max-insns' } : { stop: r!.stop.kind, output: r!.output, state: r!.state });
           expect(view(s)).toEqual(view(d));
           expect(view(n)).toEqual(view(d));
+          expect(view(o)).toEqual(view(d));
           // Debug-exit status is (value << 1) | 1; the stubs write STUB_EXIT.
           if (d!.stop.kind === 'debug-exit' && d!.stop.status === ((STUB_EXIT << 1) | 1)) exceptions++;
         }),

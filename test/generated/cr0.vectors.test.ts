@@ -6,5 +6,5 @@ describeVectors({
   source: 'spec/rules/cr0.rules',
   vectorsPath: 'src/generated/vectors/vectors.json',
   counts: { 'write-CR0': 97, 'lmsw-CR0': 47, 'clts-CR0': 11, 'read-CR0': 11, 'smsw-CR0': 14 },
-  digest: '9b181128d7678a5b',
+  digest: 'fad37a2364433636',
 });

@@ -6,5 +6,5 @@ describeVectors({
   source: 'spec/rules/cr3.rules',
   vectorsPath: 'src/generated/vectors/vectors.json',
   counts: { 'write-CR3': 47, 'read-CR3': 11 },
-  digest: '33824dd1502e254c',
+  digest: 'ec14aa7feb990c35',
 });

@@ -6,5 +6,5 @@ describeVectors({
   source: 'spec/rules/cr8.rules',
   vectorsPath: 'src/generated/vectors/vectors.json',
   counts: { 'write-CR8': 13, 'read-CR8': 11 },
-  digest: '2b782dcf494ff7e1',
+  digest: '333565e0841ac2ae',
 });

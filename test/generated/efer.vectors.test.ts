@@ -6,5 +6,5 @@ describeVectors({
   source: 'spec/rules/efer.rules',
   vectorsPath: 'src/generated/vectors/vectors.json',
   counts: { 'wrmsr-EFER': 41, 'rdmsr-EFER': 11 },
-  digest: 'e2240d1a2cbf12ac',
+  digest: 'b1497df82f5594b0',
 });

@@ -55,13 +55,20 @@ describe('standard devices (guest contract, "Devices")', () => {
 
   it('unknown ports read all ones for the access size, drop writes, and are counted', () => {
     const { io } = setup();
-    expect(io.in(0x60, 1)).toBe(0xff);
-    expect(io.in(0x60, 2)).toBe(0xffff);
-    expect(io.in(0xcf8, 4)).toBe(0xffffffff);
-    io.out(0x80, 1, 0);
-    expect(io.unknownPorts.get(0x60)).toBe(2);
-    expect(io.unknownPorts.get(0xcf8)).toBe(1);
-    expect(io.unknownPorts.get(0x80)).toBe(1);
+    expect(io.in(0x300, 1)).toBe(0xff);
+    expect(io.in(0x300, 2)).toBe(0xffff);
+    expect(io.in(0xcf0, 4)).toBe(0xffffffff);
+    io.out(0x1234, 1, 0);
+    expect(io.unknownPorts.get(0x300)).toBe(2);
+    expect(io.unknownPorts.get(0xcf0)).toBe(1);
+    expect(io.unknownPorts.get(0x1234)).toBe(1);
+  });
+
+  it('claims the platform ports: port 0x80 reads all ones but is not unknown', () => {
+    const { io } = setup();
+    expect(io.in(0x80, 1)).toBe(0xff);
+    io.out(0x80, 1, 0x42);
+    expect(io.unknownPorts.size).toBe(0);
   });
 
   it('refuses two devices on one port', () => {

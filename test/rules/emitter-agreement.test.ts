@@ -23,7 +23,7 @@ const loaded = loadRules(root, spec.spec);
 if ('errors' in loaded) throw new Error('rules do not load');
 const rules = loaded.rules.rules;
 
-const FIELD: Record<RegName, GuestRegName> = { CR0: 'cr0', CR3: 'cr3', CR4: 'cr4', CR8: 'cr8', EFER: 'efer', XCR0: 'xcr0' };
+const FIELD: Record<RegName, GuestRegName> = { CR0: 'cr0', CR3: 'cr3', CR4: 'cr4', CR8: 'cr8', EFER: 'efer', XCR0: 'xcr0', TPR: 'tpr' };
 const CPU_MODE: Record<ModeClass, CpuMode> = { real: 'real', v86: 'v86', protected: 'protected32', compat: 'compat32', long64: 'long64' };
 const hex = (v: bigint): string => `0x${v.toString(16)}`;
 /** Halves (int32 or uint32 numbers, as handlers pass them) to the 64-bit value. */
@@ -69,7 +69,7 @@ describe('emitted handlers agree with the rule interpreter', () => {
     it(rule.id, () => {
       fc.assert(
         fc.property(
-          fc.record({ CR0: regValue, CR3: regValue, CR4: regValue, CR8: regValue, EFER: regValue, XCR0: regValue }),
+          fc.record({ CR0: regValue, CR3: regValue, CR4: regValue, CR8: regValue, EFER: regValue, XCR0: regValue, TPR: regValue }),
           fc.constantFrom(...MODE_CLASSES),
           fc.constantFrom(0, 3),
           fc.constantFrom(0n, 1n, 0xc000_0080n),

@@ -15,7 +15,7 @@ const ascii = (...regs: bigint[]): string => Buffer.concat(regs.map((r) => { con
 describe('attach', () => {
   it('takes the CPU control registers as the guest state and hands over to the strategy', () => {
     const h = new Harness('protected32', 0, { cr0: CR0.PE | CR0.ET, cr4: CR4.PSE, efer: EFER.SCE, xcr0: 1n });
-    expect(h.guest.values()).toEqual({ cr0: CR0.PE | CR0.ET, cr3: 0n, cr4: CR4.PSE, efer: EFER.SCE, cr8: 0n, xcr0: 1n });
+    expect(h.guest.values()).toEqual({ cr0: CR0.PE | CR0.ET, cr3: 0n, cr4: CR4.PSE, efer: EFER.SCE, cr8: 0n, xcr0: 1n, tpr: 0n });
     expect(h.strategy.attached).toBe(1);
     expect(h.vcpu.intercepts.crAccess && h.vcpu.intercepts.efer).toBe(true);
   });
@@ -47,7 +47,7 @@ describe('CPUID from the CPU model (spec/cpu)', () => {
     expect(c7 & (1n << 16n)).toBe(0n); // LA57 dropped: CR4.LA57 is reserved, consistently
     expect(c7 & (1n << 3n)).toBe(0n); // PKU dropped: CR4.PKE is reserved
     const [a, b] = cpuid(h, 0xd, 0);
-    expect(a & 0x207n).toBe(0x7n); // x87 SSE AVX (no PKRU)
+    expect(a & 0x207n).toBe(0x3n); // x87 SSE; AVX absent (no AVX instructions), PKRU absent (PKU dropped)
     expect(b).toBe(576n); // XCR0 = x87 only
     const [, , , d81] = cpuid(h, 0x8000_0001);
     expect(d81 & (1n << 29n)).toBe(1n << 29n); // LM
@@ -105,17 +105,20 @@ describe('other exits', () => {
 });
 
 describe('CR8 and XSETBV', () => {
-  it('MOV CR8 outside 64-bit mode is #UD (R73); in 64-bit mode TPR is stored, reserved bits #GP (R75)', () => {
+  it('MOV CR8 outside 64-bit mode is #UD (R73); in 64-bit mode it is TPR[7:4], reserved bits #GP (R75)', () => {
     const prot = new Harness('compat32', 0, LONG);
     expect(prot.movToCr(8, 3n)).toBe('#UD');
     const h = new Harness('long64', 0, LONG);
+    h.guest.tpr = 0x37n;
     expect(h.movToCr(8, 0xan)).toBe('none');
-    expect(h.vcpu.control.cr8).toBe(0xan);
+    expect(h.guest.tpr).toBe(0xa0n); // TPR[7:4] = CR8[3:0], TPR[3:0] = 0 (R76)
     expect(h.movFromCr(8)).toBe(0xan);
+    h.guest.tpr = 0x5fn;
+    expect(h.movFromCr(8)).toBe(0x5n); // TPR[7:4] (R77)
     expect(h.movToCr(8, 0x10n)).toBe('#GP(0)');
   });
 
-  it('XSETBV: needs OSXSAVE (#UD), ECX=0, x87 set, AVX with SSE; sets hardware XCR0', () => {
+  it('XSETBV: needs OSXSAVE (#UD), ECX=0, x87 set, AVX absent; sets hardware XCR0', () => {
     const h = new Harness('long64', 0, { ...LONG, cr4: CR4.PAE | CR4.OSXSAVE });
     const xsetbv = (ecx: bigint, value: bigint): string => {
       h.vcpu.gprs[1] = ecx;
@@ -128,9 +131,10 @@ describe('CR8 and XSETBV', () => {
     expect(xsetbv(0n, 2n)).toBe('#GP(0)');
     expect(xsetbv(0n, 5n)).toBe('#GP(0)');
     expect(xsetbv(0n, 0x20n | 7n)).toBe('#GP(0)'); // AVX-512 opmask: absent in the model
-    expect(xsetbv(0n, 7n)).toBe('none');
-    expect(h.guest.xcr0).toBe(7n);
-    expect(h.vcpu.control.xcr0).toBe(7n);
+    expect(xsetbv(0n, 7n)).toBe('#GP(0)'); // AVX: absent in the model
+    expect(xsetbv(0n, 3n)).toBe('none');
+    expect(h.guest.xcr0).toBe(3n);
+    expect(h.vcpu.control.xcr0).toBe(3n);
     h.guest.cr4 = CR4.PAE;
     expect(xsetbv(0n, 3n)).toBe('#UD');
   });

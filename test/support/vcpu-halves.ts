@@ -42,6 +42,9 @@ export abstract class BigIntRegsVcpu {
   writeGprHalves(n: number, lo: number, hi: number, size: 2 | 4 | 8): void {
     this.writeGpr(n, join(lo, hi), size);
   }
+  controlLow(reg: 'cr0' | 'cr4'): number {
+    return Number(this.control[reg] & 0xffff_ffffn);
+  }
   programControl(reg: ControlRegName, lo: number, hi: number, keepLo: number, keepHi: number): void {
     const v = programmed(this.control, reg, lo, hi, keepLo, keepHi);
     if (v !== undefined) this.setControl({ [reg]: v });

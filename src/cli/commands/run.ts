@@ -1,15 +1,19 @@
 import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { formatLoadError } from '../../runtime/machine/loaders/load-error.ts';
-import { PAGING_MODES, type PagingModeName } from '../../runtime/machine/monitor-factory.ts';
+import { CR_POLICY_NAMES, PAGING_MODES, type PagingModeName } from '../../runtime/machine/monitor-factory.ts';
 import { BufferedOutput } from '../../runtime/machine/output.ts';
 import { formatStats, formatStop, exitStatusFor } from '../../runtime/machine/run-report.ts';
 import type { TraceSink } from '../../runtime/machine/cpu-port.ts';
+import type { ClockMode } from '../../runtime/machine/clock.ts';
+import { CONSOLE_MODES, HostConsole, type ConsoleMode } from '../host-console.ts';
 
 export interface RunOptions {
   mem: number;
   maxInsns?: number;
   paging: PagingModeName;
+  /** CR-ownership policy: trap-all (default) or one of spec/rules/ownership.rules. */
+  crPolicy?: string;
   flat?: boolean;
   cmdline?: string;
   trace?: boolean;
@@ -17,6 +21,12 @@ export interface RunOptions {
   stats?: boolean;
   /** Exit with the value v the guest wrote to 0xF4 instead of QEMU's (v << 1) | 1. */
   guestStatus?: boolean;
+  /** Where COM1's input comes from (host-console.ts). */
+  console?: ConsoleMode;
+  /** Virtual time: deterministic (default) or realtime. */
+  clock?: ClockMode;
+  /** RTC start: a fixed date (default, reproducible) or the host's time. */
+  rtc?: 'fixed' | 'host';
 }
 
 /** Where `trapspec run` writes: guest output, the report, the trace. Replaceable in tests. */
@@ -68,10 +78,25 @@ export async function runCommand(imagePath: string, options: RunOptions, io: Run
     trace = fd === undefined ? (line) => io.stderr(`${line}\n`) : (line) => writeAll(fd, Buffer.from(`${line}\n`));
   }
 
+  const console = HostConsole.open(options.console ?? 'auto');
+  if (typeof console === 'string') {
+    io.stderr(`trapspec run: ${console}\n`);
+    return EXIT_USAGE;
+  }
+
   // Loaded on use, so the other commands never load the interpreter.
   const { Machine } = await import('../../runtime/machine/machine.ts');
   try {
-    const machine = new Machine({ memMiB: options.mem, paging: options.paging, output, trace });
+    const machine = new Machine({
+      memMiB: options.mem,
+      paging: options.paging,
+      crPolicy: options.crPolicy,
+      output,
+      trace,
+      clock: options.clock,
+      serialInput: console ?? undefined,
+      rtcStartSec: options.rtc === 'host' ? Math.floor(Date.now() / 1000) : undefined,
+    });
     const loaded = machine.load(image, { file: imagePath, format: options.flat === true ? 'flat' : 'auto', cmdline: options.cmdline });
     if (!loaded.ok) {
       io.stderr(`trapspec run: ${formatLoadError(loaded.error)}\n`);
@@ -90,6 +115,7 @@ export async function runCommand(imagePath: string, options: RunOptions, io: Run
     io.stderr(`trapspec run: internal error (a bug in trapspec, not in the guest):\n${(error as Error).stack ?? String(error)}\n`);
     return EXIT_INTERNAL;
   } finally {
+    console?.close();
     output.flush();
     if (traceFd !== undefined) closeSync(traceFd);
   }
@@ -103,11 +129,19 @@ export function registerRun(program: Command): void {
     .option('--mem <MiB>', 'guest RAM in MiB', parseMem, 128)
     .option('--max-insns <N>', 'stop after N instructions', parseCount)
     .addOption(new Option('--paging <mode>', 'how the monitor virtualizes paging').choices([...PAGING_MODES]).default('shadow'))
+    .addOption(
+      new Option('--cr-policy <policy>', 'which CR0/CR4 bits the guest owns (VMX-style masks; spec/rules/ownership.rules)')
+        .choices([...CR_POLICY_NAMES])
+        .default('trap-all'),
+    )
     .option('--flat', 'load as a flat binary at 0x7C00 and start in real mode (default when there is no multiboot header)')
     .option('--cmdline <string>', 'multiboot command line')
     .option('--trace', 'print one line per executed instruction to stderr')
     .option('--trace-file <path>', 'write the instruction trace to a file instead')
     .option('--stats', 'print run statistics to stderr')
+    .addOption(new Option('--console <mode>', "COM1 input: auto (stdin when it is a pipe or file), raw (the terminal, Ctrl-A X quits), none").choices([...CONSOLE_MODES]).default('auto'))
+    .addOption(new Option('--clock <mode>', 'virtual time: deterministic (from the instruction count) or realtime').choices(['deterministic', 'realtime']).default('deterministic'))
+    .addOption(new Option('--rtc <start>', 'RTC time at power-on: fixed (2025-01-01, reproducible) or host').choices(['fixed', 'host']).default('fixed'))
     .option('--guest-status', "on a debug-exit write of v, exit with v itself (0 = success) instead of QEMU's (v << 1) | 1")
     // Usage errors (unknown option, bad value, missing image) exit with 2, not commander's 1.
     .exitOverride((error) => {

@@ -11,10 +11,11 @@
  * - Stop the run (triple fault, ...): `cpu.requestStop(reason)`.
  */
 import type { PhysicalBus } from '../machine/bus.ts';
-import type { ExitOutcome, Monitor, StopReason } from '../vmm/monitor.ts';
+import type { CrExitHandler, ExitOutcome, Monitor, StopReason } from '../vmm/monitor.ts';
 import type { CrAccessExit, VmExit } from '../vmm/exit.ts';
 import type { ControlRegName, CpuMode, HardwareControl, Intercepts, Vcpu } from '../vmm/vcpu.ts';
 import type { FlushScope, Translator } from '../mmu/types.ts';
+import { identityTranslator } from './identity-translator.ts';
 import { GuestFault, Vec } from './fault.ts';
 import { CpuState, Cr0, Cr4, Efer, Flag, Seg } from './state.ts';
 import { Memory } from './memory.ts';
@@ -25,6 +26,15 @@ import { deriveMode } from './system/mode.ts';
 import { NamedExitCounts } from '../vmm/exit-counts.ts';
 import { lo32 } from '../vmm/effects.ts';
 import { CR0_MODE_N, CR0_PAGING_N, CR4_PAGING_N, setControl } from './control-update.ts';
+import { EVENT_CHECK, EventType, WINDOW_INTR, WINDOW_NMI, type PendingEvent } from './events.ts';
+import type { InjectedEventType } from '../vmm/vcpu.ts';
+
+import type { MsrDevice } from './msr-device.ts';
+
+export { MSR_DONE, MSR_GP, MSR_NOT_MINE, type MsrDevice } from './msr-device.ts';
+import { FpuState } from './fpu/state.ts';
+
+export { identityTranslator };
 
 export interface CpuOptions {
   bus: PhysicalBus;
@@ -48,17 +58,7 @@ export class CpuStats {
   decodeMisses = 0;
 }
 
-/** Linear = physical translator for hardware paging off and no nested paging (tests, early boot). */
-export const identityTranslator: Translator = {
-  translate: (linear: number) => linear,
-  flush: () => undefined,
-};
 
-/** Pending event injection (Vcpu.injectException), delivered before the next instruction. */
-interface PendingEvent {
-  vector: number;
-  errorCode: number | undefined;
-}
 
 const HIGH8 = 16;
 const LOW32 = 0xffff_ffffn;
@@ -90,8 +90,26 @@ export class Cpu extends CpuState implements Vcpu {
   stopReason: StopReason | null = null;
   /** Events queued by the monitor (injectException) or by the CPU, delivered before the next instruction. */
   pending: PendingEvent | null = null;
+  /** Interrupt/NMI-window exiting requested by the monitor (events.ts WINDOW_* bits). */
+  windowExits = 0;
+  /**
+   * MSRs a device keeps (the local APIC: IA32_APIC_BASE, IA32_TSC_DEADLINE): consulted before
+   * the CPU's own (msr.ts). Null: the CPU keeps IA32_APIC_BASE as a plain value.
+   */
+  msrDevice: MsrDevice | null = null;
+  /** TSC ticks since power-on from the machine's clock (machine/clock.ts). Null: the instruction count. */
+  tscTicks: (() => number) | null = null;
   /** Last exceptions raised (vector list, newest last), for triple-fault reports. */
   readonly recentFaults: number[] = [];
+  /** The x87 FPU (fpu/state.ts; instructions in fpu/). */
+  readonly fpu = new FpuState();
+  /**
+   * The FERR# output (CR0.NE = 0 error reporting, SDM Vol. 3A §22.18.3 / Vol. 1 §D.1): called with
+   * true when an unmasked x87 exception becomes pending and with false when FNINIT/FNCLEX (or a
+   * load of a status word without one) clears it. The platform connects it to IRQ13 on the PIC;
+   * null (not connected): the exception stays pending in FSW.ES and no interrupt is raised.
+   */
+  onFerr: ((asserted: boolean) => void) | null = null;
 
   private cachedMode: CpuMode = 'real';
   /** readGpr's last conversion per register (NaN: none). */
@@ -326,7 +344,63 @@ export class Cpu extends CpuState implements Vcpu {
   }
 
   injectException(vector: number, errorCode?: number): void {
-    this.pending = { vector, errorCode };
+    this.pending = { vector, errorCode, type: EventType.Exception };
+    this.halted = false;
+  }
+
+  injectEvent(type: InjectedEventType, vector: number, errorCode?: number): void {
+    if (type === 'exception') return this.injectException(vector, errorCode);
+    this.pending = { vector: type === 'nmi' ? 2 : vector & 0xff, errorCode: undefined, type: type === 'nmi' ? EventType.Nmi : EventType.External };
+    this.halted = false;
+  }
+
+  setInterruptWindowExiting(on: boolean): void {
+    this.setWindow(WINDOW_INTR, on);
+  }
+
+  setNmiWindowExiting(on: boolean): void {
+    this.setWindow(WINDOW_NMI, on);
+  }
+
+  private setWindow(bit: number, on: boolean): void {
+    if (on) {
+      this.windowExits |= bit;
+      this.lookAtEvents();
+    } else {
+      this.windowExits &= ~bit;
+      if (this.windowExits === 0) this.waitingForIf = false;
+    }
+  }
+
+  /** Make the run loop look at the windows at the next boundary (leaves compiled blocks). */
+  lookAtEvents(): void {
+    if (this.pending === null) this.pending = EVENT_CHECK;
+  }
+
+  override ifRaised(): void {
+    this.waitingForIf = false;
+    this.lookAtEvents();
+  }
+
+  /** A completed IRET ends NMI blocking (an NMI window may open). */
+  unblockNmi(): void {
+    this.nmiBlocked = false;
+    if ((this.windowExits & WINDOW_NMI) !== 0) this.lookAtEvents();
+  }
+
+  /** The guest's TSC now, without a read's side effect (the APIC's TSC-deadline timer). */
+  peekTsc(): bigint {
+    const base = this.tscTicks !== null ? Math.floor(this.tscTicks()) : this.stats.instructions;
+    return BigInt.asUintN(64, BigInt(base) + this.msr.tscOffset);
+  }
+
+  enterHalt(): void {
+    this.halted = true;
+    this.lookAtEvents(); // leave the inner loops: the run loop stops executing
+  }
+
+  get interruptible(): boolean {
+    return (this.flags & Flag.IF) !== 0 && !this.interruptShadow;
   }
 
   flushTlb(scope: FlushScope): void {
@@ -341,7 +415,7 @@ export class Cpu extends CpuState implements Vcpu {
     } catch (e) {
       if (e instanceof GuestFault) {
         if (e.vector === Vec.PF) this.cr2 = BigInt.asUintN(64, BigInt(e.address));
-        this.pending = { vector: e.vector, errorCode: e.errorCode };
+        this.pending = { vector: e.vector, errorCode: e.errorCode, type: EventType.Exception };
         return false;
       }
       throw e;
@@ -513,6 +587,19 @@ export class Cpu extends CpuState implements Vcpu {
     const outcome = monitor.handleCrAccess !== undefined ? monitor.handleCrAccess(exit, this) : monitor.handleExit(exit, this);
     if (outcome.kind === 'stop') this.stopReason = outcome.reason;
     return outcome;
+  }
+
+  /** exitCr through the monitor's handler for this exit (Monitor.crExitHandler), as a compiled exit site calls it. */
+  exitCrWith(fn: CrExitHandler, slot: number): void {
+    this.stats.exits.slots[slot]!++;
+    this.nextIp = this.ip;
+    const outcome = fn(this);
+    if (outcome.kind === 'stop') this.stopReason = outcome.reason;
+  }
+
+  /** Bits 31:0 of hardware CR0 or CR4 (Vcpu.controlLow). */
+  controlLow(reg: 'cr0' | 'cr4'): number {
+    return reg === 'cr0' ? this.hw.cr0Lo : this.hw.cr4Lo;
   }
 
   requestStop(reason: StopReason): void {

@@ -41,8 +41,14 @@ export const enum OpK {
   StrSrc = 9,
   /** Implicit string destination ES:[(E/R)DI]. */
   StrDst = 10,
-  /** Anything else (x87, vector registers…): handlers treat as unsupported. */
+  /** Anything else: handlers treat as unsupported. */
   Other = 11,
+  /** x87 register ST(i): `r` = i. */
+  St = 12,
+  /** XMM register: `r` = 0..15 (simd/). */
+  Xmm = 13,
+  /** MMX register: `r` = 0..7 (simd/). */
+  Mmx = 14,
 }
 
 /** Memory base value meaning "RIP-relative" (disp is relative to the next instruction). */
@@ -101,6 +107,8 @@ export class DecodedInsn {
   bytes = '';
   /** Disassembly, filled on first use by the tracer. */
   text = '';
+  /** x87 FOP (fpu/exec.ts), computed from `bytes` on first execution; -1 until then. */
+  fop = -1;
   /** Executions counted by the run loop towards block compilation (jit/jit.ts). */
   heat = 0;
   /** The compiled block starting at this instruction, or null (jit/jit.ts). */
@@ -117,6 +125,14 @@ export class DecodedInsn {
   exitSlot = -1;
   /** The monitor's handler for `exit` (Monitor.crExitHandler), or null: call the monitor. */
   exitFn: CrExitHandler | null = null;
+  /**
+   * The same for an exit under CR masks (Intercepts.crMasks): kept apart from `exit`, which a
+   * compiled block's exit site hands to the monitor without running the instruction's mask check.
+   */
+  maskedExit: CrAccessExit | null = null;
+  maskedExitSize = 0;
+  maskedExitSlot = -1;
+  maskedExitFn: CrExitHandler | null = null;
 
   constructor(handler: Handler) {
     this.handler = handler;

@@ -47,6 +47,7 @@ import {
 import { hasErrorCode, nesting, Nesting } from './system/exception-class.ts';
 import { fetchTssDescriptor, switchTasks, takeNewTaskFault, TaskSource } from './system/task-switch.ts';
 import { canonicalOf, hi32, isCanonical, linRead, linWrite } from './system/sysmem.ts';
+import { EventType } from './events.ts';
 
 /** How an event arose: decides the gate-DPL check, EXT and the return address. */
 export const enum EventKind {
@@ -56,6 +57,11 @@ export const enum EventKind {
   SoftInt = 1,
   /** INT3 / INTO: as INT n for the DPL check, but #BP/#OF for interception. */
   SoftException = 2,
+  /**
+   * An external interrupt or NMI (injected by the monitor, events.ts): no gate-DPL check, no
+   * error code, EXT = 1 in the error code of a fault during its delivery, benign for Table 6-5.
+   */
+  External = 3,
 }
 
 const TF_NT_RF_VM = Flag.TF | Flag.NT | Flag.RF | Flag.VM;
@@ -78,12 +84,20 @@ const tmpSs = new SegmentCache();
 
 /** Deliver a fault raised by the current instruction (the run loop's catch). RIP pushed = cpu.ip. */
 export function deliverException(cpu: Cpu, fault: GuestFault): void {
-  raiseEvent(cpu, fault.vector, fault.errorCode, EventKind.Exception, cpu.ip, fault.address, false);
+  raiseEvent(cpu, fault.vector, fault.errorCode, EventKind.Exception, cpu.ip, fault.address, NOT_INJECTED);
 }
 
-/** Deliver an event the monitor injected (Vcpu.injectException), before the next instruction. */
-export function deliverInjected(cpu: Cpu, vector: number, errorCode: number | undefined): void {
-  raiseEvent(cpu, vector, errorCode, EventKind.Exception, cpu.ip, Number(BigInt.asIntN(64, cpu.cr2)), true);
+/**
+ * Deliver an event the monitor injected (Vcpu.injectEvent), before the next instruction: a
+ * hardware exception, an external interrupt or an NMI (which blocks NMIs until the next IRET).
+ */
+export function deliverInjected(cpu: Cpu, vector: number, errorCode: number | undefined, type: EventType = EventType.Exception): void {
+  if (type === EventType.Exception) {
+    raiseEvent(cpu, vector, errorCode, EventKind.Exception, cpu.ip, Number(BigInt.asIntN(64, cpu.cr2)), type);
+    return;
+  }
+  if (type === EventType.Nmi) cpu.nmiBlocked = true;
+  raiseEvent(cpu, vector, undefined, EventKind.External, cpu.ip, 0, type);
 }
 
 /**
@@ -96,8 +110,11 @@ export function softwareInterrupt(cpu: Cpu, vector: number, kind: EventKind): vo
   if (kind === EventKind.SoftInt && cpu.protectedMode && (cpu.flags & Flag.VM) !== 0 && ((cpu.flags >>> 12) & 3) < 3) {
     throw new GuestFault(Vec.GP, 0);
   }
-  raiseEvent(cpu, vector, undefined, kind, cpu.nextIp, 0, false);
+  raiseEvent(cpu, vector, undefined, kind, cpu.nextIp, 0, NOT_INJECTED);
 }
+
+/** raiseEvent's `injected` for an event the monitor did not inject. */
+const NOT_INJECTED = -1;
 
 function name(vector: number, errorCode: number | undefined): string {
   const names = ['#DE', '#DB', 'NMI', '#BP', '#OF', '#BR', '#UD', '#NM', '#DF', 'CSO', '#TS', '#NP', '#SS', '#GP', '#PF', 'v15', '#MF', '#AC', '#MC', '#XM'];
@@ -112,10 +129,14 @@ function raiseEvent(
   kind: EventKind,
   returnIp: number,
   address: number,
-  injected: boolean,
+  injectedType: EventType | typeof NOT_INJECTED,
 ): void {
   const firstVector = vector;
   const firstError = errorCode;
+  const injected = injectedType !== NOT_INJECTED;
+  const requeue = (): void => {
+    cpu.pending = { vector: firstVector, errorCode: firstError, type: injectedType as EventType };
+  };
   chainLength = 0;
   takeNewTaskFault();
   let nested = false;
@@ -133,7 +154,7 @@ function raiseEvent(
     } catch (e) {
       if (!(e instanceof GuestFault)) {
         // A nested-paging fault (or a bug) leaves the CPU: an injected event stays owed.
-        if (injected && cpu.pending === null) cpu.pending = { vector: firstVector, errorCode: firstError };
+        if (injected && cpu.pending === null) requeue();
         throw e;
       }
       // A fault during delivery that the monitor intercepts exits before any #DF is formed (what
@@ -146,7 +167,7 @@ function raiseEvent(
         // The injected event this fault interrupted is still owed to the guest, unless the
         // monitor queued another event (re-executing an instruction re-raises its own fault).
         if (cpu.pending === null) {
-          if (injected) cpu.pending = { vector: firstVector, errorCode: firstError };
+          if (injected) requeue();
           return;
         }
         // The monitor reflected the fault to the guest (shadow paging: the guest's own tables
@@ -155,7 +176,7 @@ function raiseEvent(
         // guest #PF during #PF delivery was re-injected forever (found by fuzzing, see
         // test/fuzz/regressions.test.ts).
         if (cpu.stopReason !== null) return;
-        const how = kind === EventKind.SoftInt ? Nesting.Serial : nesting(vector, cpu.pending.vector);
+        const how = kind === EventKind.SoftInt || kind === EventKind.External ? Nesting.Serial : nesting(vector, cpu.pending.vector);
         if (how === Nesting.Serial) return;
         record(cpu.pending.vector, cpu.pending.errorCode);
         cpu.cr2 = cr2; // as when the CPU forms the #DF itself (CR2 is written on delivery of #PF)
@@ -163,12 +184,12 @@ function raiseEvent(
           cpu.pending = null;
           tripleFault(cpu);
         } else {
-          cpu.pending = { vector: Vec.DF, errorCode: 0 };
+          cpu.pending = { vector: Vec.DF, errorCode: 0, type: EventType.Exception };
         }
         return;
       }
       // A fault in the new task of a task switch (after its commit) is that task's own.
-      const how = takeNewTaskFault() || kind === EventKind.SoftInt ? Nesting.Serial : nesting(vector, e.vector);
+      const how = takeNewTaskFault() || kind === EventKind.SoftInt || kind === EventKind.External ? Nesting.Serial : nesting(vector, e.vector);
       if (how === Nesting.Triple) {
         record(e.vector, e.errorCode);
         tripleFault(cpu);
@@ -302,7 +323,7 @@ function readGate(cpu: Cpu, vector: number, kind: EventKind, ext: number, wide: 
       : type === SysType.TASK_GATE || type === SysType.INT_GATE16 || type === SysType.TRAP_GATE16 ||
         type === SysType.INT_GATE || type === SysType.TRAP_GATE);
   if (!ok) throw new GuestFault(Vec.GP, idtErr);
-  if (kind !== EventKind.Exception && descDpl(g.hi) < cpu.cpl) throw new GuestFault(Vec.GP, vector * 8 + 2);
+  if ((kind === EventKind.SoftInt || kind === EventKind.SoftException) && descDpl(g.hi) < cpu.cpl) throw new GuestFault(Vec.GP, vector * 8 + 2);
   if (!descPresent(g.hi)) throw new GuestFault(Vec.NP, idtErr);
   return type;
 }
@@ -346,7 +367,7 @@ export function readTssStack(cpu: Cpu, dpl: number, ext: number, out: SegmentCac
 }
 
 function deliverProtected(cpu: Cpu, vector: number, err: number | undefined, kind: EventKind, returnIp: number): void {
-  const ext = kind === EventKind.Exception ? 1 : 0;
+  const ext = kind === EventKind.Exception || kind === EventKind.External ? 1 : 0;
   const type = readGate(cpu, vector, kind, ext, false);
   if (type === SysType.TASK_GATE) {
     const tssSel = gateSelector(gateDesc.lo);
@@ -435,7 +456,7 @@ export function readTss64(cpu: Cpu, offset: number, ext: number): number {
 }
 
 function deliverLong(cpu: Cpu, vector: number, err: number | undefined, kind: EventKind, returnIp: number): void {
-  const ext = kind === EventKind.Exception ? 1 : 0;
+  const ext = kind === EventKind.Exception || kind === EventKind.External ? 1 : 0;
   const type = readGate(cpu, vector, kind, ext, true);
   const g = gateDesc;
   const sel = gateSelector(g.lo);

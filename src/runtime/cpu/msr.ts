@@ -6,11 +6,12 @@
  * (caching is not modelled).
  */
 import type { Cpu } from './cpu.ts';
+import { MSR_DONE, MSR_GP } from './msr-device.ts';
 import type { DecodedInsn } from './decoded.ts';
 import { GuestFault, Vec } from './fault.ts';
 import { Msr, Seg } from './state.ts';
 import { canonicalOf } from './system/sysmem.ts';
-import { readTsc, requirePrivileged } from './system.ts';
+import { readTsc, requirePrivileged, tscBase } from './system.ts';
 
 export const MSR_PAT = 0x277;
 export const MSR_MTRRCAP = 0xfe;
@@ -49,6 +50,10 @@ function bigintToBase(v: bigint): number {
 /** Value of an MSR the CPU keeps, or null if it does not keep it. */
 export function readCpuMsr(cpu: Cpu, msr: number): bigint | null {
   const m = cpu.msr;
+  if (cpu.msrDevice !== null) {
+    const v = cpu.msrDevice.readMsr(msr);
+    if (v !== null) return v;
+  }
   switch (msr) {
     case Msr.TSC:
       return readTsc(cpu);
@@ -87,9 +92,14 @@ export function readCpuMsr(cpu: Cpu, msr: number): bigint | null {
 /** Write an MSR the CPU keeps; false if it does not keep it. Throws #GP(0) for bad values. */
 export function writeCpuMsr(cpu: Cpu, msr: number, v: bigint): boolean {
   const m = cpu.msr;
+  if (cpu.msrDevice !== null) {
+    const r = cpu.msrDevice.writeMsr(msr, v);
+    if (r === MSR_DONE) return true;
+    if (r === MSR_GP) throw new GuestFault(Vec.GP, 0);
+  }
   switch (msr) {
     case Msr.TSC:
-      m.tscOffset = v - BigInt(cpu.stats.instructions);
+      m.tscOffset = v - BigInt(tscBase(cpu));
       return true;
     case Msr.APIC_BASE:
       m.apicBase = v;

@@ -13,8 +13,10 @@ import type { DecodedInsn } from './decoded.ts';
 import type { JitBlock } from './jit/block.ts';
 import { deliverException, deliverInjected } from './system/index.ts';
 import { traceStep } from './trace.ts';
+import { EVENT_CHECK, openWindow } from './events.ts';
 
 const MAX_INSNS: StopReason = { kind: 'max-insns' };
+const IDLE: StopReason = { kind: 'idle' };
 /** Consecutive faults/exits without an instruction started before the run is declared stuck. */
 const MAX_STALLS = 100_000;
 
@@ -86,7 +88,7 @@ function handleFault(cpu: Cpu, f: GuestFault): void {
 function deliverPending(cpu: Cpu): void {
   const ev = cpu.pending!;
   cpu.pending = null;
-  deliverInjected(cpu, ev.vector, ev.errorCode);
+  deliverInjected(cpu, ev.vector, ev.errorCode, ev.type);
 }
 
 function describe(e: unknown): string {
@@ -112,7 +114,22 @@ export function runLoop(cpu: Cpu, budget: number): StopReason | null {
     while (done < budget) {
       let fault: GuestFault | NestedPageFault | null = null;
       try {
-        if (cpu.pending !== null) {
+        if (cpu.pending === EVENT_CHECK) cpu.pending = null;
+        if (cpu.pending === null && cpu.windowExits !== 0 && openWindow(cpu)) {
+          // An event-window exit (events.ts): the monitor injected, or will ask again.
+          if (cpu.stopReason !== null) break;
+          if (done === doneAtLastFault) {
+            if (++stalls > MAX_STALLS) {
+              cpu.stopReason = stuck(cpu);
+              break;
+            }
+          } else {
+            stalls = 0;
+            doneAtLastFault = done;
+          }
+          continue;
+        }
+        if (cpu.pending !== null && cpu.pending !== EVENT_CHECK) {
           deliverPending(cpu);
           if (cpu.stopReason !== null) break;
           // Delivery exited (an intercepted fault while pushing the frame) and the event is queued
@@ -132,11 +149,16 @@ export function runLoop(cpu: Cpu, budget: number): StopReason | null {
           }
         }
         if (cpu.stopReason !== null) break;
+        if (cpu.halted) {
+          // The HLT state with nothing to deliver: the machine advances time.
+          cpu.stopReason = IDLE;
+          break;
+        }
         if (cpu.trace !== null) {
           while (done < budget) {
             done++;
             stats.instructions++;
-            traceStep(cpu);
+            traceStep(cpu, fetch, execute);
             if (cpu.stopReason !== null || cpu.pending !== null) break;
           }
         } else if (jit.enabled) {

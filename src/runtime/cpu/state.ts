@@ -17,6 +17,7 @@
  */
 import { ControlRegs } from './control-regs.ts';
 import type { PagingRegs } from '../mmu/types.ts';
+import { SseState } from './simd/state.ts';
 
 /** Segment register indices into `CpuState.seg`. */
 export const enum Seg {
@@ -181,7 +182,7 @@ export class CpuMsrs {
 
 /** CR0 / CR4 / EFER bits the CPU looks at when deriving its mode. */
 export const Cr0 = { PE: 1, MP: 2, EM: 4, TS: 8, ET: 16, NE: 32, WP: 1 << 16, AM: 1 << 18, PG: 2 ** 31 } as const;
-export const Cr4 = { PSE: 1 << 4, PAE: 1 << 5, PGE: 1 << 7, OSFXSR: 1 << 9, PCIDE: 1 << 17, SMEP: 1 << 20, SMAP: 1 << 21, LA57: 1 << 12 } as const;
+export const Cr4 = { PSE: 1 << 4, PAE: 1 << 5, PGE: 1 << 7, OSFXSR: 1 << 9, OSXMMEXCPT: 1 << 10, OSXSAVE: 1 << 18, PCIDE: 1 << 17, SMEP: 1 << 20, SMAP: 1 << 21, LA57: 1 << 12 } as const;
 export const Efer = { SCE: 1, LME: 1 << 8, LMA: 1 << 10, NXE: 1 << 11 } as const;
 
 /** Initial hardware control registers after reset (SDM Vol. 3A Table 10-1: CR0 = 0x60000010). */
@@ -219,6 +220,13 @@ export class CpuState {
   /** DR0..DR7 (DR4/DR5 alias DR6/DR7 when CR4.DE = 0; the system side handles that). */
   readonly dr: bigint[] = [0n, 0n, 0n, 0n, 0n, 0n, 0xffff0ff0n, 0x400n];
   readonly msr = new CpuMsrs();
+  /** XMM0-15 and MXCSR (simd/state.ts). */
+  readonly sse = new SseState();
+  /**
+   * PKRU (protection-key rights for user pages; XSAVE state component 9, simd/xsave.ts). RDPKRU/
+   * WRPKRU and the page-walk checks are issue 22 item 4.
+   */
+  pkru = 0;
 
   // ---- derived mode bits (recomputed by Cpu.updateMode()) ----
   /** CR0.PE. */
@@ -236,8 +244,12 @@ export class CpuState {
 
   /** Interrupt shadow after STI / MOV SS / POP SS: external interrupts are blocked for one instruction. */
   interruptShadow = false;
-  /** Halted (HLT completed by the monitor with interrupts enabled; nothing to wake it yet). */
+  /** The HLT activity state (Vcpu.enterHalt): no instruction runs until an event is injected (events.ts). */
   halted = false;
+  /** NMIs are blocked: an NMI was delivered and its IRET has not completed (SDM Vol. 3A §6.7.1). */
+  nmiBlocked = false;
+  /** A requested interrupt window is closed by IF = 0: raising IF must re-check it (events.ts). */
+  waitingForIf = false;
 
   getFlags(): number {
     return this.flags;
@@ -246,5 +258,11 @@ export class CpuState {
   /** Raw write of all EFLAGS bits (no privilege rules; bit 1 forced to 1, reserved bits cleared). */
   setFlags(value: number): void {
     this.flags = ((value & 0x3f7fd5) | Flag.FIXED1) >>> 0;
+    if (this.waitingForIf && (value & Flag.IF) !== 0) this.ifRaised();
+  }
+
+  /** IF became 1 while an interrupt window waited for it (Cpu: look at the windows). */
+  ifRaised(): void {
+    this.waitingForIf = false;
   }
 }

@@ -20,6 +20,7 @@ import { Flag } from './state.ts';
 import { ea } from './core/operands.ts';
 import type { CrAccessExit, Operand } from '../vmm/exit.ts';
 import { crExitSlot } from '../vmm/exit-counts.ts';
+import { cltsMasked, lmswMasked, movFromCrMasked, movToCrMasked, shadowedRead } from './cr-masks.ts';
 
 export const CR4_DE = 1 << 3;
 export const CR4_TSD = 1 << 2;
@@ -78,6 +79,24 @@ function crExit(cpu: Cpu, insn: DecodedInsn, cr: number, access: 'mov-to-cr' | '
   return exit;
 }
 
+/**
+ * Exit under CR masks: the exit object and the monitor's handler for it made once per
+ * instruction (as crExit does), in fields of their own that compiled code never shortcuts.
+ */
+function maskedCrExit(cpu: Cpu, insn: DecodedInsn, cr: number, access: 'mov-to-cr' | 'mov-from-cr' | 'clts', gpr: number, size: RegSize): void {
+  let exit = insn.maskedExit;
+  if (exit === null || insn.maskedExitSize !== size) {
+    exit = { reason: 'cr-access', cr, access, operand: regOperand(gpr, size), lmswSource: 0, insnLength: insn.length };
+    insn.maskedExit = exit;
+    insn.maskedExitSize = size;
+    insn.maskedExitSlot = crExitSlot(exit);
+    insn.maskedExitFn = insn.maskedExitSlot < 0 ? null : (cpu.monitor.crExitHandler?.(exit) ?? null);
+  }
+  const fn = insn.maskedExitFn;
+  if (fn === null) cpu.exitCr(exit);
+  else cpu.exitCrWith(fn, insn.maskedExitSlot);
+}
+
 /** R1/R2/R73: CR numbers that exist, and no LOCK prefix (Intel). */
 function checkCrNumber(cpu: Cpu, insn: DecodedInsn, cr: number): void {
   if (insn.lock) throw new GuestFault(Vec.UD);
@@ -94,6 +113,12 @@ export function movToCr(cpu: Cpu, insn: DecodedInsn): void {
     cpu.cr2 = cpu.mode64 ? cpu.readGpr(gpr) : BigInt(cpu.lo[gpr]!);
     return;
   }
+  const masks = cpu.intercepts.crMasks;
+  if (masks !== undefined && cr !== 8) {
+    const size = gprSize(cpu);
+    if (movToCrMasked(cpu, masks, cr, cpu.lo[gpr]!, size === 8 ? cpu.hi[gpr]! : 0)) return;
+    if (cr !== 3 || masks.cr3Targets.length !== 0) return maskedCrExit(cpu, insn, cr, 'mov-to-cr', gpr, size);
+  }
   cpu.exitCr(crExit(cpu, insn, cr, 'mov-to-cr', gpr, gprSize(cpu)));
 }
 
@@ -107,12 +132,23 @@ export function movFromCr(cpu: Cpu, insn: DecodedInsn): void {
     cpu.writeGpr(gpr, cpu.cr2, gprSize(cpu));
     return;
   }
+  const masks = cpu.intercepts.crMasks;
+  if (masks !== undefined && (cr === 0 || cr === 4)) {
+    const value = movFromCrMasked(cpu, masks, cr);
+    if (value >= 0) return void cpu.writeGprHalves(gpr, value, 0, gprSize(cpu));
+    return maskedCrExit(cpu, insn, cr, 'mov-from-cr', gpr, gprSize(cpu));
+  }
   cpu.exitCr(crExit(cpu, insn, cr, 'mov-from-cr', gpr, gprSize(cpu)));
 }
 
 /** CLTS (R37). */
 export function clts(cpu: Cpu, insn: DecodedInsn): void {
   requirePrivileged(cpu);
+  const masks = cpu.intercepts.crMasks;
+  if (masks !== undefined && masks.cr0 !== null) {
+    if (cltsMasked(cpu, masks)) return;
+    return maskedCrExit(cpu, insn, 0, 'clts', 0, 4);
+  }
   cpu.exitCr(crExit(cpu, insn, 0, 'clts', 0, 4));
 }
 
@@ -120,6 +156,8 @@ export function clts(cpu: Cpu, insn: DecodedInsn): void {
 export function lmsw(cpu: Cpu, insn: DecodedInsn): void {
   requirePrivileged(cpu);
   const src = insn.k0 === OpK.Gpr ? cpu.lo[insn.r0]! & 0xffff : cpu.read(insn.seg, ea(cpu, insn), 2);
+  const masks = cpu.intercepts.crMasks;
+  if (masks !== undefined && lmswMasked(cpu, masks, src)) return;
   cpu.exitCr({ reason: 'cr-access', cr: 0, access: 'lmsw', operand: regOperand(0, 2), lmswSource: src, insnLength: insn.length });
 }
 
@@ -130,6 +168,14 @@ export function lmsw(cpu: Cpu, insn: DecodedInsn): void {
  */
 export function smsw(cpu: Cpu, insn: DecodedInsn): void {
   checkUmip(cpu);
+  const m = cpu.intercepts.crMasks?.cr0 ?? null;
+  if (m !== null) {
+    // Under CR masks SMSW never exits (R31-R34 as the hardware does them).
+    const value = shadowedRead(cpu, m, 0);
+    if (insn.k0 === OpK.Gpr) cpu.writeGprHalves(insn.r0, value, 0, insn.s0 === 8 ? 8 : insn.s0 === 4 ? 4 : 2);
+    else cpu.write(insn.seg, ea(cpu, insn), 2, value & 0xffff);
+    return;
+  }
   if (insn.k0 === OpK.Gpr) {
     const size = insn.s0 === 8 ? 8 : insn.s0 === 4 ? 4 : 2;
     cpu.exitCr({ reason: 'cr-access', cr: 0, access: 'smsw', operand: regOperand(insn.r0, size), lmswSource: 0, insnLength: insn.length });
@@ -206,13 +252,19 @@ export function rdpmc(cpu: Cpu): void {
   cpu.writeGpr(2, 0n, 4);
 }
 
+/** TSC ticks since power-on, before IA32_TSC's offset: the machine's clock (Cpu.tscTicks) or the instruction count. */
+export function tscBase(cpu: Cpu): number {
+  return cpu.tscTicks !== null ? Math.floor(cpu.tscTicks()) : cpu.stats.instructions;
+}
+
 /**
- * The time-stamp counter: instructions retired (as of the last completed run slice) plus
- * IA32_TSC's offset, plus one per read so consecutive reads strictly increase. Deterministic.
+ * The time-stamp counter: virtual time at TSC_HZ (machine/clock.ts; deterministic: derived from
+ * the instructions retired as of the last completed run slice or block) plus IA32_TSC's offset,
+ * plus one per read so consecutive reads strictly increase.
  */
 export function readTsc(cpu: Cpu): bigint {
   const m = cpu.msr;
-  const t = BigInt(cpu.stats.instructions) + m.tscOffset;
+  const t = BigInt(tscBase(cpu)) + m.tscOffset;
   m.tscOffset += 1n;
   return BigInt.asUintN(64, t);
 }

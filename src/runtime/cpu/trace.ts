@@ -8,7 +8,6 @@ import { GuestFault } from './fault.ts';
 import { Seg } from './state.ts';
 import type { Cpu } from './cpu.ts';
 import type { DecodedInsn } from './decoded.ts';
-import { execute, fetch } from './run.ts';
 
 const NAMES64 = ['rax', 'rcx', 'rdx', 'rbx', 'rsp', 'rbp', 'rsi', 'rdi', 'r8', 'r9', 'r10', 'r11', 'r12', 'r13', 'r14', 'r15'];
 const NAMES32 = ['eax', 'ecx', 'edx', 'ebx', 'esp', 'ebp', 'esi', 'edi'];
@@ -56,8 +55,16 @@ function ipText(cpu: Cpu): string {
   return `${hex(cs.selector, 4)}:${hex(cpu.ip, w)} (${hex((cs.base + cpu.ip) >>> 0, 8)})`;
 }
 
-/** Fetch, execute and print one instruction. Faults propagate after the line is printed. */
-export function traceStep(cpu: Cpu): void {
+/**
+ * Fetch, execute and print one instruction, with the run loop's own fetch and execute (passed
+ * in, so this file does not import the run loop that calls it). Faults propagate after the line
+ * is printed.
+ */
+export function traceStep(
+  cpu: Cpu,
+  fetch: (cpu: Cpu) => DecodedInsn,
+  execute: (cpu: Cpu, insn: DecodedInsn) => void,
+): void {
   before.lo.set(cpu.lo);
   before.hi.set(cpu.hi);
   before.flags = cpu.flags;

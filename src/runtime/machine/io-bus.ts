@@ -2,6 +2,11 @@ import type { IoBus } from './bus.ts';
 import type { StopReason } from '../vmm/monitor.ts';
 import type { PortDevice, StoppingDevice } from './devices/port-device.ts';
 
+/** Something that can end the run after an OUT (a device owning several port ranges). */
+export interface StopSource {
+  takeStop(): StopReason | null;
+}
+
 const NO_DEVICE = 0;
 const SIZE_MASK = [0, 0xff, 0xffff, 0, 0xffff_ffff] as const;
 
@@ -14,7 +19,7 @@ export class PortIoBus implements IoBus {
   private readonly devices: PortDevice[] = [];
   /** port → 1 + index into devices, or 0. */
   private readonly table = new Uint8Array(0x10000);
-  private readonly stoppers: StoppingDevice[] = [];
+  private readonly stoppers: StopSource[] = [];
   /** Unknown-port accesses: port → count. */
   readonly unknownPorts = new Map<number, number>();
   reads = 0;
@@ -55,7 +60,12 @@ export class PortIoBus implements IoBus {
     device.out(port - device.base, size, (value & SIZE_MASK[size]) >>> 0);
   }
 
-  /** A stop a device requested (debug exit), consumed; null if none. */
+  /** Poll `source` for a stop after each OUT, like a StoppingDevice. */
+  addStopSource(source: StopSource): void {
+    if (!this.stoppers.includes(source)) this.stoppers.push(source);
+  }
+
+  /** A stop a device requested (debug exit, reset), consumed; null if none. */
   takeStop(): StopReason | null {
     for (const device of this.stoppers) {
       const stop = device.takeStop();

@@ -2,36 +2,39 @@ import type { Monitor, StopReason } from '../vmm/monitor.ts';
 import type { GuestControl } from '../vmm/paging.ts';
 import type { Vcpu } from '../vmm/vcpu.ts';
 import { applyBootState } from './boot-cpu.ts';
-import { createStandardDevices, type StandardDevices } from './devices/standard.ts';
-import type { PortIoBus } from './io-bus.ts';
+import type { SerialInput } from './devices/uart16550.ts';
+import { installAcpiTables } from './firmware/acpi.ts';
+import type { StopSource } from './io-bus.ts';
 import type { LoadOutcome } from './loaders/load-error.ts';
 import { loadImage, type LoadedImage, type LoadImageOptions } from './loaders/load-image.ts';
 import { PhysicalMemory } from './memory.ts';
-import { defaultMonitorFactory, type PagingModeName } from './monitor-factory.ts';
+import { defaultMonitorFactory, type MonitorFactory, type PagingModeName } from './monitor-factory.ts';
 import type { OutputSink } from './output.ts';
+import { Platform } from './platform.ts';
 import { cpuCounters, createCpu, type CpuCounters, type MachineCpu, type TraceSink } from './cpu-port.ts';
+import { MachineClock, TSC_HZ, type ClockMode } from './clock.ts';
+import { createInterruptControllers, type InterruptControllers } from './interrupt-controllers.ts';
 
-export type { PagingModeName } from './monitor-factory.ts';
-
-/** What a monitor is built from. */
-export interface MonitorContext {
-  memory: PhysicalMemory;
-  io: PortIoBus;
-  paging: PagingModeName;
-}
-
-export type MonitorFactory = (context: MonitorContext) => Monitor;
+export type { MonitorContext, MonitorFactory, PagingModeName } from './monitor-factory.ts';
 
 export interface MachineOptions {
   /** RAM size in MiB (guest contract default 128). */
   memMiB: number;
   paging: PagingModeName;
+  /** CR-ownership policy (`--cr-policy`): 'trap-all' (default) or a policy of spec/rules. */
+  crPolicy?: string;
   /** Guest output (COM1 and the debug console). */
   output: OutputSink;
   /** Builds the monitor; default: defaultMonitorFactory (monitor-factory.ts). */
   monitorFactory?: MonitorFactory;
   /** One call per executed instruction (--trace). */
   trace?: TraceSink;
+  /** Virtual time (clock.ts): 'deterministic' (default) or 'realtime' (--clock). */
+  clock?: ClockMode;
+  /** COM1's receive side (the host console; takeStop for its quit key). */
+  serialInput?: SerialInput & Partial<StopSource>;
+  /** RTC wall time at power-on (Unix seconds); default a fixed date (devices/rtc.ts). */
+  rtcStartSec?: number;
 }
 
 export interface RunResult {
@@ -50,6 +53,8 @@ export interface RunStats {
   unknownPorts: Map<number, number>;
   /** Extra counters from the monitor (paging strategies) and memory, by name. */
   extra: Record<string, number>;
+  /** Interrupts injected into the guest, by vector (external interrupts; NMIs under 'nmi'). */
+  interrupts: Map<string, number>;
 }
 
 /** Instructions per call into the CPU when no budget is given: keeps each call bounded. */
@@ -62,19 +67,57 @@ const SLICE = 1 << 20;
  */
 export class Machine {
   readonly memory: PhysicalMemory;
-  readonly devices: StandardDevices;
+  /** The PC platform's devices on the port bus (platform.ts). */
+  readonly devices: Platform;
   readonly monitor: Monitor;
   readonly cpu: MachineCpu;
+  readonly clock: MachineClock;
+  /** The local APIC and the IO-APIC (interrupt-controllers.ts). */
+  readonly interrupts: InterruptControllers;
+  /** Can input still arrive that would raise an interrupt (a device with an open input)? */
+  inputPossible: () => boolean = () => false;
   private instructions = 0;
   private seconds = 0;
   private attached = false;
 
   constructor(options: MachineOptions) {
     this.memory = new PhysicalMemory({ memMiB: options.memMiB });
-    this.devices = createStandardDevices(options.output);
+    // The clock reads the CPU's instruction counter, and the APIC the CPU's TSC: both through
+    // closures, since the CPU is made last (after the monitor, which needs the APIC).
+    let cpu: MachineCpu | null = null;
+    this.clock = new MachineClock(() => (cpu === null ? 0 : cpu.stats.instructions), options.clock ?? 'deterministic');
+    let monitor: Monitor | null = null;
+    this.interrupts = createInterruptControllers({
+      clock: this.clock,
+      mmio: this.memory.mmio,
+      tscNow: () => (cpu === null ? 0n : cpu.peekTsc()),
+      onIntrChange: () => monitor?.interruptsChanged?.(),
+    });
+    this.devices = new Platform({
+      clock: this.clock,
+      output: options.output,
+      ramBytes: this.memory.ramSize,
+      serialInput: options.serialInput,
+      rtcStartSec: options.rtcStartSec,
+      onIntrChange: () => monitor?.interruptsChanged?.(),
+    });
+    // The 8259 pair behind LINT0 (ExtINT), the ISA IRQ lines also on the IO-APIC's pins.
+    this.interrupts.lapic.extInt = this.devices.pic;
+    this.devices.router.connectIoApic(this.interrupts.ioapic);
+    const input = options.serialInput;
+    if (input !== undefined) this.inputPossible = () => !input.ended;
     const factory = options.monitorFactory ?? defaultMonitorFactory;
-    this.monitor = factory({ memory: this.memory, io: this.devices.io, paging: options.paging });
-    this.cpu = createCpu({ bus: this.memory, monitor: this.monitor, trace: options.trace });
+    monitor = this.monitor = factory({
+      memory: this.memory,
+      io: this.devices.io,
+      paging: options.paging,
+      crPolicy: options.crPolicy,
+      interrupts: this.interrupts.lapic,
+    });
+    cpu = this.cpu = createCpu({ bus: this.memory, monitor: this.monitor, trace: options.trace });
+    const clock = this.clock;
+    this.cpu.tscTicks = () => clock.nowNs() * (TSC_HZ / 1e9);
+    this.cpu.msrDevice = this.interrupts.lapic;
   }
 
   /** The CPU as the monitor sees it. */
@@ -84,6 +127,8 @@ export class Machine {
 
   /** Load an image into RAM and put the CPU in its entry state; the monitor then attaches. */
   load(image: Uint8Array, options: LoadImageOptions): LoadOutcome<LoadedImage> {
+    // Firmware tables first: an image that overlaps the BIOS area wins (it is the guest's RAM).
+    installAcpiTables(this.memory.ram);
     const loaded = loadImage(this.memory.ram, image, options);
     if (!loaded.ok) return loaded;
     applyBootState(this.cpu, loaded.value.boot);
@@ -92,11 +137,18 @@ export class Machine {
     return loaded;
   }
 
-  /** Run until the guest stops or `maxInsns` instructions have run (then 'max-insns'). */
+  /**
+   * Run until the guest stops or `maxInsns` instructions have run (then 'max-insns'). Timers fire
+   * at instruction boundaries: the CPU never runs past the clock's next deadline. A CPU asleep in
+   * HLT skips to the next deadline (deterministic clock) or waits for it (realtime); with no timer
+   * armed and no input possible nothing can wake it, and the run ends 'halted'. With input
+   * possible but no timer, run() returns 'idle' (runAsync waits for the input then).
+   */
   run(maxInsns = Infinity): RunResult {
     if (!this.attached) throw new Error('Machine.run before load');
     const start = performance.now();
     const before = this.instructions;
+    const clock = this.clock;
     let stop: StopReason | null = null;
     while (stop === null) {
       const left = maxInsns - (this.instructions - before);
@@ -104,17 +156,49 @@ export class Machine {
         stop = { kind: 'max-insns' };
         break;
       }
-      const budget = Math.min(SLICE, left);
+      clock.runDue();
+      const budget = Math.min(SLICE, left, clock.instructionsUntilDeadline());
       const countBefore = this.cpu.stats.instructions;
       stop = this.cpu.run(budget);
       this.instructions += this.cpu.stats.instructions - countBefore;
+      // A reset (i8042, port 0x92, 0xCF9) comes back from the OUT; the console's quit from here.
+      const requested = this.devices.takeStop();
+      if (requested !== null) {
+        stop = requested;
+        break;
+      }
       // The CPU reports an exhausted slice as 'max-insns'; only the overall limit ends the run.
       const progressed = this.cpu.stats.instructions !== countBefore;
       if (stop?.kind === 'max-insns' && progressed && this.instructions - before < maxInsns) stop = null;
+      else if (stop?.kind === 'max-insns' && !progressed && budget < left) stop = null;
+      else if (stop?.kind === 'idle') stop = this.sleep();
     }
     const seconds = (performance.now() - start) / 1000;
     this.seconds += seconds;
     return { stop, instructions: this.instructions - before, seconds };
+  }
+
+  /** The CPU sleeps in HLT: advance or wait for time; null to go on, or why the run ends. */
+  private sleep(): StopReason | null {
+    if (this.clock.sleepUntilDeadline()) return null;
+    if (this.inputPossible()) return { kind: 'idle' };
+    return { kind: 'halted', why: 'no timer armed, no input possible' };
+  }
+
+  /**
+   * run() for interactive use: while the guest sleeps waiting for input, yield to the event
+   * loop (stdin data arrives there) and go on.
+   */
+  async runAsync(maxInsns = Infinity, pollMs = 5): Promise<RunResult> {
+    let total = 0;
+    let seconds = 0;
+    for (;;) {
+      const r = this.run(maxInsns - total);
+      total += r.instructions;
+      seconds += r.seconds;
+      if (r.stop.kind !== 'idle') return { stop: r.stop, instructions: total, seconds };
+      await new Promise((resolve) => setTimeout(resolve, pollMs));
+    }
   }
 
   /** The guest's control registers as the monitor keeps them, if it keeps its own copy. */
@@ -127,13 +211,30 @@ export class Machine {
       'memory.unbackedReads': this.memory.counters.unbackedReads,
       'memory.unbackedWrites': this.memory.counters.unbackedWrites,
       'memory.monitorPages': this.memory.monitorPagesInUse,
+      ...this.devices.stats(),
     };
     // The real monitor's paging strategy has its own counters (shadow fills, injected #PF, ...).
     const inner = this.monitor as Partial<{ paging: { stats(): Record<string, number> } }>;
     if (inner.paging !== undefined) {
       for (const [k, v] of Object.entries(inner.paging.stats())) extra[`paging.${k}`] = v;
     }
+    const interrupts = new Map<string, number>();
+    const inj = this.monitor.interrupts;
+    if (inj !== undefined) {
+      for (let v = 0; v < 256; v++) if (inj.byVector[v]! > 0) interrupts.set(`vector 0x${v.toString(16).padStart(2, '0')}`, inj.byVector[v]!);
+      if (inj.nmis > 0) interrupts.set('nmi', inj.nmis);
+      extra['interrupts.hltSleeps'] = inj.hltSleeps;
+    }
+    extra['clock.timerCallbacks'] = this.clock.fired;
+    extra['clock.apicTimerTicks'] = this.interrupts.lapic.timer.expirations;
+    extra['clock.sleptNs'] = this.clock.sleptNs;
+    extra['clock.virtualNs'] = this.clock.nowNs();
+    for (const [k, v] of Object.entries(this.interrupts.lapic.counters)) extra[`lapic.${k}`] = v;
+    extra['ioapic.delivered'] = this.interrupts.ioapic.delivered;
+    extra['mmio.reads'] = this.memory.mmio.reads;
+    extra['mmio.writes'] = this.memory.mmio.writes;
     return {
+      interrupts,
       instructions: this.instructions,
       seconds: this.seconds,
       exits: this.cpu.stats.exits.toMap(),

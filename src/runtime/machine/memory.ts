@@ -1,4 +1,5 @@
 import { MONITOR_BASE, type PhysicalBus } from './bus.ts';
+import { MmioMap } from './mmio.ts';
 
 /** Size of one monitor page (and of the pool's allocation unit). */
 export const MONITOR_PAGE_SIZE = 4096;
@@ -32,6 +33,8 @@ export class PhysicalMemory implements PhysicalBus {
   private readonly isFree: boolean[] = [];
   /** Counters for --stats. */
   readonly counters = { unbackedReads: 0, unbackedWrites: 0 };
+  /** Device regions past RAM (mmio.ts): asked before the monitor pool and the unbacked range. */
+  readonly mmio: MmioMap;
 
   constructor(options: PhysicalMemoryOptions) {
     const bytes = options.memMiB * 1024 * 1024;
@@ -41,6 +44,7 @@ export class PhysicalMemory implements PhysicalBus {
     this.ramSize = bytes;
     this.ram = new Uint8Array(bytes);
     this.view = new DataView(this.ram.buffer, this.ram.byteOffset, this.ram.byteLength);
+    this.mmio = new MmioMap(bytes);
   }
 
   // ---- monitor pool -----------------------------------------------------------------------
@@ -103,6 +107,10 @@ export class PhysicalMemory implements PhysicalBus {
 
   read8(pa: number): number {
     if (pa < this.ramSize) return this.ram[pa]!;
+    if (pa < MONITOR_BASE && !this.mmio.empty) {
+      const v = this.mmio.read(pa, 1);
+      if (v >= 0) return v;
+    }
     const page = this.monitorPage(pa);
     if (page !== undefined) return page.getUint8((pa - MONITOR_BASE) % MONITOR_PAGE_SIZE);
     this.counters.unbackedReads++;
@@ -114,6 +122,7 @@ export class PhysicalMemory implements PhysicalBus {
       this.ram[pa] = value;
       return;
     }
+    if (pa < MONITOR_BASE && !this.mmio.empty && this.mmio.write(pa, 1, value & 0xff)) return;
     const page = this.monitorPage(pa);
     if (page !== undefined) {
       page.setUint8((pa - MONITOR_BASE) % MONITOR_PAGE_SIZE, value);
@@ -126,6 +135,10 @@ export class PhysicalMemory implements PhysicalBus {
 
   read16(pa: number): number {
     if (pa + 2 <= this.ramSize) return this.view.getUint16(pa, true);
+    if (pa < MONITOR_BASE && !this.mmio.empty) {
+      const v = this.mmio.read(pa, 2);
+      if (v >= 0) return v;
+    }
     const at = this.monitorSpan(pa, 2);
     if (at !== undefined) return at.getUint16((pa - MONITOR_BASE) % MONITOR_PAGE_SIZE, true);
     return this.read8(pa) | (this.read8(pa + 1) << 8);
@@ -133,6 +146,10 @@ export class PhysicalMemory implements PhysicalBus {
 
   read32(pa: number): number {
     if (pa + 4 <= this.ramSize) return this.view.getUint32(pa, true);
+    if (pa < MONITOR_BASE && !this.mmio.empty) {
+      const v = this.mmio.read(pa, 4);
+      if (v >= 0) return v;
+    }
     // Monitor tables (walks of shadow/nested tables): page and offset without a float modulo.
     const off = pa - MONITOR_BASE;
     if (off >= 0) {
@@ -147,6 +164,9 @@ export class PhysicalMemory implements PhysicalBus {
 
   read64(pa: number): bigint {
     if (pa + 8 <= this.ramSize) return this.view.getBigUint64(pa, true);
+    if (pa < MONITOR_BASE && !this.mmio.empty && this.mmio.touches(pa, 8)) {
+      return BigInt(this.read32(pa)) | (BigInt(this.read32(pa + 4)) << 32n);
+    }
     const at = this.monitorSpan(pa, 8);
     if (at !== undefined) return at.getBigUint64((pa - MONITOR_BASE) % MONITOR_PAGE_SIZE, true);
     return BigInt(this.read32(pa)) | (BigInt(this.read32(pa + 4)) << 32n);
@@ -157,6 +177,7 @@ export class PhysicalMemory implements PhysicalBus {
       this.view.setUint16(pa, value, true);
       return;
     }
+    if (pa < MONITOR_BASE && !this.mmio.empty && this.mmio.write(pa, 2, value & 0xffff)) return;
     const at = this.monitorSpan(pa, 2);
     if (at !== undefined) {
       at.setUint16((pa - MONITOR_BASE) % MONITOR_PAGE_SIZE, value, true);
@@ -171,6 +192,7 @@ export class PhysicalMemory implements PhysicalBus {
       this.view.setUint32(pa, value >>> 0, true);
       return;
     }
+    if (pa < MONITOR_BASE && !this.mmio.empty && this.mmio.write(pa, 4, value >>> 0)) return;
     const off = pa - MONITOR_BASE;
     if (off >= 0) {
       const index = Math.floor(off / MONITOR_PAGE_SIZE);
@@ -192,6 +214,11 @@ export class PhysicalMemory implements PhysicalBus {
   write64(pa: number, value: bigint): void {
     if (pa + 8 <= this.ramSize) {
       this.view.setBigUint64(pa, BigInt.asUintN(64, value), true);
+      return;
+    }
+    if (pa < MONITOR_BASE && !this.mmio.empty && this.mmio.touches(pa, 8)) {
+      this.write32(pa, Number(value & 0xffff_ffffn));
+      this.write32(pa + 4, Number((value >> 32n) & 0xffff_ffffn));
       return;
     }
     const at = this.monitorSpan(pa, 8);

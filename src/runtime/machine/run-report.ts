@@ -14,6 +14,10 @@ export const ExitStatus = {
   TRIPLE_FAULT: 4,
   MAX_INSNS: 6,
   MONITOR_ERROR: 8,
+  /** A guest-requested reset (QEMU -no-reboot exits 0 there; trapspec says which it was). */
+  RESET: 10,
+  /** Ctrl-A X at the interactive console (QEMU exits 0). */
+  CONSOLE_QUIT: 0,
 } as const;
 
 /** Width of the name column in --stats. */
@@ -24,6 +28,7 @@ export function exitStatusFor(stop: StopReason): number {
     case 'debug-exit':
       return stop.status & 0xff;
     case 'halted':
+    case 'idle':
       return ExitStatus.HALTED;
     case 'triple-fault':
       return ExitStatus.TRIPLE_FAULT;
@@ -31,6 +36,10 @@ export function exitStatusFor(stop: StopReason): number {
       return ExitStatus.MAX_INSNS;
     case 'monitor-error':
       return ExitStatus.MONITOR_ERROR;
+    case 'reset':
+      return ExitStatus.RESET;
+    case 'console-quit':
+      return ExitStatus.CONSOLE_QUIT;
   }
 }
 
@@ -40,13 +49,19 @@ export function formatStop(stop: StopReason, vcpu: Vcpu, instructions: number, g
     case 'debug-exit':
       return '';
     case 'halted':
-      return `trapspec: guest halted (HLT with nothing to wake it) after ${instructions} instructions\n`;
+      return `trapspec: guest halted (HLT with nothing to wake it${stop.why !== undefined ? `: ${stop.why}` : ''}) after ${instructions} instructions\n`;
+    case 'idle':
+      return `trapspec: guest asleep in HLT after ${instructions} instructions\n`;
     case 'triple-fault':
       return `trapspec: triple fault after ${instructions} instructions\n${indent(stop.detail)}\n${describeVcpu(vcpu, guest)}\n`;
     case 'max-insns':
       return `trapspec: stopped at the instruction limit (--max-insns ${instructions})\n${describeVcpu(vcpu, guest)}\n`;
     case 'monitor-error':
       return `trapspec: monitor error after ${instructions} instructions: ${stop.detail}\n${describeVcpu(vcpu, guest)}\n`;
+    case 'reset':
+      return `trapspec: the guest reset the machine (${stop.source}) after ${instructions} instructions\n`;
+    case 'console-quit':
+      return `trapspec: quit from the console (Ctrl-A X) after ${instructions} instructions\n`;
   }
 }
 

@@ -3,6 +3,7 @@ import type { CrAccessExit, MsrExit, VmExit } from './exit.ts';
 import { handleIoExit } from './io-exits.ts';
 import type { ExitOutcome, Monitor } from './monitor.ts';
 import type { Vcpu } from './vcpu.ts';
+import { InterruptInjector, type VirtualInterruptController } from './interrupt-injection.ts';
 
 /**
  * The plain pass-through monitor: the guest's control registers *are* the hardware's (paging off
@@ -54,18 +55,27 @@ export function bareCpuid(leaf: number, subleaf: number): [number, number, numbe
 
 export interface BareMonitorOptions {
   io: PortIoBus;
+  /** The platform's interrupt controller (the local APIC); none: HLT ends the run. */
+  interrupts?: VirtualInterruptController;
 }
 
 export class BareMonitor implements Monitor {
   private readonly io: PortIoBus;
+  readonly interrupts: InterruptInjector | undefined;
 
   constructor(options: BareMonitorOptions) {
     this.io = options.io;
+    this.interrupts = options.interrupts !== undefined ? new InterruptInjector(options.interrupts) : undefined;
+  }
+
+  interruptsChanged(): void {
+    this.interrupts?.update();
   }
 
   attach(vcpu: Vcpu): void {
     // The hardware state the loader left is the guest's; nothing to reprogram.
     vcpu.intercepts = { crAccess: true, efer: true, exceptionBitmap: 0, invlpg: true };
+    this.interrupts?.attach(vcpu);
   }
 
   handleExit(exit: VmExit, vcpu: Vcpu): ExitOutcome {
@@ -91,9 +101,17 @@ export class BareMonitor implements Monitor {
         return done(vcpu, exit.insnLength);
       }
       case 'hlt':
-        // No device raises interrupts, so HLT never wakes: with IF=0 or IF=1 the run is over.
+        // Without an interrupt controller HLT never wakes: with IF=0 or IF=1 the run is over.
         vcpu.advanceRip(exit.insnLength);
-        return { kind: 'stop', reason: { kind: 'halted' } };
+        return this.interrupts !== undefined ? this.interrupts.hlt(vcpu) : { kind: 'stop', reason: { kind: 'halted' } };
+      case 'interrupt-window':
+        if (this.interrupts !== undefined) return this.interrupts.interruptWindow(vcpu);
+        vcpu.setInterruptWindowExiting(false);
+        return RESUME;
+      case 'nmi-window':
+        if (this.interrupts !== undefined) return this.interrupts.nmiWindow(vcpu);
+        vcpu.setNmiWindowExiting(false);
+        return RESUME;
       case 'io':
         return handleIoExit(exit, vcpu, this.io);
       case 'invlpg':

@@ -14,10 +14,17 @@ import type { CpuMode } from './vcpu.ts';
  * other than the PDPTE load a guard asked for).
  */
 
-/** The control registers as the guest believes them; GuestControl plus CR8 and XCR0. */
+/**
+ * The control registers as the guest believes them; GuestControl plus CR8, XCR0 and the local
+ * APIC's TPR (which CR8 reads and writes: spec/rules/cr8.rules).
+ */
 export interface GuestState extends GuestControl {
   cr8: bigint;
   xcr0: bigint;
+  tpr: bigint;
+  readonly tprLo: number;
+  readonly tprHi: number;
+  setTpr(lo: number, hi: number): void;
   readonly cr8Lo: number;
   readonly cr8Hi: number;
   readonly xcr0Lo: number;

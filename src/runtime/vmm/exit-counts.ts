@@ -7,7 +7,7 @@ import type { CrAccessExit, VmExit } from './exit.ts';
  */
 
 /** Every VmExit reason, in a fixed order (the slot of `ReasonCounts`). */
-export const EXIT_REASONS: readonly VmExit['reason'][] = ['cr-access', 'rdmsr', 'wrmsr', 'xsetbv', 'cpuid', 'hlt', 'io', 'invlpg', 'exception', 'npf', 'task-switch'];
+export const EXIT_REASONS: readonly VmExit['reason'][] = ['cr-access', 'rdmsr', 'wrmsr', 'xsetbv', 'cpuid', 'hlt', 'io', 'invlpg', 'exception', 'npf', 'interrupt-window', 'nmi-window', 'task-switch'];
 
 export function reasonSlot(reason: VmExit['reason']): number {
   switch (reason) {
@@ -31,8 +31,12 @@ export function reasonSlot(reason: VmExit['reason']): number {
       return 8;
     case 'npf':
       return 9;
-    case 'task-switch':
+    case 'interrupt-window':
       return 10;
+    case 'nmi-window':
+      return 11;
+    case 'task-switch':
+      return 12;
   }
 }
 
@@ -83,7 +87,9 @@ const SLOT_IO_IN = SLOT_HLT + 1;
 const SLOT_IO_OUT = SLOT_IO_IN + 1;
 const SLOT_INVLPG = SLOT_IO_OUT + 1;
 const SLOT_NPF = SLOT_INVLPG + 1;
-const SLOT_EXCEPTION = SLOT_NPF + 1;
+const SLOT_INTR_WINDOW = SLOT_NPF + 1;
+const SLOT_NMI_WINDOW = SLOT_INTR_WINDOW + 1;
+const SLOT_EXCEPTION = SLOT_NMI_WINDOW + 1;
 const NAME_SLOTS = SLOT_EXCEPTION + VECTORS;
 /** An exit whose name has no slot (CR number ≥ 16, vector ≥ 32: never produced by this CPU). */
 const NO_SLOT = -1;
@@ -105,6 +111,8 @@ const SLOT_NAMES: readonly string[] = (() => {
   names[SLOT_IO_OUT] = 'io-out';
   names[SLOT_INVLPG] = 'invlpg';
   names[SLOT_NPF] = 'npf';
+  names[SLOT_INTR_WINDOW] = 'interrupt-window';
+  names[SLOT_NMI_WINDOW] = 'nmi-window';
   for (let v = 0; v < VECTORS; v++) names[SLOT_EXCEPTION + v] = `exception #${v}`;
   return names;
 })();
@@ -146,6 +154,10 @@ function nameSlot(exit: VmExit): number {
       return SLOT_INVLPG;
     case 'npf':
       return SLOT_NPF;
+    case 'interrupt-window':
+      return SLOT_INTR_WINDOW;
+    case 'nmi-window':
+      return SLOT_NMI_WINDOW;
     case 'exception':
       return exit.vector >= 0 && exit.vector < VECTORS ? SLOT_EXCEPTION + exit.vector : NO_SLOT;
     case 'task-switch':
@@ -182,6 +194,8 @@ const SLOT_REASONS: readonly VmExit['reason'][] = (() => {
   reasons[SLOT_IO_OUT] = 'io';
   reasons[SLOT_INVLPG] = 'invlpg';
   reasons[SLOT_NPF] = 'npf';
+  reasons[SLOT_INTR_WINDOW] = 'interrupt-window';
+  reasons[SLOT_NMI_WINDOW] = 'nmi-window';
   for (let v = 0; v < VECTORS; v++) reasons[SLOT_EXCEPTION + v] = 'exception';
   return reasons;
 })();

@@ -102,6 +102,22 @@ export interface TaskSwitchExit {
   cr3: number | null;
 }
 
+/**
+ * Interrupt-window exiting (VMX primary processor-based control bit 2): the monitor asked for it
+ * (Vcpu.setInterruptWindowExiting) and the guest can take a maskable interrupt now — RFLAGS.IF
+ * = 1, no STI or MOV SS shadow — at this instruction boundary (also from the HLT state). RIP is
+ * the next instruction to run; nothing completes.
+ */
+export interface InterruptWindowExit {
+  reason: 'interrupt-window';
+}
+
+/** NMI-window exiting (VMX control bit 22): the guest can take an NMI now (not blocked by a
+ * previous NMI until its IRET, no MOV SS shadow). */
+export interface NmiWindowExit {
+  reason: 'nmi-window';
+}
+
 export type VmExit =
   | CrAccessExit
   | MsrExit
@@ -112,4 +128,6 @@ export type VmExit =
   | InvlpgExit
   | ExceptionExit
   | NestedPageFaultExit
-  | TaskSwitchExit;
+  | TaskSwitchExit
+  | InterruptWindowExit
+  | NmiWindowExit;

@@ -12,7 +12,13 @@ import { join64, type GuestState } from './effects.ts';
 const VIEW64 = new BigUint64Array(1);
 const VIEW32 = new Uint32Array(VIEW64.buffer);
 
-export type GuestRegName = 'cr0' | 'cr3' | 'cr4' | 'efer' | 'cr8' | 'xcr0';
+export type GuestRegName = 'cr0' | 'cr3' | 'cr4' | 'efer' | 'cr8' | 'xcr0' | 'tpr';
+
+/** The local APIC's task-priority register, as the guest's TPR (devices/lapic.ts implements it). */
+export interface TaskPriorityPort {
+  readonly tpr: number;
+  setTpr(value: number): void;
+}
 
 export class GuestRegs implements GuestState {
   cr0Lo = 0;
@@ -40,6 +46,14 @@ export class GuestRegs implements GuestState {
   /** The BigInt of xcr0Lo/xcr0Hi, or undefined until read. */
   private xcr0Big: bigint | undefined = 1n;
 
+  /**
+   * The machine's local APIC, when there is one: the guest's TPR is then the APIC's (8 bits, MMIO
+   * offset 80h) and a write may let a held interrupt in; without one, a plain register.
+   */
+  tprPort: TaskPriorityPort | null = null;
+  private tprOwnLo = 0;
+  private tprOwnHi = 0;
+
   constructor(init: Partial<Record<GuestRegName, bigint>> = {}) {
     this.cr0 = init.cr0 ?? 0n;
     this.cr3 = init.cr3 ?? 0n;
@@ -47,6 +61,29 @@ export class GuestRegs implements GuestState {
     this.efer = init.efer ?? 0n;
     this.cr8 = init.cr8 ?? 0n;
     this.xcr0 = init.xcr0 ?? 1n;
+    this.tpr = init.tpr ?? 0n;
+  }
+
+  get tprLo(): number {
+    return this.tprPort !== null ? this.tprPort.tpr >>> 0 : this.tprOwnLo;
+  }
+  get tprHi(): number {
+    return this.tprPort !== null ? 0 : this.tprOwnHi;
+  }
+  get tpr(): bigint {
+    return join64(this.tprLo, this.tprHi);
+  }
+  set tpr(v: bigint) {
+    VIEW64[0] = v;
+    this.setTpr(VIEW32[0]!, VIEW32[1]!);
+  }
+  setTpr(lo: number, hi: number): void {
+    if (this.tprPort !== null) {
+      this.tprPort.setTpr(lo & 0xff);
+      return;
+    }
+    this.tprOwnLo = lo >>> 0;
+    this.tprOwnHi = hi >>> 0;
   }
 
   get cr0(): bigint {
@@ -141,6 +178,6 @@ export class GuestRegs implements GuestState {
 
   /** The registers as a plain object (reports, snapshots). */
   values(): Record<GuestRegName, bigint> {
-    return { cr0: this.cr0, cr3: this.cr3, cr4: this.cr4, efer: this.efer, cr8: this.cr8, xcr0: this.xcr0 };
+    return { cr0: this.cr0, cr3: this.cr3, cr4: this.cr4, efer: this.efer, cr8: this.cr8, xcr0: this.xcr0, tpr: this.tpr };
   }
 }

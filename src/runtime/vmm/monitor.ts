@@ -4,10 +4,16 @@ import type { Vcpu } from './vcpu.ts';
 /** Why a run stops (guest contract, "Ending a run"). */
 export type StopReason =
   | { kind: 'debug-exit'; status: number }
-  | { kind: 'halted' }
+  | { kind: 'halted'; why?: string }
+  /** The CPU sleeps in the HLT state with nothing to deliver: the machine advances time (events.ts). */
+  | { kind: 'idle' }
   | { kind: 'triple-fault'; detail: string }
   | { kind: 'max-insns' }
-  | { kind: 'monitor-error'; detail: string };
+  | { kind: 'monitor-error'; detail: string }
+  /** The guest reset the machine (i8042 0xFE, port 0x92, 0xCF9): stops, as QEMU -no-reboot. */
+  | { kind: 'reset'; source: string }
+  /** The user quit from the console (Ctrl-A X). */
+  | { kind: 'console-quit' };
 
 /** What the hardware does after the monitor handled an exit. */
 export type ExitOutcome = { kind: 'resume' } | { kind: 'stop'; reason: StopReason };
@@ -35,6 +41,21 @@ export interface Monitor {
    * own call site, where V8 can inline the one rule handler it reaches (issue 7).
    */
   crExitHandler?(exit: CrAccessExit): CrExitHandler | undefined;
+  /**
+   * Optional: the monitor's virtual interrupt controllers' output may have changed (a device
+   * raised or lowered a line, a mask or an EOI changed what is deliverable): request the event
+   * windows that deliver it (vmm/interrupt-injection.ts). Called by the machine, outside exits.
+   */
+  interruptsChanged?(): void;
+  /** Optional: counters of interrupt delivery for --stats (interrupt-injection.ts). */
+  readonly interrupts?: InterruptInjectorLike;
+}
+
+/** What the machine reads of a monitor's InterruptInjector. */
+export interface InterruptInjectorLike {
+  readonly byVector: Float64Array;
+  readonly nmis: number;
+  readonly hltSleeps: number;
 }
 
 /** A monitor's handler for one CR-access exit (Monitor.crExitHandler). */

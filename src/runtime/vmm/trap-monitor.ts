@@ -10,6 +10,7 @@ import type { CrExitHandler, ExitOutcome, Monitor, StopReason } from './monitor.
 import type { PagingStrategy } from './paging.ts';
 import { RuleContext } from './rule-context.ts';
 import type { Vcpu } from './vcpu.ts';
+import { InterruptInjector, type VirtualInterruptController } from './interrupt-injection.ts';
 
 /**
  * The trap-and-emulate monitor. Control-register, EFER and XCR0 exits go to the handlers
@@ -24,6 +25,8 @@ export interface TrapMonitorOptions {
   io: IoBus & { takeStop?(): StopReason | null };
   paging: PagingStrategy;
   cpuModel?: CpuModel;
+  /** The platform's interrupt controller (the local APIC); none: HLT ends the run. */
+  interrupts?: VirtualInterruptController;
 }
 
 const RESUME: ExitOutcome = { kind: 'resume' };
@@ -48,12 +51,21 @@ export class TrapMonitor implements Monitor {
   private readonly cpuidOut: CpuidResult = { eax: 0, ebx: 0, ecx: 0, edx: 0 };
   /** Exits by reason (slots; see exitCounts). */
   private readonly reasons = new ReasonCounts();
+  /** Interrupt injection (null without an interrupt controller: HLT ends the run). */
+  readonly interrupts: InterruptInjector | undefined;
 
   constructor(options: TrapMonitorOptions) {
     this.io = options.io;
     this.paging = options.paging;
     this.cpuModel = options.cpuModel ?? SPEC_CPU_MODEL;
     this.cx = new RuleContext(this.guest, this.paging);
+    this.interrupts = options.interrupts !== undefined ? new InterruptInjector(options.interrupts) : undefined;
+    // The guest's TPR (CR8's class) is the APIC's own register.
+    if (options.interrupts !== undefined) this.guest.tprPort = options.interrupts;
+  }
+
+  interruptsChanged(): void {
+    this.interrupts?.update();
   }
 
   /** The CPU's architectural control registers become the guest's; the strategy programs the hardware. */
@@ -67,6 +79,7 @@ export class TrapMonitor implements Monitor {
     this.guest.xcr0 = hw.xcr0;
     vcpu.intercepts = { ...vcpu.intercepts, crAccess: true, efer: true };
     this.paging.attach(vcpu, this.guest);
+    this.interrupts?.attach(vcpu);
   }
 
   handleExit(exit: VmExit, vcpu: Vcpu): ExitOutcome {
@@ -83,10 +96,14 @@ export class TrapMonitor implements Monitor {
       case 'cpuid':
         return this.cpuid(vcpu, exit.insnLength);
       case 'hlt':
-        // No interrupt source exists in this machine, so HLT never wakes: with IF=0 it is the
-        // guest contract's "halted", and with IF=1 it would wait forever — stop as halted too.
+        // Without an interrupt controller HLT never wakes: with IF=0 it is the guest contract's
+        // "halted", and with IF=1 it would wait forever — stop as halted too.
         vcpu.advanceRip(exit.insnLength);
-        return HALTED;
+        return this.interrupts !== undefined ? this.interrupts.hlt(vcpu) : HALTED;
+      case 'interrupt-window':
+        return this.interrupts !== undefined ? this.interrupts.interruptWindow(vcpu) : this.noWindows(vcpu);
+      case 'nmi-window':
+        return this.interrupts !== undefined ? this.interrupts.nmiWindow(vcpu) : this.noWindows(vcpu);
       case 'io':
         return this.ioExit(exit, vcpu);
       case 'invlpg':
@@ -125,6 +142,13 @@ export class TrapMonitor implements Monitor {
     const cr0 = this.guest.cr0 | CR0_TS;
     cx.armHardware(vcpu);
     if (!h0(cx, Number(cr0 & LOW32), Number(cr0 >> 32n))) return this.inject(vcpu, cx.faultVector, cx.faultCode);
+    return RESUME;
+  }
+
+  /** A window exit without an interrupt controller: stop asking. */
+  private noWindows(vcpu: Vcpu): ExitOutcome {
+    vcpu.setInterruptWindowExiting(false);
+    vcpu.setNmiWindowExiting(false);
     return RESUME;
   }
 

@@ -36,7 +36,36 @@ export interface Intercepts {
   /** Bit n set: hardware exception n exits instead of being delivered (e.g. #PF under shadow). */
   exceptionBitmap: number;
   invlpg: boolean;
+  /**
+   * VMX-style CR ownership (SDM Vol. 3C §25.3, §26.1.3, §26.3); absent: every CR access exits
+   * (SVM-style CR intercepts, trapspec's default). With it, MOV from CR0/CR4 and SMSW never exit.
+   */
+  crMasks?: CrMasks;
 }
+
+/**
+ * Guest/host masks and read shadows of CR0 and CR4 (low 32 bits; bits 63:32 are always
+ * host-owned with a shadow of 0), and the CR3-target values. The monitor updates `shadow` in
+ * place after each exit. Set before the first instruction runs (decoded instructions cache
+ * their exits).
+ */
+export interface CrMasks {
+  /** null: every access of CR0 (MOV, LMSW, CLTS, SMSW) exits. */
+  cr0: CrMask | null;
+  /** null: every MOV to/from CR4 exits. */
+  cr4: CrMask | null;
+  /** MOV to CR3 of one of these values (at most 4) loads CR3 without an exit. */
+  cr3Targets: readonly bigint[];
+}
+
+export interface CrMask {
+  /** Bit set: host-owned (reads come from `shadow`; a write changing it relative to `shadow` exits). */
+  mask: number;
+  shadow: number;
+}
+
+/** VM-entry interruption types the monitor injects (Vcpu.injectEvent). */
+export type InjectedEventType = 'external' | 'nmi' | 'exception';
 
 export interface Vcpu {
   readonly bus: PhysicalBus;
@@ -67,6 +96,8 @@ export interface Vcpu {
    * BigInts or an update object).
    */
   programControl(reg: ControlRegName, lo: number, hi: number, keepLo: number, keepHi: number): void;
+  /** Bits 31:0 of hardware CR0 or CR4 as a uint32 number (control.cr0 without a BigInt; CR masks). */
+  controlLow(reg: 'cr0' | 'cr4'): number;
   /** Hardware CR2 (the monitor sets it when it injects a #PF). */
   cr2: bigint;
 
@@ -77,6 +108,26 @@ export interface Vcpu {
    * through the guest's IVT/IDT as the hardware would, with the error code pushed if given.
    */
   injectException(vector: number, errorCode?: number): void;
+  /**
+   * VM-entry event injection of any type (VMX interruption types): 'external' (a maskable
+   * interrupt the monitor's interrupt controller acknowledged), 'nmi' (vector 2; blocks NMIs
+   * until the guest's IRET) or 'exception' (as injectException). Also ends the HLT state.
+   */
+  injectEvent(type: InjectedEventType, vector: number, errorCode?: number): void;
+  /**
+   * Interrupt-window exiting: while on, the CPU exits 'interrupt-window' at the first
+   * instruction boundary where the guest can take a maskable interrupt (RFLAGS.IF = 1, no STI
+   * or MOV SS shadow), also from the HLT state.
+   */
+  setInterruptWindowExiting(on: boolean): void;
+  /** NMI-window exiting: exit 'nmi-window' once NMIs are not blocked (and no MOV SS shadow). */
+  setNmiWindowExiting(on: boolean): void;
+  /** Put the CPU in the HLT activity state: it runs nothing until an event is injected. */
+  enterHalt(): void;
+  /** In the HLT activity state. */
+  readonly halted: boolean;
+  /** RFLAGS.IF = 1 and no STI/MOV SS shadow: a maskable interrupt would be taken now. */
+  readonly interruptible: boolean;
   /** Drop hardware TLB entries. */
   flushTlb(scope: FlushScope): void;
   /**

@@ -16,10 +16,13 @@ import { TestVcpu } from './test-vcpu.ts';
  * emitted code against the reference interpreter's expectations.
  */
 
-type RegName = 'CR0' | 'CR3' | 'CR4' | 'CR8' | 'EFER' | 'XCR0';
-const REGS: readonly RegName[] = ['CR0', 'CR3', 'CR4', 'CR8', 'EFER', 'XCR0'];
-const HW: Record<RegName, keyof HardwareControl> = { CR0: 'cr0', CR3: 'cr3', CR4: 'cr4', CR8: 'cr8', EFER: 'efer', XCR0: 'xcr0' };
-const GUEST: Record<RegName, 'cr0' | 'cr3' | 'cr4' | 'cr8' | 'efer' | 'xcr0'> = HW as never;
+type RegName = 'CR0' | 'CR3' | 'CR4' | 'CR8' | 'EFER' | 'XCR0' | 'TPR';
+type HwRegName = Exclude<RegName, 'TPR'>;
+const REGS: readonly RegName[] = ['CR0', 'CR3', 'CR4', 'CR8', 'EFER', 'XCR0', 'TPR'];
+/** The hardware registers (the TPR is the APIC's, guest state only). */
+const HW_REGS: readonly HwRegName[] = ['CR0', 'CR3', 'CR4', 'CR8', 'EFER', 'XCR0'];
+const HW: Record<HwRegName, keyof HardwareControl> = { CR0: 'cr0', CR3: 'cr3', CR4: 'cr4', CR8: 'cr8', EFER: 'efer', XCR0: 'xcr0' };
+const GUEST: Record<RegName, 'cr0' | 'cr3' | 'cr4' | 'cr8' | 'efer' | 'xcr0' | 'tpr'> = { ...HW, TPR: 'tpr' } as never;
 /** Garbage in the upper halves of 32-bit operands: the monitor must drop it (R4, R38, R63). */
 const UPPER_GARBAGE = 0xdead_beef_0000_0000n;
 const RBX = 3;
@@ -64,6 +67,7 @@ export function observe(v: VectorJson): Observed {
   const strategy = new RecordingStrategy(v.initial.pdptesValid);
   const monitor = new TrapMonitor({ io: nullIo, paging: strategy });
   monitor.attach(vcpu);
+  monitor.guest.tpr = BigInt(g.TPR);
   const before = { ...vcpu.control };
   const ins = v.instruction;
   const operand = v.operand === null ? 0n : BigInt(v.operand);
@@ -112,7 +116,7 @@ export function observe(v: VectorJson): Observed {
   const guest = {} as Record<RegName, string>;
   for (const r of REGS) guest[r] = hex(monitor.guest[GUEST[r]]);
   const hardware: Record<string, string> = {};
-  for (const r of REGS) {
+  for (const r of HW_REGS) {
     const exp = v.expected.hardware[r];
     const now = vcpu.control[HW[r]] as bigint;
     if (exp) hardware[r] = hex(now & BigInt(exp.mask));

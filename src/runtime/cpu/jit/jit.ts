@@ -7,7 +7,8 @@
  * `TRAPSPEC_JIT_THRESHOLD=N` sets the executions before a block start is compiled (default 50;
  * 1 compiles eagerly). Per CPU: `cpu.decoded.jit.enabled` / `.threshold`.
  */
-import { identityTranslator, type Cpu } from '../cpu.ts';
+import type { Cpu } from '../cpu.ts';
+import { identityTranslator } from '../identity-translator.ts';
 import type { DecodedInsn } from '../decoded.ts';
 import { HardwareMmu } from '../../mmu/hardware-mmu.ts';
 import { Access } from '../../mmu/types.ts';

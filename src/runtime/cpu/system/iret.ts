@@ -46,7 +46,13 @@ function mergeFlags(cpu: Cpu, temp: number, w: number, cpl: number): number {
   return (cpu.flags & ~mask) | (temp & mask);
 }
 
+/** IRET; a completed IRET ends NMI blocking (SDM Vol. 3A §6.7.1). */
 export function iret(cpu: Cpu, insn: DecodedInsn): void {
+  iretBody(cpu, insn);
+  if (cpu.nmiBlocked) cpu.unblockNmi();
+}
+
+function iretBody(cpu: Cpu, insn: DecodedInsn): void {
   const w = insn.osz;
   const v86 = cpu.protectedMode && (cpu.flags & F.VM) !== 0;
   if (!cpu.protectedMode || v86) return iretReal(cpu, w, v86);

@@ -14,3 +14,14 @@ export interface PortDevice {
 export interface StoppingDevice extends PortDevice {
   takeStop(): StopReason | null;
 }
+
+/** A PortDevice from a name, a port range and two handlers (devices with several ranges). */
+export function portRange(
+  name: string,
+  base: number,
+  count: number,
+  read: (offset: number, size: 1 | 2 | 4) => number,
+  write: (offset: number, size: 1 | 2 | 4, value: number) => void,
+): PortDevice {
+  return { name, base, count, in: read, out: write };
+}

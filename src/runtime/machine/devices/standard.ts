@@ -1,28 +1,18 @@
-import { PortIoBus } from '../io-bus.ts';
+import { MachineClock, type Clock } from '../clock.ts';
 import type { OutputSink } from '../output.ts';
-import { DebugConsole } from './debug-console.ts';
-import { DebugExit } from './debug-exit.ts';
-import { Serial16550 } from './serial.ts';
+import { Platform } from '../platform.ts';
 
-export const COM1_BASE = 0x3f8;
-export const DEBUGCON_PORT = 0xe9;
-export const DEBUG_EXIT_PORT = 0xf4;
+export { COM1_BASE } from './uart16550.ts';
+export { DEBUGCON_PORT, DEBUG_EXIT_PORT } from '../platform.ts';
 
-export interface StandardDevices {
-  io: PortIoBus;
-  com1: Serial16550;
-  debugcon: DebugConsole;
-  debugExit: DebugExit;
-}
+/** The devices of a machine: the platform (platform.ts). */
+export type StandardDevices = Platform;
 
-/** The guest contract's devices (COM1, debug console, debug exit) on one I/O bus. */
-export function createStandardDevices(output: OutputSink): StandardDevices {
-  const io = new PortIoBus();
-  const com1 = new Serial16550(COM1_BASE, output);
-  const debugcon = new DebugConsole(DEBUGCON_PORT, output);
-  const debugExit = new DebugExit(DEBUG_EXIT_PORT);
-  io.attach(com1);
-  io.attach(debugcon);
-  io.attach(debugExit);
-  return { io, com1, debugcon, debugExit };
+/**
+ * The platform's devices for a caller that has no machine around them (the bare-monitor tests,
+ * the system-test harness): `clock` defaults to one that never advances, so no timer fires and
+ * COM1 behaves as the guest contract's output-only port.
+ */
+export function createStandardDevices(output: OutputSink, clock: Clock = new MachineClock(() => 0), ramBytes = 128 * 1024 * 1024): StandardDevices {
+  return new Platform({ clock, output, ramBytes });
 }
