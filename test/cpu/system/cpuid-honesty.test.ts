@@ -23,6 +23,7 @@ const FEATURE_REGS: ReadonlyArray<[leaf: number, subleaf: number, reg: Reg]> = [
   [7, 0, 'edx'],
   [7, 1, 'eax'],
   [0xd, 0, 'eax'],
+  [0xd, 1, 'eax'],
   [0x8000_0001, 0, 'ecx'],
   [0x8000_0001, 0, 'edx'],
 ];

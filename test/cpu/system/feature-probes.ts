@@ -90,6 +90,17 @@ export const PROBES: Record<string, Probe> = {
   FXSR: { mode: 'protected32', present: `${setCr4(9)} bb${le32(DATA)} 0fae03`, absentVectors: [Vec.UD, Vec.GP] }, // CR4.OSFXSR ; fxsave [ebx]
   SSE: { mode: 'protected32', present: `${SSE_ON} 0f28c1 0f58c1`, absentVectors: [Vec.UD, Vec.GP] }, // movaps xmm0,xmm1 ; addps xmm0,xmm1
   XSAVE: { mode: 'protected32', present: `${setXcr0(3)} 0f01d0 bb${le32(DATA)} b803000000 31d2 0fae23`, absentVectors: [Vec.GP, Vec.UD] }, // XCR0=3 ; xgetbv ; mov ebx,DATA ; mov eax,3 ; xor edx,edx ; xsave [ebx]
+  SSE2: { mode: 'protected32', present: `${SSE_ON} 660ffec1 660f58c1`, absentVectors: [Vec.UD] }, // paddd xmm0,xmm1 ; addpd xmm0,xmm1
+  SSE3: { mode: 'protected32', present: `${SSE_ON} f20f7cc1`, absentVectors: [Vec.UD] }, // haddps xmm0,xmm1
+  SSSE3: { mode: 'protected32', present: `${SSE_ON} 660f3800c1`, absentVectors: [Vec.UD] }, // pshufb xmm0,xmm1
+  SSE4_1: { mode: 'protected32', present: `${SSE_ON} 660f3817c1 660f3a08c100`, absentVectors: [Vec.UD] }, // ptest xmm0,xmm1 ; roundps xmm0,xmm1,0
+  SSE4_2: { mode: 'protected32', present: `${SSE_ON} 660f3837c1 f20f38f1c3`, absentVectors: [Vec.UD] }, // pcmpgtq xmm0,xmm1 ; crc32 eax,ebx
+  POPCNT: { mode: 'protected32', present: 'bb0f000000 f30fb8c3', absentVectors: [Vec.UD], check: (m) => (m.cpu.lo[0] === 4 ? null : 'POPCNT(0xF) is not 4') }, // mov ebx,0xf ; popcnt eax,ebx
+  CLFSH: { mode: 'protected32', present: `bb${le32(DATA)} 0fae3b`, absentVectors: [Vec.UD] }, // mov ebx,DATA ; clflush [ebx]
+  MMX: { mode: 'protected32', present: '0f20c0 25f3ffffff 0f22c0 0ffcc1 0f77', absentVectors: [Vec.UD] }, // CR0.EM/TS clear ; paddb mm0,mm1 ; emms
+  XSAVEOPT: { mode: 'protected32', present: `${setXcr0(3)} bb${le32(DATA)} b803000000 31d2 0fae33`, absentVectors: [Vec.UD] }, // xsaveopt [ebx]
+  XSAVEC: { mode: 'protected32', present: `${setXcr0(3)} bb${le32(DATA)} b803000000 31d2 0fc723`, absentVectors: [Vec.UD] }, // xsavec [ebx]
+  XSAVES: { mode: 'protected32', present: `${setXcr0(3)} bb${le32(DATA)} b803000000 31d2 0fc72b`, absentVectors: [Vec.UD] }, // xsaves [ebx]
   XSTATE_X87: xcr0Probe(1),
   XSTATE_SSE: xcr0Probe(3),
   // AVX state: the XCR0 bits, then an AVX instruction (vxorps ymm0,ymm0,ymm0).
