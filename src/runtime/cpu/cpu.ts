@@ -22,6 +22,7 @@ import { Memory } from './memory.ts';
 import { DecodeCache } from './decode-cache.ts';
 import { runLoop } from './run.ts';
 import { CodeWatchBus } from './watch-bus.ts';
+import type { CpuDebugHooks } from './debug-hooks.ts';
 import { deriveMode } from './system/mode.ts';
 import { NamedExitCounts } from '../vmm/exit-counts.ts';
 import { lo32 } from '../vmm/effects.ts';
@@ -79,6 +80,8 @@ export class Cpu extends CpuState implements Vcpu {
   readonly stats = new CpuStats();
   /** --trace sink: one line per executed instruction; null when off. */
   trace: ((line: string) => void) | null = null;
+  /** A debugger's breakpoints, stepping and watchpoints (debug-hooks.ts); null when none is attached. */
+  debug: CpuDebugHooks | null = null;
 
   /** Address of the next instruction (see file comment). */
   nextIp = 0;

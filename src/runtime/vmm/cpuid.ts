@@ -31,7 +31,10 @@ export const SPEC_CPU_MODEL: CpuModel = {
   cpuidLeaf,
 };
 
-const LEAF1_EAX_SIGNATURE = 0x0000_06f1; // family 6, model 15, stepping 1
+// Family 6, model 6, stepping 3: what QEMU -cpu max reports under TCG (/proc/cpuinfo in a guest).
+// Linux takes family 6 AuthenticAMD for a K7; with model > 8 it programs the K7 CLK_CTL MSR
+// (0xC001001B), which neither QEMU nor this CPU has (an "unchecked MSR access error").
+const LEAF1_EAX_SIGNATURE = 0x0000_0663;
 const LEAF1_EDX_ISA = (1 << 4) | (1 << 5) | (1 << 8) | (1 << 15); // TSC MSR CX8 CMOV
 const LEAF1_ECX_OSXSAVE = 1 << 27;
 const CR4_OSXSAVE = 1n << 18n;

@@ -86,6 +86,22 @@ export interface NestedPageFaultExit {
 }
 
 /**
+ * Interrupt-window exiting (VMX primary processor-based control bit 2): the monitor asked for it
+ * (Vcpu.setInterruptWindowExiting) and the guest can take a maskable interrupt now — RFLAGS.IF
+ * = 1, no STI or MOV SS shadow — at this instruction boundary (also from the HLT state). RIP is
+ * the next instruction to run; nothing completes.
+ */
+export interface InterruptWindowExit {
+  reason: 'interrupt-window';
+}
+
+/** NMI-window exiting (VMX control bit 22): the guest can take an NMI now (not blocked by a
+ * previous NMI until its IRET, no MOV SS shadow). */
+export interface NmiWindowExit {
+  reason: 'nmi-window';
+}
+
+/**
  * A hardware task switch (JMP/CALL to a TSS or task gate, INT n/exception/interrupt through a
  * task gate, IRET with NT) has committed and loads the new task's CR3 (SDM Vol. 3A §7.3 step 13)
  * and sets CR0.TS (step 12). SVM and VMX take a task-switch exit and leave the switch to the
@@ -102,22 +118,6 @@ export interface TaskSwitchExit {
   cr3: number | null;
 }
 
-/**
- * Interrupt-window exiting (VMX primary processor-based control bit 2): the monitor asked for it
- * (Vcpu.setInterruptWindowExiting) and the guest can take a maskable interrupt now — RFLAGS.IF
- * = 1, no STI or MOV SS shadow — at this instruction boundary (also from the HLT state). RIP is
- * the next instruction to run; nothing completes.
- */
-export interface InterruptWindowExit {
-  reason: 'interrupt-window';
-}
-
-/** NMI-window exiting (VMX control bit 22): the guest can take an NMI now (not blocked by a
- * previous NMI until its IRET, no MOV SS shadow). */
-export interface NmiWindowExit {
-  reason: 'nmi-window';
-}
-
 export type VmExit =
   | CrAccessExit
   | MsrExit
@@ -128,6 +128,6 @@ export type VmExit =
   | InvlpgExit
   | ExceptionExit
   | NestedPageFaultExit
-  | TaskSwitchExit
   | InterruptWindowExit
-  | NmiWindowExit;
+  | NmiWindowExit
+  | TaskSwitchExit;
