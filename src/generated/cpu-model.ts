@@ -105,7 +105,7 @@ export const CPU_FEATURES: readonly CpuFeature[] = [
     present: false,
     inverted: false,
     description:
-      'dropped (QEMU max has it): the interpreter has no VIF/VIP, interrupt redirection or PVI, so CR4.VME/PVI are reserved',
+      'not modelled (QEMU TCG does not report it either): no VIF/VIP, interrupt redirection or PVI, so CR4.VME/PVI are reserved',
   },
   {
     name: 'DE',

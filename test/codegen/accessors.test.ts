@@ -142,7 +142,7 @@ describe('masks equal the reference values', () => {
     expect(regs.EFER_HARDWARE_MASK).toBe(0x400n); // LMA
     expect(regs.EFER_RESERVED_MASK).toBe(~0xd01n & 0xffff_ffff_ffff_ffffn);
     expect(regs.CR8_RESERVED_MASK).toBe(0xffff_ffff_ffff_fff0n);
-    expect(regs.XCR0_WRITABLE_MASK).toBe(0x3n); // x87 SSE (AVX absent: no AVX instructions; PKRU absent: PKU dropped)
+    expect(regs.XCR0_WRITABLE_MASK).toBe(0x3n); // x87 SSE (AVX absent: no AVX instructions; PKRU: PKU dropped)
   });
 });
 

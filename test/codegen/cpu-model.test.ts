@@ -33,7 +33,7 @@ describe('generated CPU model (spec/cpu/qemu-max.cpu)', () => {
     expect(cpuidLeaf(1, 7)).toEqual(l1); // leaf 1 ignores the subleaf
     expect((cpuidLeaf(7, 0).ebx >>> 7) & 1).toBe(1); // SMEP
     expect(cpuidLeaf(7, 1).ebx).toBe(0); // subleaf 1 holds none of the leaf-7.0 bits
-    expect(cpuidLeaf(0xd, 0).eax).toBe(0x3); // x87 SSE (AVX, PKRU absent)
+    expect(cpuidLeaf(0xd, 0).eax).toBe(0x3); // x87 SSE (AVX absent: no AVX instructions; PKRU: PKU dropped)
     expect(cpuidLeaf(0x8000_0008).eax).toBe(40 | (48 << 8));
     expect((cpuidLeaf(0x8000_0008).ebx >>> 20) & 1).toBe(1); // EferLmsleUnsupported (inverted)
     expect((cpuidLeaf(0x8000_0001).edx >>> 29) & 1).toBe(1); // LM

@@ -46,6 +46,7 @@ describe('CR ownership derived from the rules', () => {
     const cr0 = r.rules.ownership.get('CR0')!;
     const cr4 = r.rules.ownership.get('CR4')!;
     expect(fieldsOf(cr0.safe, cr0.names)).toEqual(['MP', 'EM', 'TS', 'NE', 'AM']);
+    // VME and PVI are reserved (the model drops VME), so a guard tests them: host-owned.
     expect(fieldsOf(cr4.safe, cr4.names)).toEqual(['TSD', 'DE', 'MCE', 'PCE', 'OSFXSR', 'OSXMMEXCPT', 'UMIP', 'FSGSBASE', 'OSXSAVE']);
     expect(cr0.blocked.get(31)).toMatchObject({ rule: 'write-CR0', file: 'spec/rules/cr0.rules', why: 'a guard tests it' });
     expect(cr0.blocked.get(4)?.why).toMatch(/does not carry the bit as the hardware would \(always 1\)/); // ET

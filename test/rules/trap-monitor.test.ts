@@ -47,7 +47,7 @@ describe('CPUID from the CPU model (spec/cpu)', () => {
     expect(c7 & (1n << 16n)).toBe(0n); // LA57 dropped: CR4.LA57 is reserved, consistently
     expect(c7 & (1n << 3n)).toBe(0n); // PKU dropped: CR4.PKE is reserved
     const [a, b] = cpuid(h, 0xd, 0);
-    expect(a & 0x207n).toBe(0x3n); // x87 SSE; AVX and PKRU absent
+    expect(a & 0x207n).toBe(0x3n); // x87 SSE; AVX absent (no AVX instructions), PKRU absent (PKU dropped)
     expect(b).toBe(576n); // XCR0 = x87 only
     const [, , , d81] = cpuid(h, 0x8000_0001);
     expect(d81 & (1n << 29n)).toBe(1n << 29n); // LM

@@ -90,6 +90,16 @@ export function readCpuMsr(cpu: Cpu, msr: number): bigint | null {
       return m.kernelGsBase;
     case Msr.TSC_AUX:
       return BigInt(m.tscAux >>> 0);
+    case Msr.PERF_EVTSEL0:
+    case Msr.PERF_EVTSEL0 + 1:
+    case Msr.PERF_EVTSEL0 + 2:
+    case Msr.PERF_EVTSEL0 + 3:
+      return m.perfEvtSel[msr - Msr.PERF_EVTSEL0]!;
+    case Msr.PERF_CTR0:
+    case Msr.PERF_CTR0 + 1:
+    case Msr.PERF_CTR0 + 2:
+    case Msr.PERF_CTR0 + 3:
+      return m.perfCtr[msr - Msr.PERF_CTR0]!;
     case MSR_MTRRCAP:
       return 0n; // no variable or fixed ranges, no WC
     default:
@@ -140,6 +150,18 @@ export function writeCpuMsr(cpu: Cpu, msr: number, v: bigint): boolean {
     case Msr.TSC_AUX:
       if (v >> 32n !== 0n) throw new GuestFault(Vec.GP, 0); // bits 63:32 reserved
       m.tscAux = Number(v);
+      return true;
+    case Msr.PERF_EVTSEL0:
+    case Msr.PERF_EVTSEL0 + 1:
+    case Msr.PERF_EVTSEL0 + 2:
+    case Msr.PERF_EVTSEL0 + 3:
+      m.perfEvtSel[msr - Msr.PERF_EVTSEL0] = v; // no event is ever counted
+      return true;
+    case Msr.PERF_CTR0:
+    case Msr.PERF_CTR0 + 1:
+    case Msr.PERF_CTR0 + 2:
+    case Msr.PERF_CTR0 + 3:
+      m.perfCtr[msr - Msr.PERF_CTR0] = v & 0xffff_ffff_ffffn; // 48-bit counters
       return true;
     case MSR_MTRRCAP:
       throw new GuestFault(Vec.GP, 0); // read-only

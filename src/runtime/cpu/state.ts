@@ -161,6 +161,9 @@ export const Msr = {
   GS_BASE: 0xc0000101,
   KERNEL_GS_BASE: 0xc0000102,
   TSC_AUX: 0xc0000103,
+  /** AMD PerfEvtSel0-3 (C001_0000h-C001_0003h) and PerfCtr0-3 (C001_0004h-C001_0007h). */
+  PERF_EVTSEL0: 0xc0010000,
+  PERF_CTR0: 0xc0010004,
 } as const;
 
 /** MSR values held by the CPU (FS/GS base live in `seg[Seg.FS/GS].base`). */
@@ -178,6 +181,9 @@ export class CpuMsrs {
   apicBase = 0xfee00900n; // BSP, enabled, default base
   /** IA32_TSC_AUX (bits 31:0; RDTSCP returns it in ECX). */
   tscAux = 0;
+  /** AMD legacy performance counters PerfCtr0-3 (48 bits; nothing counts, they hold what was written) and PerfEvtSel0-3. */
+  readonly perfCtr: bigint[] = [0n, 0n, 0n, 0n];
+  readonly perfEvtSel: bigint[] = [0n, 0n, 0n, 0n];
 }
 
 /** CR0 / CR4 / EFER bits the CPU looks at when deriving its mode. */

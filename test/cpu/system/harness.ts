@@ -102,12 +102,19 @@ export function gate(sel: number, offset: number, type: number, dpl: number, o: 
 
 const flat = (type: number, dpl: number, o: SegOpts = {}): [number, number] => segDesc(0, 0xfffff, type, { dpl, g: true, db: true, ...o });
 
-export class SysMachine {
+/**
+ * A CPU over 2 MiB with a monitor: the RecordingMonitor by default, or the one `monitorFor`
+ * makes over the machine's memory (e.g. the trap monitor, whose rules then decide CR/MSR/XCR0
+ * writes; attach it again after setting the mode, as it takes the guest registers from the CPU).
+ */
+export class SysMachine<M extends Monitor = RecordingMonitor> {
   readonly mem = new PhysicalMemory({ memMiB: 2 });
-  readonly monitor = new RecordingMonitor();
-  readonly cpu = new Cpu({ bus: this.mem, monitor: this.monitor });
+  readonly monitor: M;
+  readonly cpu: Cpu;
 
-  constructor() {
+  constructor(monitorFor?: (mem: PhysicalMemory) => M) {
+    this.monitor = monitorFor ? monitorFor(this.mem) : (new RecordingMonitor() as unknown as M);
+    this.cpu = new Cpu({ bus: this.mem, monitor: this.monitor });
     this.monitor.attach(this.cpu);
   }
 
