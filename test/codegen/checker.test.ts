@@ -8,7 +8,7 @@ describe('register spec: valid', () => {
   it('loads the project spec with every register and the CPU model', () => {
     const r = loadSpec(ROOT);
     if ('errors' in r) throw new Error(formatSpecErrors(r.errors, r.sources));
-    expect(r.spec.registers.map((x) => x.name)).toEqual(['CR0', 'CR2', 'CR3', 'CR4', 'CR8', 'EFER', 'XCR0']);
+    expect(r.spec.registers.map((x) => x.name)).toEqual(['CR0', 'CR2', 'CR3', 'CR4', 'CR8', 'EFER', 'TPR', 'XCR0']);
     expect(r.spec.cpu.maxPhysAddr).toBe(40);
     const cr3 = r.spec.registers.find((x) => x.name === 'CR3')!;
     expect(cr3.layouts.map((l) => l.name)).toEqual(['legacy', 'pae', 'long', 'long_pcid']);
