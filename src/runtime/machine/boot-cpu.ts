@@ -27,8 +27,8 @@ export function applyBootState(cpu: BootableCpu, boot: BootState): void {
   // GDTR/IDTR are undefined at multiboot entry (the guest loads its own); leave an empty GDT so
   // a stray segment load faults instead of reading whatever is at address 0.
   if (boot.mode === 'protected32') {
-    cpu.gdtr.base = 0;
-    cpu.gdtr.limit = 0;
+    cpu.gdtr.base = boot.gdtr?.base ?? 0;
+    cpu.gdtr.limit = boot.gdtr?.limit ?? 0;
   }
   cpu.setControl({ cr0: boot.cr0, cr3: boot.cr3, cr4: boot.cr4, efer: boot.efer });
 }

@@ -3,13 +3,15 @@ import type { GuestControl } from '../vmm/paging.ts';
 import type { Vcpu } from '../vmm/vcpu.ts';
 import { applyBootState } from './boot-cpu.ts';
 import type { SerialInput } from './devices/uart16550.ts';
-import { installAcpiTables } from './firmware/acpi.ts';
+import { ACPI_BASE, acpiTableRanges, installAcpiTables } from './firmware/acpi.ts';
 import type { StopSource } from './io-bus.ts';
 import type { LoadOutcome } from './loaders/load-error.ts';
 import { loadImage, type LoadedImage, type LoadImageOptions } from './loaders/load-image.ts';
+import { E820Type } from './loaders/linux/e820.ts';
 import { PhysicalMemory } from './memory.ts';
 import { defaultMonitorFactory, type MonitorFactory, type PagingModeName } from './monitor-factory.ts';
 import type { OutputSink } from './output.ts';
+import { OutputMarker } from './output-marker.ts';
 import { Platform } from './platform.ts';
 import { cpuCounters, createCpu, type CpuCounters, type MachineCpu, type TraceSink } from './cpu-port.ts';
 import { MachineClock, TSC_HZ, type ClockMode } from './clock.ts';
@@ -35,6 +37,20 @@ export interface MachineOptions {
   serialInput?: SerialInput & Partial<StopSource>;
   /** RTC wall time at power-on (Unix seconds); default a fixed date (devices/rtc.ts). */
   rtcStartSec?: number;
+  /**
+   * Output text that marks "boot reached init" for --stats (default for a Linux kernel: its
+   * "Run /init as init process" line).
+   */
+  initMarker?: string;
+}
+
+/** The line a Linux kernel prints just before it starts init (init/main.c, run_init_process). */
+export const LINUX_INIT_MARKER = ' as init process';
+
+/** When the guest reached init (the init marker appeared in its output). */
+export interface InitReached {
+  instructions: number;
+  seconds: number;
 }
 
 export interface RunResult {
@@ -79,9 +95,18 @@ export class Machine {
   private instructions = 0;
   private seconds = 0;
   private attached = false;
+  private readonly output: OutputMarker;
+  private readonly initMarker: string | undefined;
+  /** performance.now() when the current run() started (for the init time). */
+  private runStart = 0;
+  private runBefore = 0;
+  initReached: InitReached | null = null;
+  private cpuAtRunStart = 0;
 
   constructor(options: MachineOptions) {
     this.memory = new PhysicalMemory({ memMiB: options.memMiB });
+    this.output = new OutputMarker(options.output);
+    this.initMarker = options.initMarker;
     // The clock reads the CPU's instruction counter, and the APIC the CPU's TSC: both through
     // closures, since the CPU is made last (after the monitor, which needs the APIC).
     let cpu: MachineCpu | null = null;
@@ -95,7 +120,7 @@ export class Machine {
     });
     this.devices = new Platform({
       clock: this.clock,
-      output: options.output,
+      output: this.output,
       ramBytes: this.memory.ramSize,
       serialInput: options.serialInput,
       rtcStartSec: options.rtcStartSec,
@@ -128,10 +153,23 @@ export class Machine {
   /** Load an image into RAM and put the CPU in its entry state; the monitor then attaches. */
   load(image: Uint8Array, options: LoadImageOptions): LoadOutcome<LoadedImage> {
     // Firmware tables first: an image that overlaps the BIOS area wins (it is the guest's RAM).
-    installAcpiTables(this.memory.ram);
-    const loaded = loadImage(this.memory.ram, image, options);
+    const acpi = installAcpiTables(this.memory.ram);
+    // A Linux kernel's e820 map marks the tables as ACPI data and boot_params names the RSDP.
+    const firmware: Partial<LoadImageOptions> = acpi
+      ? { reserved: acpiTableRanges().map((r) => ({ ...r, type: E820Type.ACPI })), acpiRsdp: ACPI_BASE }
+      : {};
+    const loaded = loadImage(this.memory.ram, image, { ...firmware, ...options });
     if (!loaded.ok) return loaded;
     applyBootState(this.cpu, loaded.value.boot);
+    const marker = this.initMarker ?? (loaded.value.kind === 'linux-bzimage' ? LINUX_INIT_MARKER : undefined);
+    if (marker !== undefined) {
+      this.output.watch(marker, () => {
+        this.initReached = {
+          instructions: this.runBefore + this.cpu.stats.instructions - this.cpuAtRunStart,
+          seconds: this.seconds + (performance.now() - this.runStart) / 1000,
+        };
+      });
+    }
     this.monitor.attach(this.cpu);
     this.attached = true;
     return loaded;
@@ -148,6 +186,9 @@ export class Machine {
     if (!this.attached) throw new Error('Machine.run before load');
     const start = performance.now();
     const before = this.instructions;
+    this.runStart = start;
+    this.runBefore = before;
+    this.cpuAtRunStart = this.cpu.stats.instructions;
     const clock = this.clock;
     let stop: StopReason | null = null;
     while (stop === null) {
@@ -217,6 +258,10 @@ export class Machine {
     const inner = this.monitor as Partial<{ paging: { stats(): Record<string, number> } }>;
     if (inner.paging !== undefined) {
       for (const [k, v] of Object.entries(inner.paging.stats())) extra[`paging.${k}`] = v;
+    }
+    if (this.initReached !== null) {
+      extra['boot.toInit.instructions'] = this.initReached.instructions;
+      extra['boot.toInit.ms'] = Math.round(this.initReached.seconds * 1000);
     }
     const interrupts = new Map<string, number>();
     const inj = this.monitor.interrupts;

@@ -35,6 +35,7 @@ export function exitStatusFor(stop: StopReason): number {
     case 'max-insns':
       return ExitStatus.MAX_INSNS;
     case 'monitor-error':
+    case 'debug':
       return ExitStatus.MONITOR_ERROR;
     case 'reset':
       return ExitStatus.RESET;
@@ -58,6 +59,8 @@ export function formatStop(stop: StopReason, vcpu: Vcpu, instructions: number, g
       return `trapspec: stopped at the instruction limit (--max-insns ${instructions})\n${describeVcpu(vcpu, guest)}\n`;
     case 'monitor-error':
       return `trapspec: monitor error after ${instructions} instructions: ${stop.detail}\n${describeVcpu(vcpu, guest)}\n`;
+    case 'debug':
+      return `trapspec: stopped by the debugger after ${instructions} instructions\n${describeVcpu(vcpu, guest)}\n`;
     case 'reset':
       return `trapspec: the guest reset the machine (${stop.source}) after ${instructions} instructions\n`;
     case 'console-quit':

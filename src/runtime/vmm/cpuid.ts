@@ -7,7 +7,10 @@ import { CPU_MODEL, cpuidLeaf, HAS_FEATURE, type CpuidResult } from '../../gener
  * - leaf 1 EAX: family 6 signature; EDX: the instruction-set basics the interpreter implements
  *   (TSC, MSR, CX8, CMOV) so guests that probe them find them; ECX[27] OSXSAVE mirrors the
  *   guest's CR4.OSXSAVE, as hardware does;
- * - leaf 0Dh: XSAVE area sizes for the components the model enumerates;
+ * - leaf 1 EBX[15:8]: the CLFLUSH line size (8 × 8 = 64 bytes) when CLFSH is reported;
+ * - leaf 0Dh: XSAVE area sizes for the components the model enumerates (sub-leaf 0: standard
+ *   format for XCR0 / for every supported component; sub-leaf 1 EBX: the compacted size for
+ *   XCR0 when XSAVEC is reported);
  * - leaves 15h/16h: the TSC and the core crystal at 1 GHz (TSC = crystal · 1/1; base, maximum and
  *   bus frequency 1000 MHz), the frequencies of the machine's clock (machine/clock.ts TSC_HZ,
  *   devices/lapic-timer.ts APIC_BUS_HZ); leaf 0 reports 16h as the highest basic leaf.
@@ -31,7 +34,10 @@ export const SPEC_CPU_MODEL: CpuModel = {
   cpuidLeaf,
 };
 
-const LEAF1_EAX_SIGNATURE = 0x0000_06f1; // family 6, model 15, stepping 1
+// Family 6, model 6, stepping 3: what QEMU -cpu max reports under TCG (/proc/cpuinfo in a guest).
+// Linux takes family 6 AuthenticAMD for a K7; with model > 8 it programs the K7 CLK_CTL MSR
+// (0xC001001B), which neither QEMU nor this CPU has (an "unchecked MSR access error").
+const LEAF1_EAX_SIGNATURE = 0x0000_0663;
 const LEAF1_EDX_ISA = (1 << 4) | (1 << 5) | (1 << 8) | (1 << 15); // TSC MSR CX8 CMOV
 const LEAF1_ECX_OSXSAVE = 1 << 27;
 const CR4_OSXSAVE = 1n << 18n;
@@ -48,6 +54,13 @@ const XSAVE_COMPONENTS: ReadonlyArray<[bit: number, offset: number, size: number
   [9, 2688, 8],
 ];
 const XSAVE_LEGACY_AND_HEADER = 576;
+
+/** Size of the compacted (XSAVEC) area for `xcr0`: components after the header, packed in bit order. */
+function xsaveCompactedSize(xcr0: number): number {
+  let size = XSAVE_LEGACY_AND_HEADER;
+  for (const [bit, , len] of XSAVE_COMPONENTS) if (bit >= 2 && (xcr0 & (1 << bit)) !== 0) size += len;
+  return size;
+}
 
 function xsaveSize(xcr0: number): number {
   let size = XSAVE_LEGACY_AND_HEADER;
@@ -78,6 +91,7 @@ export function answerCpuid(model: CpuModel, leaf: number, subleaf: number, gues
   } else if (leaf === 1) {
     out.eax = LEAF1_EAX_SIGNATURE;
     out.edx = (out.edx | LEAF1_EDX_ISA) >>> 0;
+    if (HAS_FEATURE.CLFSH) out.ebx = (out.ebx & ~0xff00) | (8 << 8);
     out.ecx = (out.ecx & ~LEAF1_ECX_OSXSAVE) >>> 0;
     if ((guestCr4 & CR4_OSXSAVE) !== 0n && HAS_FEATURE.XSAVE) out.ecx = (out.ecx | LEAF1_ECX_OSXSAVE) >>> 0;
   } else if (leaf === 0xd && HAS_FEATURE.XSAVE) {
@@ -85,6 +99,8 @@ export function answerCpuid(model: CpuModel, leaf: number, subleaf: number, gues
       // EAX: supported XCR0 bits (from the model); EBX: size for the current XCR0; ECX: maximum.
       out.ebx = xsaveSize(Number(guestXcr0 & 0xffff_ffffn));
       out.ecx = xsaveSize(out.eax);
+    } else if (subleaf === 1) {
+      out.ebx = HAS_FEATURE.XSAVEC ? xsaveCompactedSize(Number(guestXcr0 & 0xffff_ffffn)) : 0;
     } else if (subleaf >= 2) {
       const c = XSAVE_COMPONENTS.find(([bit]) => bit === subleaf && (r.eax | 1) !== 0);
       const supported = (model.cpuidLeaf(0xd, 0).eax & (1 << subleaf)) !== 0;

@@ -13,10 +13,19 @@ export class RuleContext implements RuleEffects {
   /** Set by raise(): the exception to inject. */
   faultVector = -1;
   faultCode: number | undefined = undefined;
+  /** Set by raise(): the guard's index in the handler's RuleSites (exit traces). */
+  faultSite = -1;
+  /** Set by handlers with conditional actions (RuleEffects.taken). */
+  taken = 0;
   /** Set by produce(): the value a read-type rule returns, as uint32 halves. */
   resultLo = 0;
   resultHi = 0;
   private vcpu: Vcpu | undefined;
+  /**
+   * The CPL the rules see: the Vcpu's, or 0 for a control-register load the hardware itself
+   * performs (a task switch's CR3 and CR0.TS, armHardware), which no CPL check applies to.
+   */
+  private hardwareLoad = false;
 
   constructor(
     readonly guest: GuestState,
@@ -32,6 +41,13 @@ export class RuleContext implements RuleEffects {
     this.index = index;
     this.resultLo = 0;
     this.resultHi = 0;
+    this.hardwareLoad = false;
+  }
+
+  /** arm() for a load the hardware performs (task switch): the rules' CPL checks see CPL 0. */
+  armHardware(vcpu: Vcpu): void {
+    this.arm(vcpu, 0n);
+    this.hardwareLoad = true;
   }
 
   private cpu(): Vcpu {
@@ -41,7 +57,7 @@ export class RuleContext implements RuleEffects {
 
   /** CPL and mode at the exit, read from the Vcpu when a rule asks. */
   get cpl(): number {
-    return this.cpu().cpl;
+    return this.hardwareLoad ? 0 : this.cpu().cpl;
   }
 
   get mode(): CpuMode {
@@ -68,9 +84,10 @@ export class RuleContext implements RuleEffects {
     return this.paging.loadPdptes(this.cpu(), this.guest, cr3);
   }
 
-  raise(vector: number, errorCode: number | undefined): false {
+  raise(vector: number, errorCode: number | undefined, site: number): false {
     this.faultVector = vector;
     this.faultCode = errorCode;
+    this.faultSite = site;
     return false;
   }
 

@@ -1,9 +1,9 @@
 import type { IoBus } from '../machine/bus.ts';
 import type { CpuidResult } from '../../generated/cpu-model.ts';
-import { CLTS, CR_READ, CR_WRITE, LMSW, RDMSR, SMSW, WRMSR, XSETBV } from '../../generated/handlers/index.ts';
+import * as GENERATED from '../../generated/handlers/index.ts';
 import { answerCpuid, SPEC_CPU_MODEL, type CpuModel } from './cpuid.ts';
 import type { GuestState, RuleHandler } from './effects.ts';
-import type { CrAccessExit, IoExit, MsrExit, VmExit } from './exit.ts';
+import type { CrAccessExit, IoExit, MsrExit, TaskSwitchExit, VmExit } from './exit.ts';
 import { CR_ACCESS_SLOT, ReasonCounts } from './exit-counts.ts';
 import { GuestRegs } from './guest-regs.ts';
 import type { CrExitHandler, ExitOutcome, Monitor, StopReason } from './monitor.ts';
@@ -25,9 +25,17 @@ export interface TrapMonitorOptions {
   io: IoBus & { takeStop?(): StopReason | null };
   paging: PagingStrategy;
   cpuModel?: CpuModel;
+  /**
+   * The generated handlers (default: src/generated/handlers/index.ts). Tests pass handlers
+   * generated from an edited copy of spec/ (the exit trace's rule locations follow the edit).
+   */
+  handlers?: HandlerTables;
   /** The platform's interrupt controller (the local APIC); none: HLT ends the run. */
   interrupts?: VirtualInterruptController;
 }
+
+/** The dispatch tables and site tables of a generated handlers module (src/generated/handlers/index.ts). */
+export type HandlerTables = Pick<typeof GENERATED, 'CR_WRITE' | 'CR_READ' | 'LMSW' | 'CLTS' | 'SMSW' | 'WRMSR' | 'RDMSR' | 'XSETBV' | 'RULE_SITES'>;
 
 const RESUME: ExitOutcome = { kind: 'resume' };
 const HALTED: ExitOutcome = { kind: 'stop', reason: { kind: 'halted' } };
@@ -40,6 +48,7 @@ const RDX = 2;
 const RBX = 3;
 const LOW32 = 0xffff_ffffn;
 const CPUID1_EDX_APIC = 1 << 9;
+const CR0_TS = 8n;
 
 export class TrapMonitor implements Monitor {
   /** The guest-visible control registers (read by the paging strategy, owned by the rules). */
@@ -47,7 +56,10 @@ export class TrapMonitor implements Monitor {
   readonly paging: PagingStrategy;
   private readonly io: TrapMonitorOptions['io'];
   private readonly cpuModel: CpuModel;
-  private readonly cx: RuleContext;
+  /** The RuleEffects the handlers run with (an exit tracer reads its faultSite and taken). */
+  readonly cx: RuleContext;
+  /** The generated handlers this monitor dispatches to. */
+  readonly handlers: HandlerTables;
   private readonly cpuidOut: CpuidResult = { eax: 0, ebx: 0, ecx: 0, edx: 0 };
   /** Exits by reason (slots; see exitCounts). */
   private readonly reasons = new ReasonCounts();
@@ -60,10 +72,43 @@ export class TrapMonitor implements Monitor {
     this.paging = options.paging;
     this.cpuModel = options.cpuModel ?? SPEC_CPU_MODEL;
     this.cx = new RuleContext(this.guest, this.paging);
+    this.handlers = options.handlers ?? GENERATED;
     this.interrupts = options.interrupts !== undefined ? new InterruptInjector(options.interrupts) : undefined;
     this.apic = options.interrupts;
     // The guest's TPR (CR8's class) is the APIC's own register.
     if (options.interrupts !== undefined) this.guest.tprPort = options.interrupts;
+  }
+
+  /**
+   * The generated handler an exit is dispatched to, or undefined (not a rule exit, or no rule:
+   * #UD / #GP(0)). For exit traces; the exit path itself dispatches inline below.
+   */
+  ruleFor(exit: VmExit): RuleHandler | undefined {
+    const t = this.handlers;
+    switch (exit.reason) {
+      case 'cr-access':
+        switch (exit.access) {
+          case 'mov-to-cr':
+            return exit.operand.kind === 'reg' ? t.CR_WRITE[exit.cr] : undefined;
+          case 'mov-from-cr':
+            return exit.operand.kind === 'reg' ? t.CR_READ[exit.cr] : undefined;
+          case 'clts':
+            return t.CLTS;
+          case 'lmsw':
+            return t.LMSW;
+          case 'smsw':
+            return t.SMSW;
+        }
+        return undefined;
+      case 'wrmsr':
+        return t.WRMSR.get(exit.msr >>> 0);
+      case 'rdmsr':
+        return t.RDMSR.get(exit.msr >>> 0);
+      case 'xsetbv':
+        return t.XSETBV;
+      default:
+        return undefined;
+    }
   }
 
   interruptsChanged(): void {
@@ -93,7 +138,7 @@ export class TrapMonitor implements Monitor {
       case 'wrmsr':
         return this.msr(exit, vcpu);
       case 'xsetbv': {
-        return this.run(XSETBV, vcpu, vcpu.gprLo(RAX), vcpu.gprLo(RDX), BigInt(vcpu.gprLo(RCX)), exit.insnLength);
+        return this.run(this.handlers.XSETBV, vcpu, vcpu.gprLo(RAX), vcpu.gprLo(RDX), BigInt(vcpu.gprLo(RCX)), exit.insnLength);
       }
       case 'cpuid':
         return this.cpuid(vcpu, exit.insnLength);
@@ -119,6 +164,8 @@ export class TrapMonitor implements Monitor {
         return this.inject(vcpu, exit.vector, exit.errorCode);
       case 'npf':
         return this.paging.handleNestedFault(exit, vcpu, this.guest);
+      case 'task-switch':
+        return this.taskSwitch(exit, vcpu);
     }
   }
 
@@ -126,6 +173,29 @@ export class TrapMonitor implements Monitor {
   private noWindows(vcpu: Vcpu): ExitOutcome {
     vcpu.setInterruptWindowExiting(false);
     vcpu.setNmiWindowExiting(false);
+    return RESUME;
+  }
+
+  /**
+   * A task switch's control-register loads (TaskSwitchExit), through the same rules as the
+   * instructions: CR3 from the new TSS as a MOV to CR3 (its faults, its cr3_loaded effect: new
+   * shadow roots under shadow paging), then CR0.TS set as a MOV to CR0 of the guest's CR0 with TS
+   * (the guest CR0 and the hardware CR0 the rules derive from it). The hardware does both, so no
+   * CPL check applies (armHardware). RIP is the new task's: nothing is advanced.
+   */
+  private taskSwitch(exit: TaskSwitchExit, vcpu: Vcpu): ExitOutcome {
+    const cx = this.cx;
+    if (exit.cr3 !== null) {
+      const h = this.handlers.CR_WRITE[3];
+      if (!h) return this.inject(vcpu, GP, 0);
+      cx.armHardware(vcpu);
+      if (!h(cx, exit.cr3 >>> 0, 0)) return this.inject(vcpu, cx.faultVector, cx.faultCode);
+    }
+    const h0 = this.handlers.CR_WRITE[0];
+    if (!h0) return this.inject(vcpu, GP, 0);
+    const cr0 = this.guest.cr0 | CR0_TS;
+    cx.armHardware(vcpu);
+    if (!h0(cx, Number(cr0 & LOW32), Number(cr0 >> 32n))) return this.inject(vcpu, cx.faultVector, cx.faultCode);
     return RESUME;
   }
 
@@ -165,7 +235,7 @@ export class TrapMonitor implements Monitor {
     const cx = this.cx;
     switch (exit.access) {
       case 'mov-to-cr': {
-        const h = CR_WRITE[exit.cr];
+        const h = this.handlers.CR_WRITE[exit.cr];
         if (h === undefined) return undefined;
         // R4, R38: 32-bit operand outside 64-bit mode, 64-bit in it (the exit says which).
         return (vcpu) => {
@@ -178,7 +248,7 @@ export class TrapMonitor implements Monitor {
         };
       }
       case 'mov-from-cr': {
-        const h = CR_READ[exit.cr];
+        const h = this.handlers.CR_READ[exit.cr];
         if (h === undefined) return undefined;
         return (vcpu) => {
           counts[CR_ACCESS_SLOT]++;
@@ -190,7 +260,7 @@ export class TrapMonitor implements Monitor {
         };
       }
       case 'clts': {
-        const h = CLTS;
+        const h = this.handlers.CLTS;
         if (h === undefined) return undefined;
         return (vcpu) => {
           counts[CR_ACCESS_SLOT]++;
@@ -214,11 +284,11 @@ export class TrapMonitor implements Monitor {
         const n = op.gpr;
         const size = op.size;
         const lo = size === 2 ? vcpu.gprLo(n) & 0xffff : vcpu.gprLo(n);
-        return this.run(CR_WRITE[exit.cr], vcpu, lo, size === 8 ? vcpu.gprHi(n) : 0, 0n, exit.insnLength);
+        return this.run(this.handlers.CR_WRITE[exit.cr], vcpu, lo, size === 8 ? vcpu.gprHi(n) : 0, 0n, exit.insnLength);
       }
       case 'mov-from-cr': {
         if (op.kind !== 'reg') return this.inject(vcpu, UD, undefined);
-        const h = CR_READ[exit.cr];
+        const h = this.handlers.CR_READ[exit.cr];
         if (!h) return this.inject(vcpu, UD, undefined);
         this.cx.arm(vcpu, 0n);
         if (!h(this.cx, 0, 0)) return this.inject(vcpu, this.cx.faultVector, this.cx.faultCode);
@@ -227,13 +297,14 @@ export class TrapMonitor implements Monitor {
         return RESUME;
       }
       case 'clts':
-        return this.run(CLTS, vcpu, 0, 0, 0n, exit.insnLength);
+        return this.run(this.handlers.CLTS, vcpu, 0, 0, 0n, exit.insnLength);
       case 'lmsw':
-        return this.run(LMSW, vcpu, exit.lmswSource & 0xffff, 0, 0n, exit.insnLength);
+        return this.run(this.handlers.LMSW, vcpu, exit.lmswSource & 0xffff, 0, 0n, exit.insnLength);
       case 'smsw': {
-        if (!SMSW) return this.inject(vcpu, UD, undefined);
+        const smsw = this.handlers.SMSW;
+        if (!smsw) return this.inject(vcpu, UD, undefined);
         this.cx.arm(vcpu, 0n);
-        if (!SMSW(this.cx, 0, 0)) return this.inject(vcpu, this.cx.faultVector, this.cx.faultCode);
+        if (!smsw(this.cx, 0, 0)) return this.inject(vcpu, this.cx.faultVector, this.cx.faultCode);
         if (op.kind === 'mem') {
           // R31: always 16 bits to memory; a failed store has queued its own fault.
           if (!vcpu.writeLinear16(op.linear, this.cx.resultLo & 0xffff)) return RESUME;
@@ -250,11 +321,11 @@ export class TrapMonitor implements Monitor {
   private msr(exit: MsrExit, vcpu: Vcpu): ExitOutcome {
     const index = BigInt(exit.msr >>> 0);
     if (exit.reason === 'wrmsr') {
-      const h = WRMSR.get(exit.msr >>> 0);
+      const h = this.handlers.WRMSR.get(exit.msr >>> 0);
       if (!h) return this.inject(vcpu, GP, 0); // R72: unknown MSR
       return this.run(h, vcpu, vcpu.gprLo(RAX), vcpu.gprLo(RDX), index, exit.insnLength); // R63: EDX:EAX
     }
-    const h = RDMSR.get(exit.msr >>> 0);
+    const h = this.handlers.RDMSR.get(exit.msr >>> 0);
     if (!h) return this.inject(vcpu, GP, 0); // R72
     this.cx.arm(vcpu, index);
     if (!h(this.cx, 0, 0)) return this.inject(vcpu, this.cx.faultVector, this.cx.faultCode);

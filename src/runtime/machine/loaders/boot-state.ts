@@ -25,6 +25,8 @@ export interface BootState {
   cs: SegmentInit;
   /** DS, ES, FS, GS and SS all get this. */
   data: SegmentInit;
+  /** A GDT the loader built for the entry selectors; without one GDTR is left empty. */
+  gdtr?: { base: number; limit: number };
   rflags: number;
   cr0: bigint;
   cr3: bigint;

@@ -8,6 +8,9 @@ import {
   MULTIBOOT_INFO_END,
   writeMultibootInfo,
 } from './multiboot-info.ts';
+import { loadBzImage, type LoadedLinux } from './linux/load-bzimage.ts';
+import type { E820Entry } from './linux/e820.ts';
+import { isBzImage } from './linux/setup-header.ts';
 import { placeSegments, segmentOutsideRam, segmentOverlapping, type LoadSegment } from './segments.ts';
 
 export type ImageFormat = 'auto' | 'flat';
@@ -17,11 +20,22 @@ export interface LoadImageOptions {
   file: string;
   /** 'flat' forces a real-mode flat image; 'auto' uses multiboot when a header is found. */
   format?: ImageFormat;
-  /** Multiboot command line arguments (after the image path, as QEMU passes them). */
+  /**
+   * Command line (QEMU's -append): a multiboot kernel gets "IMAGE ARGS", a Linux bzImage ARGS
+   * alone.
+   */
   cmdline?: string;
+  /** An initial ramdisk (QEMU's -initrd): Linux bzImages only. */
+  initrd?: { file: string; bytes: Uint8Array };
+  /** Ranges the platform places in RAM (ACPI tables), for a Linux kernel's e820 map. */
+  reserved?: readonly E820Entry[];
+  /** The ACPI RSDP's address, for boot_params.acpi_rsdp_addr (0 or absent: none given). */
+  acpiRsdp?: number;
 }
 
-export interface LoadedImage {
+export type LoadedImage = LoadedGuest | LoadedLinux;
+
+export interface LoadedGuest {
   kind: 'multiboot-elf' | 'multiboot-aout' | 'flat';
   boot: BootState;
   segments: LoadSegment[];
@@ -38,6 +52,10 @@ export interface LoadedImage {
 export function loadImage(ram: Uint8Array, image: Uint8Array, options: LoadImageOptions): LoadOutcome<LoadedImage> {
   const { file } = options;
   if (image.length === 0) return loadFailure(file, 'image is empty');
+  if (options.format !== 'flat' && isBzImage(image)) {
+    return loadBzImage(ram, image, { file, cmdline: options.cmdline ?? '', initrd: options.initrd, reserved: options.reserved, acpiRsdp: options.acpiRsdp });
+  }
+  if (options.initrd !== undefined) return loadFailure('--initrd', 'an initrd is only for a Linux bzImage kernel');
   if (options.format === 'flat') return loadFlat(ram, image, file);
   const header = findMultibootHeader(image);
   if (header === undefined) {
@@ -78,7 +96,7 @@ export function loadImage(ram: Uint8Array, image: Uint8Array, options: LoadImage
   return { ok: true, value: { kind, boot: multibootEntryState(entry, infoAddress), segments, infoAddress } };
 }
 
-function loadFlat(ram: Uint8Array, image: Uint8Array, file: string): LoadOutcome<LoadedImage> {
+function loadFlat(ram: Uint8Array, image: Uint8Array, file: string): LoadOutcome<LoadedGuest> {
   const segments: LoadSegment[] = [
     { address: FLAT_LOAD_ADDRESS, fileOffset: 0, fileSize: image.length, memSize: image.length },
   ];
@@ -89,6 +107,6 @@ function loadFlat(ram: Uint8Array, image: Uint8Array, file: string): LoadOutcome
   return { ok: true, value: { kind: 'flat', boot: flatEntryState(), segments } };
 }
 
-function failSegment(file: string, s: LoadSegment, what: string): LoadOutcome<LoadedImage> {
+function failSegment(file: string, s: LoadSegment, what: string): LoadOutcome<LoadedGuest> {
   return loadFailure(file, `segment ${hex(s.address)}-${hex(s.address + s.memSize - 1)} ${what}`);
 }

@@ -30,6 +30,7 @@
  *   cached translation is inconsistent with the paging structures). INVLPG drops the page, or
  *   the aligned range of the largest guest page shadowed since the last drop.
  */
+import { Cr3Roots } from './cr3-roots.ts';
 import { MONITOR_BASE, GUEST_MAXPHYADDR } from '../../machine/bus.ts';
 import { configure, EFLAGS_AC, newWalkConfig, PagingMode, type WalkConfig } from '../../mmu/paging-config.ts';
 import { Access, PfErr, type FlushScope } from '../../mmu/types.ts';
@@ -139,6 +140,7 @@ export class ShadowPaging implements PagingStrategy {
   private lastFillCode = -1;
   private refills = 0;
   private readonly flushes = new FlushCounters();
+  private readonly roots = new Cr3Roots();
   /** Whether the tree may be kept across a guest flush (write watch, key). */
   private readonly cache = new ShadowCache();
   private readonly counters = {
@@ -178,6 +180,7 @@ export class ShadowPaging implements PagingStrategy {
 
   cr3Loaded(vcpu: Vcpu, guest: GuestControl, flush: FlushScope): void {
     this.flushes.count(flush, 'cr3');
+    this.roots.loaded(guest.cr3Lo, guest.cr3Hi);
     // R41: the handler's guard loaded the PDPTEs just before (pdptesFresh); if not, latch now.
     const mode = this.guestMode(guest);
     if (mode === PagingMode.Pae && !this.pdptesFresh) this.latchPdptes(vcpu, guest.cr3);
@@ -547,6 +550,7 @@ export class ShadowPaging implements PagingStrategy {
     };
     this.cache.into(out);
     this.flushes.into(out);
+    this.roots.into(out);
     return out;
   }
 }
