@@ -10,7 +10,7 @@ import { CPU_MODEL, cpuidLeaf, HAS_FEATURE, type CpuidResult } from '../../gener
  * - leaf 1 EBX[15:8]: the CLFLUSH line size (8 × 8 = 64 bytes) when CLFSH is reported;
  * - leaf 0Dh: XSAVE area sizes for the components the model enumerates (sub-leaf 0: standard
  *   format for XCR0 / for every supported component; sub-leaf 1 EBX: the compacted size for
- *   XCR0 when XSAVEC is reported).
+ *   XCR0 when XSAVEC is reported);
  * - leaves 15h/16h: the TSC and the core crystal at 1 GHz (TSC = crystal · 1/1; base, maximum and
  *   bus frequency 1000 MHz), the frequencies of the machine's clock (machine/clock.ts TSC_HZ,
  *   devices/lapic-timer.ts APIC_BUS_HZ); leaf 0 reports 16h as the highest basic leaf.

@@ -47,8 +47,8 @@ const RCX = 1;
 const RDX = 2;
 const RBX = 3;
 const LOW32 = 0xffff_ffffn;
-const CR0_TS = 8n;
 const CPUID1_EDX_APIC = 1 << 9;
+const CR0_TS = 8n;
 
 export class TrapMonitor implements Monitor {
   /** The guest-visible control registers (read by the paging strategy, owned by the rules). */

@@ -51,7 +51,7 @@ describe('exceptions the monitor intercepts', () => {
     m.idtGate(13, gate(Sel.CODE32, HANDLER, 0xe, 0));
     deliverInjected(m.cpu, 13, 0);
     expect(m.monitor.exits.map((e) => e.reason)).toEqual(['exception']);
-    expect(m.cpu.pending).toMatchObject({ vector: 13, errorCode: 0 });
+    expect(m.cpu.pending).toEqual({ vector: 13, errorCode: 0, type: 3 }); // re-queued as a hardware exception (VMX type 3)
     expect(m.cpu.ip).toBe(CODE);
   });
 
