@@ -4,6 +4,7 @@ import { regFacts } from '../rules/facts.ts';
 import { interpretRule, type GuestRegs, type Outcome, type RuleState } from '../rules/interp.ts';
 import type { RegFacts, RegName, RuleIR, RuleSetIR } from '../rules/ir.ts';
 import { visitRule } from '../rules/walk.ts';
+import { layoutMasks } from './register-model.ts';
 import { MODES, type ModeSpec } from './vector-modes.ts';
 import { effectJson, guestJson, hex, type VectorInstruction, type VectorJson, type VectorsDoc } from './vector-schema.ts';
 
@@ -256,6 +257,21 @@ function readBackRule(rule: RuleIR, all: RuleIR[]): RuleIR | undefined {
   return access ? all.find((r) => r.access === access && r.reg === rule.reg) : undefined;
 }
 
+/**
+ * A mode variant's guest state is reachable only with the features it uses: a bit whose CPUID
+ * feature the CPU model lacks (in any layout of its register) rules the variant out.
+ */
+function variantPossible(guest: GuestRegs, spec: SpecIR): boolean {
+  for (const reg of spec.registers) {
+    const v = guest[reg.name as RegName];
+    if (v === undefined) continue;
+    let unsupported = 0n;
+    for (const layout of reg.layouts) unsupported |= layoutMasks(layout, spec.cpu).unsupported;
+    if ((v & unsupported) !== 0n) return false;
+  }
+  return true;
+}
+
 function vectorsForRule(rule: RuleIR, facts: RegFacts, spec: SpecIR, doc: VectorsDoc, all: RuleIR[]): void {
   const reader = readBackRule(rule, all);
   const plan = operandPlan(rule, facts);
@@ -278,6 +294,7 @@ function vectorsForRule(rule: RuleIR, facts: RegFacts, spec: SpecIR, doc: Vector
       const tried = new Set<string>();
       for (const v of m.variants) {
         const guest = { ...m.guest, ...(v.guest ?? {}) };
+        if (!variantPossible(guest, spec)) continue;
         const key = [...reads.regs].map((r) => guest[r].toString(16)).join(',') + (reads.pdptes ? `,${v.pdptesValid ?? true}` : '');
         if (tried.has(key)) continue;
         tried.add(key);

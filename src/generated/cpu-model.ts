@@ -7,11 +7,20 @@ export type CpuFeatureName =
   | 'DE'
   | 'PSE'
   | 'TSC'
+  | 'SEP'
   | 'PAE'
   | 'MCE'
   | 'PGE'
+  | 'CLFSH'
+  | 'MMX'
   | 'FXSR'
   | 'SSE'
+  | 'SSE2'
+  | 'SSE3'
+  | 'SSSE3'
+  | 'SSE4_1'
+  | 'SSE4_2'
+  | 'POPCNT'
   | 'VMX'
   | 'SMX'
   | 'PCID'
@@ -41,8 +50,12 @@ export type CpuFeatureName =
   | 'XSTATE_TILECFG'
   | 'XSTATE_TILEDATA'
   | 'XSTATE_APX'
+  | 'XSAVEOPT'
+  | 'XSAVEC'
+  | 'XSAVES'
   | 'SYSCALL'
   | 'NX'
+  | 'RDTSCP'
   | 'FFXSR'
   | 'LM'
   | 'SVM'
@@ -66,7 +79,7 @@ export const CPU_MODEL = {
   name: 'QEMU_MAX',
   vendor: 'AuthenticAMD',
   maxPhysAddr: 40,
-  maxLinearAddr: 57,
+  maxLinearAddr: 48,
 } as const;
 /** Every feature of the model with its CPUID location, in spec order. */
 export const CPU_FEATURES: readonly CpuFeature[] = [
@@ -86,9 +99,10 @@ export const CPU_FEATURES: readonly CpuFeature[] = [
     subleaf: 0,
     reg: 'edx',
     bit: 1,
-    present: true,
+    present: false,
     inverted: false,
-    description: 'virtual-8086 mode extensions (CR4.VME, CR4.PVI)',
+    description:
+      'dropped (QEMU max has it): the interpreter has no VIF/VIP, interrupt redirection or PVI, so CR4.VME/PVI are reserved',
   },
   {
     name: 'DE',
@@ -121,6 +135,16 @@ export const CPU_FEATURES: readonly CpuFeature[] = [
     description: 'time-stamp counter (CR4.TSD)',
   },
   {
+    name: 'SEP',
+    leaf: 0x1,
+    subleaf: 0,
+    reg: 'edx',
+    bit: 11,
+    present: true,
+    inverted: false,
+    description: 'SYSENTER/SYSEXIT (legacy mode; #UD in IA-32e mode, AMD)',
+  },
+  {
     name: 'PAE',
     leaf: 0x1,
     subleaf: 0,
@@ -151,6 +175,26 @@ export const CPU_FEATURES: readonly CpuFeature[] = [
     description: 'global pages (CR4.PGE)',
   },
   {
+    name: 'CLFSH',
+    leaf: 0x1,
+    subleaf: 0,
+    reg: 'edx',
+    bit: 19,
+    present: true,
+    inverted: false,
+    description: 'CLFLUSH (line size in 01H:EBX[15:8])',
+  },
+  {
+    name: 'MMX',
+    leaf: 0x1,
+    subleaf: 0,
+    reg: 'edx',
+    bit: 23,
+    present: true,
+    inverted: false,
+    description: 'MMX on the x87 registers (CR0.EM/TS decide #UD/#NM)',
+  },
+  {
     name: 'FXSR',
     leaf: 0x1,
     subleaf: 0,
@@ -169,6 +213,67 @@ export const CPU_FEATURES: readonly CpuFeature[] = [
     present: true,
     inverted: false,
     description: 'SSE (CR4.OSXMMEXCPT, XCR0.SSE)',
+  },
+  {
+    name: 'SSE2',
+    leaf: 0x1,
+    subleaf: 0,
+    reg: 'edx',
+    bit: 26,
+    present: true,
+    inverted: false,
+    description:
+      'SSE2: integer and data movement (simd/), binary64 arithmetic and conversions (simd/fp, docs/simd-fp.md)',
+  },
+  {
+    name: 'SSE3',
+    leaf: 0x1,
+    subleaf: 0,
+    reg: 'ecx',
+    bit: 0,
+    present: true,
+    inverted: false,
+    description: 'SSE3: MOVDDUP/MOVSxDUP/LDDQU, HADD/HSUB/ADDSUB PS/PD',
+  },
+  {
+    name: 'SSSE3',
+    leaf: 0x1,
+    subleaf: 0,
+    reg: 'ecx',
+    bit: 9,
+    present: true,
+    inverted: false,
+    description: 'SSSE3 (CR4.OSFXSR as SSE)',
+  },
+  {
+    name: 'SSE4_1',
+    leaf: 0x1,
+    subleaf: 0,
+    reg: 'ecx',
+    bit: 19,
+    present: true,
+    inverted: false,
+    description: 'SSE4.1: integer/blend/insert/extract forms, ROUNDPS/PD/SS/SD, DPPS/DPPD',
+  },
+  {
+    name: 'SSE4_2',
+    leaf: 0x1,
+    subleaf: 0,
+    reg: 'ecx',
+    bit: 20,
+    present: true,
+    inverted: false,
+    description: 'SSE4.2: string compares, PCMPGTQ, CRC32',
+  },
+  {
+    name: 'POPCNT',
+    leaf: 0x1,
+    subleaf: 0,
+    reg: 'ecx',
+    bit: 23,
+    present: true,
+    inverted: false,
+    description: 'POPCNT',
   },
   {
     name: 'VMX',
@@ -256,9 +361,10 @@ export const CPU_FEATURES: readonly CpuFeature[] = [
     subleaf: 0,
     reg: 'ecx',
     bit: 3,
-    present: true,
+    present: false,
     inverted: false,
-    description: 'user protection keys (CR4.PKE, XCR0.PKRU)',
+    description:
+      'dropped (QEMU max has it): PKRU checks would cost every TLB hit; CR4.PKE is reserved, no RDPKRU/WRPKRU',
   },
   {
     name: 'CET_SS',
@@ -276,9 +382,10 @@ export const CPU_FEATURES: readonly CpuFeature[] = [
     subleaf: 0,
     reg: 'ecx',
     bit: 16,
-    present: true,
+    present: false,
     inverted: false,
-    description: '5-level paging (CR4.LA57); QEMU max has it',
+    description:
+      'dropped (QEMU max has it): canonical-address checks are 48-bit throughout the CPU; CR4.LA57 is reserved',
   },
   {
     name: 'KL',
@@ -366,9 +473,10 @@ export const CPU_FEATURES: readonly CpuFeature[] = [
     subleaf: 0,
     reg: 'eax',
     bit: 2,
-    present: true,
+    present: false,
     inverted: false,
-    description: 'AVX state (TCG implements AVX/AVX2 since QEMU 7.2)',
+    description:
+      'AVX state: the interpreter implements no AVX (QEMU TCG does since 7.2), so XCR0.AVX is reserved',
   },
   {
     name: 'XSTATE_BNDREGS',
@@ -426,9 +534,9 @@ export const CPU_FEATURES: readonly CpuFeature[] = [
     subleaf: 0,
     reg: 'eax',
     bit: 9,
-    present: true,
+    present: false,
     inverted: false,
-    description: 'PKRU state (PKU is present)',
+    description: 'PKRU state: PKU is not modelled',
   },
   {
     name: 'XSTATE_TILECFG',
@@ -461,6 +569,36 @@ export const CPU_FEATURES: readonly CpuFeature[] = [
     description: 'APX is not emulated by TCG',
   },
   {
+    name: 'XSAVEOPT',
+    leaf: 0xd,
+    subleaf: 1,
+    reg: 'eax',
+    bit: 0,
+    present: true,
+    inverted: false,
+    description: 'XSAVEOPT',
+  },
+  {
+    name: 'XSAVEC',
+    leaf: 0xd,
+    subleaf: 1,
+    reg: 'eax',
+    bit: 1,
+    present: true,
+    inverted: false,
+    description: 'XSAVEC and the compacted form of XRSTOR',
+  },
+  {
+    name: 'XSAVES',
+    leaf: 0xd,
+    subleaf: 1,
+    reg: 'eax',
+    bit: 3,
+    present: false,
+    inverted: false,
+    description: 'XSAVES/XRSTORS and IA32_XSS are not implemented',
+  },
+  {
     name: 'SYSCALL',
     leaf: 0x80000001,
     subleaf: 0,
@@ -479,6 +617,16 @@ export const CPU_FEATURES: readonly CpuFeature[] = [
     present: true,
     inverted: false,
     description: 'execute disable (EFER.NXE)',
+  },
+  {
+    name: 'RDTSCP',
+    leaf: 0x80000001,
+    subleaf: 0,
+    reg: 'edx',
+    bit: 27,
+    present: true,
+    inverted: false,
+    description: 'RDTSCP and IA32_TSC_AUX',
   },
   {
     name: 'FFXSR',
@@ -507,9 +655,10 @@ export const CPU_FEATURES: readonly CpuFeature[] = [
     subleaf: 0,
     reg: 'ecx',
     bit: 2,
-    present: true,
+    present: false,
     inverted: false,
-    description: 'AMD SVM: TCG emulates it, so EFER.SVME is writable',
+    description:
+      'dropped (QEMU max has it): no VMRUN/VMLOAD/VMSAVE/STGI/CLGI exist here; EFER.SVME is reserved',
   },
   {
     name: 'TCE',
@@ -535,15 +684,24 @@ export const CPU_FEATURES: readonly CpuFeature[] = [
 /** Feature name → present in the model. */
 export const HAS_FEATURE: Readonly<Record<CpuFeatureName, boolean>> = {
   FPU: true,
-  VME: true,
+  VME: false,
   DE: true,
   PSE: true,
   TSC: true,
+  SEP: true,
   PAE: true,
   MCE: true,
   PGE: true,
+  CLFSH: true,
+  MMX: true,
   FXSR: true,
   SSE: true,
+  SSE2: true,
+  SSE3: true,
+  SSSE3: true,
+  SSE4_1: true,
+  SSE4_2: true,
+  POPCNT: true,
   VMX: false,
   SMX: false,
   PCID: true,
@@ -552,9 +710,9 @@ export const HAS_FEATURE: Readonly<Record<CpuFeatureName, boolean>> = {
   SMEP: true,
   SMAP: true,
   UMIP: true,
-  PKU: true,
+  PKU: false,
   CET_SS: false,
-  LA57: true,
+  LA57: false,
   KL: false,
   PKS: false,
   UINTR: false,
@@ -563,21 +721,25 @@ export const HAS_FEATURE: Readonly<Record<CpuFeatureName, boolean>> = {
   LAM: false,
   XSTATE_X87: true,
   XSTATE_SSE: true,
-  XSTATE_AVX: true,
+  XSTATE_AVX: false,
   XSTATE_BNDREGS: false,
   XSTATE_BNDCSR: false,
   XSTATE_OPMASK: false,
   XSTATE_ZMM_HI256: false,
   XSTATE_HI16_ZMM: false,
-  XSTATE_PKRU: true,
+  XSTATE_PKRU: false,
   XSTATE_TILECFG: false,
   XSTATE_TILEDATA: false,
   XSTATE_APX: false,
+  XSAVEOPT: true,
+  XSAVEC: true,
+  XSAVES: false,
   SYSCALL: true,
   NX: true,
+  RDTSCP: true,
   FFXSR: false,
   LM: true,
-  SVM: true,
+  SVM: false,
   TCE: false,
   LMSLE: false,
 };

@@ -117,12 +117,12 @@ describe('masks equal the reference values', () => {
   });
 
   it('CR4 reserved bits follow the CPU model (cr-rules §1.4)', () => {
-    // Present: VME PVI TSD DE PSE PAE MCE PGE PCE OSFXSR OSXMMEXCPT UMIP LA57 | FSGSBASE PCIDE OSXSAVE | SMEP SMAP PKE.
-    const writable = 0x1fffn | (0b111n << 16n) | (0b111n << 20n);
+    // Present: TSD DE PSE PAE MCE PGE PCE OSFXSR OSXMMEXCPT UMIP | FSGSBASE PCIDE OSXSAVE | SMEP SMAP.
+    const writable = 0xffcn | (0b111n << 16n) | (0b11n << 20n);
     expect(regs.CR4_WRITABLE_MASK).toBe(writable);
     expect(regs.CR4_RESERVED_MASK).toBe(~writable & 0xffff_ffff_ffff_ffffn);
-    // Absent features: VMXE 13, SMXE 14, KL 19, CET 23, PKS 24, UINTR 25, LASS 27, LAM_SUP 28, FRED 32.
-    const absent = [13, 14, 19, 23, 24, 25, 27, 28, 32].reduce((m, b) => m | (1n << BigInt(b)), 0n);
+    // Absent features: VME 0, PVI 1, LA57 12, VMXE 13, SMXE 14, KL 19, PKE 22, CET 23, PKS 24, UINTR 25, LASS 27, LAM_SUP 28, FRED 32.
+    const absent = [0, 1, 12, 13, 14, 19, 22, 23, 24, 25, 27, 28, 32].reduce((m, b) => m | (1n << BigInt(b)), 0n);
     expect(regs.CR4_UNSUPPORTED_MASK).toBe(absent);
   });
 
@@ -138,11 +138,11 @@ describe('masks equal the reference values', () => {
 
   it('EFER (cr-rules §1.6) and CR8 (§1.5), XCR0 (§1.7)', () => {
     expect(regs.EFER_MSR).toBe(0xc000_0080);
-    expect(regs.EFER_WRITABLE_MASK).toBe(0x1901n); // SCE LME NXE SVME
+    expect(regs.EFER_WRITABLE_MASK).toBe(0x901n); // SCE LME NXE (no SVME: SVM is not modelled)
     expect(regs.EFER_HARDWARE_MASK).toBe(0x400n); // LMA
-    expect(regs.EFER_RESERVED_MASK).toBe(~0x1d01n & 0xffff_ffff_ffff_ffffn);
+    expect(regs.EFER_RESERVED_MASK).toBe(~0xd01n & 0xffff_ffff_ffff_ffffn);
     expect(regs.CR8_RESERVED_MASK).toBe(0xffff_ffff_ffff_fff0n);
-    expect(regs.XCR0_WRITABLE_MASK).toBe(0x207n); // x87 SSE AVX PKRU
+    expect(regs.XCR0_WRITABLE_MASK).toBe(0x3n); // x87 SSE (AVX absent: no AVX instructions; PKRU absent: PKU dropped)
   });
 });
 

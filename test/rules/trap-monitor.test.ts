@@ -44,9 +44,10 @@ describe('CPUID from the CPU model (spec/cpu)', () => {
     const h = new Harness('protected32', 0, { cr0: CR0.PE | CR0.ET, cr4: CR4.OSXSAVE });
     const [, b7, c7] = cpuid(h, 7);
     expect(b7 & (1n << 7n)).toBe(1n << 7n); // SMEP
-    expect(c7 & (1n << 16n)).toBe(1n << 16n); // LA57
+    expect(c7 & (1n << 16n)).toBe(0n); // LA57 dropped: CR4.LA57 is reserved, consistently
+    expect(c7 & (1n << 3n)).toBe(0n); // PKU dropped: CR4.PKE is reserved
     const [a, b] = cpuid(h, 0xd, 0);
-    expect(a & 0x207n).toBe(0x207n); // x87 SSE AVX PKRU
+    expect(a & 0x207n).toBe(0x3n); // x87 SSE; AVX and PKRU absent
     expect(b).toBe(576n); // XCR0 = x87 only
     const [, , , d81] = cpuid(h, 0x8000_0001);
     expect(d81 & (1n << 29n)).toBe(1n << 29n); // LM
@@ -117,7 +118,7 @@ describe('CR8 and XSETBV', () => {
     expect(h.movToCr(8, 0x10n)).toBe('#GP(0)');
   });
 
-  it('XSETBV: needs OSXSAVE (#UD), ECX=0, x87 set, AVX with SSE; sets hardware XCR0', () => {
+  it('XSETBV: needs OSXSAVE (#UD), ECX=0, x87 set, AVX absent; sets hardware XCR0', () => {
     const h = new Harness('long64', 0, { ...LONG, cr4: CR4.PAE | CR4.OSXSAVE });
     const xsetbv = (ecx: bigint, value: bigint): string => {
       h.vcpu.gprs[1] = ecx;
@@ -130,9 +131,10 @@ describe('CR8 and XSETBV', () => {
     expect(xsetbv(0n, 2n)).toBe('#GP(0)');
     expect(xsetbv(0n, 5n)).toBe('#GP(0)');
     expect(xsetbv(0n, 0x20n | 7n)).toBe('#GP(0)'); // AVX-512 opmask: absent in the model
-    expect(xsetbv(0n, 7n)).toBe('none');
-    expect(h.guest.xcr0).toBe(7n);
-    expect(h.vcpu.control.xcr0).toBe(7n);
+    expect(xsetbv(0n, 7n)).toBe('#GP(0)'); // AVX: absent in the model
+    expect(xsetbv(0n, 3n)).toBe('none');
+    expect(h.guest.xcr0).toBe(3n);
+    expect(h.vcpu.control.xcr0).toBe(3n);
     h.guest.cr4 = CR4.PAE;
     expect(xsetbv(0n, 3n)).toBe('#UD');
   });

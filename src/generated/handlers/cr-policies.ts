@@ -21,27 +21,15 @@ export const CR_POLICIES: Readonly<Record<string, CrPolicy>> = {
     description:
       'every bit the rules prove safe: lazy FPU switching (TS) and the OS-support bits exit no more',
     cr0: 0x4002e,
-    cr4: 0x50f4f,
+    cr4: 0x50f4c,
   },
 };
 /** The largest guest-owned set the rules allow, per register. */
 export const LARGEST_SAFE = {
   cr0: { mask: 0x4002e, fields: ['MP', 'EM', 'TS', 'NE', 'AM'] },
   cr4: {
-    mask: 0x50f4f,
-    fields: [
-      'VME',
-      'PVI',
-      'TSD',
-      'DE',
-      'MCE',
-      'PCE',
-      'OSFXSR',
-      'OSXMMEXCPT',
-      'UMIP',
-      'FSGSBASE',
-      'OSXSAVE',
-    ],
+    mask: 0x50f4c,
+    fields: ['TSD', 'DE', 'MCE', 'PCE', 'OSFXSR', 'OSXMMEXCPT', 'UMIP', 'FSGSBASE', 'OSXSAVE'],
   },
 } as const;
 /** Why each other field must stay host-owned: the first rule statement that forbids handing it to the guest. */
@@ -55,10 +43,12 @@ export const HOST_OWNED_BECAUSE = {
     PG: 'a guard tests it: spec/rules/cr0.rules:10 (write-CR0) fault #GP(0) when new.PG and not new.PE',
   },
   cr4: {
+    VME: 'a guard tests it: spec/rules/cr4.rules:6 (write-CR4) fault #GP(0) when new.reserved != 0',
+    PVI: 'a guard tests it: spec/rules/cr4.rules:6 (write-CR4) fault #GP(0) when new.reserved != 0',
     PSE: 'a guard tests it: spec/rules/cr4.rules:11 (write-CR4) fault #GP(0) when CR0.PG and new.PAE and not EFER.LMA and changed(PAE, PGE, PSE, SMEP) and not pdptes_ok(CR3)',
     PAE: 'a guard tests it: spec/rules/cr4.rules:7 (write-CR4) fault #GP(0) when EFER.LMA and not new.PAE',
     PGE: 'a guard tests it: spec/rules/cr4.rules:11 (write-CR4) fault #GP(0) when CR0.PG and new.PAE and not EFER.LMA and changed(PAE, PGE, PSE, SMEP) and not pdptes_ok(CR3)',
-    LA57: 'a guard tests it: spec/rules/cr4.rules:8 (write-CR4) fault #GP(0) when EFER.LMA and changed(LA57)',
+    LA57: 'a guard tests it: spec/rules/cr4.rules:6 (write-CR4) fault #GP(0) when new.reserved != 0',
     VMXE: 'a guard tests it: spec/rules/cr4.rules:6 (write-CR4) fault #GP(0) when new.reserved != 0',
     SMXE: 'a guard tests it: spec/rules/cr4.rules:6 (write-CR4) fault #GP(0) when new.reserved != 0',
     PCIDE:
@@ -66,7 +56,7 @@ export const HOST_OWNED_BECAUSE = {
     KL: 'a guard tests it: spec/rules/cr4.rules:6 (write-CR4) fault #GP(0) when new.reserved != 0',
     SMEP: 'a guard tests it: spec/rules/cr4.rules:11 (write-CR4) fault #GP(0) when CR0.PG and new.PAE and not EFER.LMA and changed(PAE, PGE, PSE, SMEP) and not pdptes_ok(CR3)',
     SMAP: 'effect paging_mode_changed depends on it: spec/rules/cr4.rules:15 (write-CR4) when changed(PAE, PSE, PGE, PCIDE, SMEP, SMAP, PKE, LA57): effect paging_mode_changed',
-    PKE: 'effect paging_mode_changed depends on it: spec/rules/cr4.rules:15 (write-CR4) when changed(PAE, PSE, PGE, PCIDE, SMEP, SMAP, PKE, LA57): effect paging_mode_changed',
+    PKE: 'a guard tests it: spec/rules/cr4.rules:6 (write-CR4) fault #GP(0) when new.reserved != 0',
     CET: 'a guard tests it: spec/rules/cr4.rules:6 (write-CR4) fault #GP(0) when new.reserved != 0',
     PKS: 'a guard tests it: spec/rules/cr4.rules:6 (write-CR4) fault #GP(0) when new.reserved != 0',
     UINTR:

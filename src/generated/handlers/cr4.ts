@@ -12,7 +12,7 @@ export function writeCr4(cx: RuleEffects, op_lo: number, op_hi: number): boolean
   // write-CR4/g1: fault #GP(0) when cpl != 0 (R3)
   if (cx.cpl !== 0) return cx.raise(13, 0);
   // write-CR4/g2: fault #GP(0) when new.reserved != 0 (R47)
-  if ((op_lo & 0xff88e000) !== 0 || op_hi !== 0) return cx.raise(13, 0);
+  if ((op_lo & 0xffc8f003) !== 0 || op_hi !== 0) return cx.raise(13, 0);
   // write-CR4/g3: fault #GP(0) when EFER.LMA and not new.PAE (R48)
   if ((efer_lo & 0x400) !== 0 && (op_lo & 0x20) === 0) return cx.raise(13, 0);
   // write-CR4/g4: fault #GP(0) when EFER.LMA and changed(LA57) (R49)

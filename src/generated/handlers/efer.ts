@@ -10,7 +10,7 @@ export function wrmsrEfer(cx: RuleEffects, op_lo: number, op_hi: number): boolea
   // wrmsr-EFER/g1: fault #GP(0) when cpl != 0 (R62)
   if (cx.cpl !== 0) return cx.raise(13, 0);
   // wrmsr-EFER/g2: fault #GP(0) when new.reserved != 0 (R64)
-  if ((op_lo & 0xffffe2fe) !== 0 || op_hi !== 0) return cx.raise(13, 0);
+  if ((op_lo & 0xfffff2fe) !== 0 || op_hi !== 0) return cx.raise(13, 0);
   // wrmsr-EFER/g3: fault #GP(0) when CR0.PG and changed(LME) (R65)
   if ((cr0_lo & 0x80000000) !== 0 && ((efer_lo ^ op_lo) & 0x100) !== 0) return cx.raise(13, 0);
   // guest EFER = new with LMA = EFER.LMA

@@ -13,7 +13,7 @@ export function xsetbvXcr0(cx: RuleEffects, op_lo: number, op_hi: number): boole
   // xsetbv-XCR0/g3: fault #GP(0) when index != 0
   if (cx.index !== 0n) return cx.raise(13, 0);
   // xsetbv-XCR0/g4: fault #GP(0) when new.reserved != 0
-  if ((op_lo & 0xfffffdf8) !== 0 || op_hi !== 0) return cx.raise(13, 0);
+  if ((op_lo & 0xfffffffc) !== 0 || op_hi !== 0) return cx.raise(13, 0);
   // xsetbv-XCR0/g5: fault #GP(0) when not new.X87
   if ((op_lo & 0x1) === 0) return cx.raise(13, 0);
   // xsetbv-XCR0/g6: fault #GP(0) when new.AVX and not new.SSE

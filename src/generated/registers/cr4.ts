@@ -26,7 +26,7 @@ export const CR4_PKS_MASK = 0x1000000n;
 export const CR4_CET_SHIFT = 23;
 export const CR4_CET_WIDTH = 1;
 export const CR4_CET_MASK = 0x800000n;
-/** CR4[22] PKE: Protection keys for user pages (read/write; requires PKU). */
+/** CR4[22] PKE: Protection keys for user pages (read/write; requires PKU (absent in QEMU_MAX: reserved, must be zero)). */
 export const CR4_PKE_SHIFT = 22;
 export const CR4_PKE_WIDTH = 1;
 export const CR4_PKE_MASK = 0x400000n;
@@ -62,7 +62,7 @@ export const CR4_SMXE_MASK = 0x4000n;
 export const CR4_VMXE_SHIFT = 13;
 export const CR4_VMXE_WIDTH = 1;
 export const CR4_VMXE_MASK = 0x2000n;
-/** CR4[12] LA57: 57-bit linear addresses (5-level paging); fixed while EFER.LMA=1 (read/write; requires LA57). */
+/** CR4[12] LA57: 57-bit linear addresses (5-level paging); fixed while EFER.LMA=1 (read/write; requires LA57 (absent in QEMU_MAX: reserved, must be zero)). */
 export const CR4_LA57_SHIFT = 12;
 export const CR4_LA57_WIDTH = 1;
 export const CR4_LA57_MASK = 0x1000n;
@@ -106,18 +106,18 @@ export const CR4_DE_MASK = 0x8n;
 export const CR4_TSD_SHIFT = 2;
 export const CR4_TSD_WIDTH = 1;
 export const CR4_TSD_MASK = 0x4n;
-/** CR4[1] PVI: Protected-mode virtual interrupts (read/write; requires VME). */
+/** CR4[1] PVI: Protected-mode virtual interrupts (read/write; requires VME (absent in QEMU_MAX: reserved, must be zero)). */
 export const CR4_PVI_SHIFT = 1;
 export const CR4_PVI_WIDTH = 1;
 export const CR4_PVI_MASK = 0x2n;
-/** CR4[0] VME: Virtual-8086 mode extensions (read/write; requires VME). */
+/** CR4[0] VME: Virtual-8086 mode extensions (read/write; requires VME (absent in QEMU_MAX: reserved, must be zero)). */
 export const CR4_VME_SHIFT = 0;
 export const CR4_VME_WIDTH = 1;
 export const CR4_VME_MASK = 0x1n;
 /** CR4: bits that must be zero with QEMU_MAX (reserved, or their feature is absent). */
-export const CR4_RESERVED_MASK = 0xffffffffff88e000n;
+export const CR4_RESERVED_MASK = 0xffffffffffc8f003n;
 /** CR4: fields whose CPUID feature QEMU_MAX lacks (part of the reserved mask). */
-export const CR4_UNSUPPORTED_MASK = 0x11b886000n;
+export const CR4_UNSUPPORTED_MASK = 0x11bc87003n;
 /** CR4: reserved bits whose writes are ignored (read 0). */
 export const CR4_IGNORED_MASK = 0x0n;
 /** CR4: fields with a fixed value. */
@@ -125,9 +125,9 @@ export const CR4_FIXED_MASK = 0x0n;
 /** CR4: the value the fixed fields read. */
 export const CR4_FIXED_VALUE = 0x0n;
 /** CR4: read/write fields software can change with QEMU_MAX. */
-export const CR4_RW_MASK = 0x771fffn;
+export const CR4_RW_MASK = 0x370ffcn;
 /** CR4: bits a write keeps with QEMU_MAX: the read/write fields plus the fixed fields (stored as FIXED_VALUE). */
-export const CR4_WRITABLE_MASK = 0x771fffn;
+export const CR4_WRITABLE_MASK = 0x370ffcn;
 /** CR4: fields only the CPU sets. */
 export const CR4_HARDWARE_MASK = 0x0n;
 /** CR4: write-only hints, never stored. */
@@ -147,7 +147,7 @@ export interface Cr4Fields {
   readonly PKS: boolean;
   /** CR4[23] CET: Control-flow enforcement (needs CR0.WP=1) (read/write; requires CET_SS (absent in QEMU_MAX: reserved, must be zero)). */
   readonly CET: boolean;
-  /** CR4[22] PKE: Protection keys for user pages (read/write; requires PKU). */
+  /** CR4[22] PKE: Protection keys for user pages (read/write; requires PKU (absent in QEMU_MAX: reserved, must be zero)). */
   readonly PKE: boolean;
   /** CR4[21] SMAP: Supervisor-mode access prevention (read/write; requires SMAP). */
   readonly SMAP: boolean;
@@ -165,7 +165,7 @@ export interface Cr4Fields {
   readonly SMXE: boolean;
   /** CR4[13] VMXE: VMX enable (read/write; requires VMX (absent in QEMU_MAX: reserved, must be zero)). */
   readonly VMXE: boolean;
-  /** CR4[12] LA57: 57-bit linear addresses (5-level paging); fixed while EFER.LMA=1 (read/write; requires LA57). */
+  /** CR4[12] LA57: 57-bit linear addresses (5-level paging); fixed while EFER.LMA=1 (read/write; requires LA57 (absent in QEMU_MAX: reserved, must be zero)). */
   readonly LA57: boolean;
   /** CR4[11] UMIP: User-mode instruction prevention (read/write; requires UMIP). */
   readonly UMIP: boolean;
@@ -187,9 +187,9 @@ export interface Cr4Fields {
   readonly DE: boolean;
   /** CR4[2] TSD: RDTSC only at CPL 0 (read/write; requires TSC). */
   readonly TSD: boolean;
-  /** CR4[1] PVI: Protected-mode virtual interrupts (read/write; requires VME). */
+  /** CR4[1] PVI: Protected-mode virtual interrupts (read/write; requires VME (absent in QEMU_MAX: reserved, must be zero)). */
   readonly PVI: boolean;
-  /** CR4[0] VME: Virtual-8086 mode extensions (read/write; requires VME). */
+  /** CR4[0] VME: Virtual-8086 mode extensions (read/write; requires VME (absent in QEMU_MAX: reserved, must be zero)). */
   readonly VME: boolean;
 }
 
@@ -227,7 +227,7 @@ export class Cr4 {
     return (this.rawBits & CR4_CET_MASK) !== 0n;
   }
 
-  /** CR4[22] PKE: Protection keys for user pages (read/write; requires PKU). */
+  /** CR4[22] PKE: Protection keys for user pages (read/write; requires PKU (absent in QEMU_MAX: reserved, must be zero)). */
   get PKE(): boolean {
     return (this.rawBits & CR4_PKE_MASK) !== 0n;
   }
@@ -272,7 +272,7 @@ export class Cr4 {
     return (this.rawBits & CR4_VMXE_MASK) !== 0n;
   }
 
-  /** CR4[12] LA57: 57-bit linear addresses (5-level paging); fixed while EFER.LMA=1 (read/write; requires LA57). */
+  /** CR4[12] LA57: 57-bit linear addresses (5-level paging); fixed while EFER.LMA=1 (read/write; requires LA57 (absent in QEMU_MAX: reserved, must be zero)). */
   get LA57(): boolean {
     return (this.rawBits & CR4_LA57_MASK) !== 0n;
   }
@@ -327,12 +327,12 @@ export class Cr4 {
     return (this.rawBits & CR4_TSD_MASK) !== 0n;
   }
 
-  /** CR4[1] PVI: Protected-mode virtual interrupts (read/write; requires VME). */
+  /** CR4[1] PVI: Protected-mode virtual interrupts (read/write; requires VME (absent in QEMU_MAX: reserved, must be zero)). */
   get PVI(): boolean {
     return (this.rawBits & CR4_PVI_MASK) !== 0n;
   }
 
-  /** CR4[0] VME: Virtual-8086 mode extensions (read/write; requires VME). */
+  /** CR4[0] VME: Virtual-8086 mode extensions (read/write; requires VME (absent in QEMU_MAX: reserved, must be zero)). */
   get VME(): boolean {
     return (this.rawBits & CR4_VME_MASK) !== 0n;
   }

@@ -16,7 +16,7 @@ export const EFER_FFXSR_MASK = 0x4000n;
 export const EFER_LMSLE_SHIFT = 13;
 export const EFER_LMSLE_WIDTH = 1;
 export const EFER_LMSLE_MASK = 0x2000n;
-/** EFER[12] SVME: Secure virtual machine enable (AMD) (read/write; requires SVM). */
+/** EFER[12] SVME: Secure virtual machine enable (AMD) (read/write; requires SVM (absent in QEMU_MAX: reserved, must be zero)). */
 export const EFER_SVME_SHIFT = 12;
 export const EFER_SVME_WIDTH = 1;
 export const EFER_SVME_MASK = 0x1000n;
@@ -37,9 +37,9 @@ export const EFER_SCE_SHIFT = 0;
 export const EFER_SCE_WIDTH = 1;
 export const EFER_SCE_MASK = 0x1n;
 /** EFER: bits that must be zero with QEMU_MAX (reserved, or their feature is absent). */
-export const EFER_RESERVED_MASK = 0xffffffffffffe2fen;
+export const EFER_RESERVED_MASK = 0xfffffffffffff2fen;
 /** EFER: fields whose CPUID feature QEMU_MAX lacks (part of the reserved mask). */
-export const EFER_UNSUPPORTED_MASK = 0xe000n;
+export const EFER_UNSUPPORTED_MASK = 0xf000n;
 /** EFER: reserved bits whose writes are ignored (read 0). */
 export const EFER_IGNORED_MASK = 0x0n;
 /** EFER: fields with a fixed value. */
@@ -47,9 +47,9 @@ export const EFER_FIXED_MASK = 0x0n;
 /** EFER: the value the fixed fields read. */
 export const EFER_FIXED_VALUE = 0x0n;
 /** EFER: read/write fields software can change with QEMU_MAX. */
-export const EFER_RW_MASK = 0x1901n;
+export const EFER_RW_MASK = 0x901n;
 /** EFER: bits a write keeps with QEMU_MAX: the read/write fields plus the fixed fields (stored as FIXED_VALUE). */
-export const EFER_WRITABLE_MASK = 0x1901n;
+export const EFER_WRITABLE_MASK = 0x901n;
 /** EFER: fields only the CPU sets. */
 export const EFER_HARDWARE_MASK = 0x400n;
 /** EFER: write-only hints, never stored. */
@@ -63,7 +63,7 @@ export interface EferFields {
   readonly FFXSR: boolean;
   /** EFER[13] LMSLE: Long-mode segment limit enable (AMD, legacy) (read/write; requires LMSLE (absent in QEMU_MAX: reserved, must be zero)). */
   readonly LMSLE: boolean;
-  /** EFER[12] SVME: Secure virtual machine enable (AMD) (read/write; requires SVM). */
+  /** EFER[12] SVME: Secure virtual machine enable (AMD) (read/write; requires SVM (absent in QEMU_MAX: reserved, must be zero)). */
   readonly SVME: boolean;
   /** EFER[11] NXE: Execute-disable bit enable (read/write; requires NX). */
   readonly NXE: boolean;
@@ -94,7 +94,7 @@ export class Efer {
     return (this.rawBits & EFER_LMSLE_MASK) !== 0n;
   }
 
-  /** EFER[12] SVME: Secure virtual machine enable (AMD) (read/write; requires SVM). */
+  /** EFER[12] SVME: Secure virtual machine enable (AMD) (read/write; requires SVM (absent in QEMU_MAX: reserved, must be zero)). */
   get SVME(): boolean {
     return (this.rawBits & EFER_SVME_MASK) !== 0n;
   }

@@ -14,7 +14,7 @@ export const XCR0_TILEDATA_MASK = 0x40000n;
 export const XCR0_TILECFG_SHIFT = 17;
 export const XCR0_TILECFG_WIDTH = 1;
 export const XCR0_TILECFG_MASK = 0x20000n;
-/** XCR0[9] PKRU: PKRU register (read/write; requires XSTATE_PKRU). */
+/** XCR0[9] PKRU: PKRU register (read/write; requires XSTATE_PKRU (absent in QEMU_MAX: reserved, must be zero)). */
 export const XCR0_PKRU_SHIFT = 9;
 export const XCR0_PKRU_WIDTH = 1;
 export const XCR0_PKRU_MASK = 0x200n;
@@ -38,7 +38,7 @@ export const XCR0_BNDCSR_MASK = 0x10n;
 export const XCR0_BNDREGS_SHIFT = 3;
 export const XCR0_BNDREGS_WIDTH = 1;
 export const XCR0_BNDREGS_MASK = 0x8n;
-/** XCR0[2] AVX: AVX upper halves of YMM (needs SSE) (read/write; requires XSTATE_AVX). */
+/** XCR0[2] AVX: AVX upper halves of YMM (needs SSE) (read/write; requires XSTATE_AVX (absent in QEMU_MAX: reserved, must be zero)). */
 export const XCR0_AVX_SHIFT = 2;
 export const XCR0_AVX_WIDTH = 1;
 export const XCR0_AVX_MASK = 0x4n;
@@ -51,9 +51,9 @@ export const XCR0_X87_SHIFT = 0;
 export const XCR0_X87_WIDTH = 1;
 export const XCR0_X87_MASK = 0x1n;
 /** XCR0: bits that must be zero with QEMU_MAX (reserved, or their feature is absent). */
-export const XCR0_RESERVED_MASK = 0xfffffffffffffdf8n;
+export const XCR0_RESERVED_MASK = 0xfffffffffffffffcn;
 /** XCR0: fields whose CPUID feature QEMU_MAX lacks (part of the reserved mask). */
-export const XCR0_UNSUPPORTED_MASK = 0xe00f8n;
+export const XCR0_UNSUPPORTED_MASK = 0xe02fcn;
 /** XCR0: reserved bits whose writes are ignored (read 0). */
 export const XCR0_IGNORED_MASK = 0x0n;
 /** XCR0: fields with a fixed value. */
@@ -61,9 +61,9 @@ export const XCR0_FIXED_MASK = 0x0n;
 /** XCR0: the value the fixed fields read. */
 export const XCR0_FIXED_VALUE = 0x0n;
 /** XCR0: read/write fields software can change with QEMU_MAX. */
-export const XCR0_RW_MASK = 0x207n;
+export const XCR0_RW_MASK = 0x3n;
 /** XCR0: bits a write keeps with QEMU_MAX: the read/write fields plus the fixed fields (stored as FIXED_VALUE). */
-export const XCR0_WRITABLE_MASK = 0x207n;
+export const XCR0_WRITABLE_MASK = 0x3n;
 /** XCR0: fields only the CPU sets. */
 export const XCR0_HARDWARE_MASK = 0x0n;
 /** XCR0: write-only hints, never stored. */
@@ -77,7 +77,7 @@ export interface Xcr0Fields {
   readonly TILEDATA: boolean;
   /** XCR0[17] TILECFG: AMX tile configuration (with TILEDATA) (read/write; requires XSTATE_TILECFG (absent in QEMU_MAX: reserved, must be zero)). */
   readonly TILECFG: boolean;
-  /** XCR0[9] PKRU: PKRU register (read/write; requires XSTATE_PKRU). */
+  /** XCR0[9] PKRU: PKRU register (read/write; requires XSTATE_PKRU (absent in QEMU_MAX: reserved, must be zero)). */
   readonly PKRU: boolean;
   /** XCR0[7] HI16_ZMM: AVX-512 ZMM16-31 (all of 7:5 or none) (read/write; requires XSTATE_HI16_ZMM (absent in QEMU_MAX: reserved, must be zero)). */
   readonly HI16_ZMM: boolean;
@@ -89,7 +89,7 @@ export interface Xcr0Fields {
   readonly BNDCSR: boolean;
   /** XCR0[3] BNDREGS: MPX bound registers (with BNDCSR) (read/write; requires XSTATE_BNDREGS (absent in QEMU_MAX: reserved, must be zero)). */
   readonly BNDREGS: boolean;
-  /** XCR0[2] AVX: AVX upper halves of YMM (needs SSE) (read/write; requires XSTATE_AVX). */
+  /** XCR0[2] AVX: AVX upper halves of YMM (needs SSE) (read/write; requires XSTATE_AVX (absent in QEMU_MAX: reserved, must be zero)). */
   readonly AVX: boolean;
   /** XCR0[1] SSE: SSE XMM registers and MXCSR (read/write; requires XSTATE_SSE). */
   readonly SSE: boolean;
@@ -116,7 +116,7 @@ export class Xcr0 {
     return (this.rawBits & XCR0_TILECFG_MASK) !== 0n;
   }
 
-  /** XCR0[9] PKRU: PKRU register (read/write; requires XSTATE_PKRU). */
+  /** XCR0[9] PKRU: PKRU register (read/write; requires XSTATE_PKRU (absent in QEMU_MAX: reserved, must be zero)). */
   get PKRU(): boolean {
     return (this.rawBits & XCR0_PKRU_MASK) !== 0n;
   }
@@ -146,7 +146,7 @@ export class Xcr0 {
     return (this.rawBits & XCR0_BNDREGS_MASK) !== 0n;
   }
 
-  /** XCR0[2] AVX: AVX upper halves of YMM (needs SSE) (read/write; requires XSTATE_AVX). */
+  /** XCR0[2] AVX: AVX upper halves of YMM (needs SSE) (read/write; requires XSTATE_AVX (absent in QEMU_MAX: reserved, must be zero)). */
   get AVX(): boolean {
     return (this.rawBits & XCR0_AVX_MASK) !== 0n;
   }

@@ -18,14 +18,17 @@ const NOTHING = 0;
 const QUIET = 1;
 const PAGING = 2;
 const MODE = 3;
-/** CR0 bits the mode and bitness derive from (with EFER and nCR3, always MODE). */
-const CR0_MODE = BigInt((Cr0.PE | Cr0.PG) >>> 0);
+/**
+ * CR0 bits the mode and bitness derive from (with EFER and nCR3, always MODE); AM arms the
+ * alignment check (Memory.refresh), rare enough to take the same path.
+ */
+const CR0_MODE = BigInt((Cr0.PE | Cr0.PG | Cr0.AM) >>> 0);
 /** Other bits translations depend on: a change drops the fetch page as a TLB flush does. */
 const CR0_PAGING = BigInt(Cr0.WP);
 const CR4_PKE = 1 << 22;
 export const CR4_PAGING_N = Cr4.PSE | Cr4.PAE | Cr4.PGE | Cr4.PCIDE | Cr4.SMEP | Cr4.SMAP | Cr4.LA57 | CR4_PKE;
 const CR4_PAGING = BigInt(CR4_PAGING_N);
-export const CR0_MODE_N = (Cr0.PE | Cr0.PG) | 0;
+export const CR0_MODE_N = (Cr0.PE | Cr0.PG | Cr0.AM) | 0;
 export const CR0_PAGING_N = Cr0.WP;
 const low32 = lo32;
 

@@ -136,10 +136,22 @@ export function convertInstruction(instr: Instruction | null, bytes: Uint8Array,
           k = OpK.Cr;
           r = reg - Register.CR0;
           s = bitness === 64 ? 8 : 4;
+        } else if (reg >= Register.ST0 && reg <= Register.ST7) {
+          k = OpK.St;
+          r = reg - Register.ST0;
+          s = 10;
         } else if (reg >= Register.DR0 && reg <= Register.DR15) {
           k = OpK.Dr;
           r = reg - Register.DR0;
           s = bitness === 64 ? 8 : 4;
+        } else if (reg >= Register.XMM0 && reg <= Register.XMM15) {
+          k = OpK.Xmm;
+          r = reg - Register.XMM0;
+          s = 16;
+        } else if (reg >= Register.MM0 && reg <= Register.MM7) {
+          k = OpK.Mmx;
+          r = reg - Register.MM0;
+          s = 8;
         }
         break;
       }

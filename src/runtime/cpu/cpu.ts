@@ -32,6 +32,7 @@ import type { InjectedEventType } from '../vmm/vcpu.ts';
 import type { MsrDevice } from './msr-device.ts';
 
 export { MSR_DONE, MSR_GP, MSR_NOT_MINE, type MsrDevice } from './msr-device.ts';
+import { FpuState } from './fpu/state.ts';
 
 export { identityTranslator };
 
@@ -100,6 +101,15 @@ export class Cpu extends CpuState implements Vcpu {
   tscTicks: (() => number) | null = null;
   /** Last exceptions raised (vector list, newest last), for triple-fault reports. */
   readonly recentFaults: number[] = [];
+  /** The x87 FPU (fpu/state.ts; instructions in fpu/). */
+  readonly fpu = new FpuState();
+  /**
+   * The FERR# output (CR0.NE = 0 error reporting, SDM Vol. 3A §22.18.3 / Vol. 1 §D.1): called with
+   * true when an unmasked x87 exception becomes pending and with false when FNINIT/FNCLEX (or a
+   * load of a status word without one) clears it. The platform connects it to IRQ13 on the PIC;
+   * null (not connected): the exception stays pending in FSW.ES and no interrupt is raised.
+   */
+  onFerr: ((asserted: boolean) => void) | null = null;
 
   private cachedMode: CpuMode = 'real';
   /** readGpr's last conversion per register (NaN: none). */

@@ -41,8 +41,14 @@ export const enum OpK {
   StrSrc = 9,
   /** Implicit string destination ES:[(E/R)DI]. */
   StrDst = 10,
-  /** Anything else (x87, vector registers…): handlers treat as unsupported. */
+  /** Anything else: handlers treat as unsupported. */
   Other = 11,
+  /** x87 register ST(i): `r` = i. */
+  St = 12,
+  /** XMM register: `r` = 0..15 (simd/). */
+  Xmm = 13,
+  /** MMX register: `r` = 0..7 (simd/). */
+  Mmx = 14,
 }
 
 /** Memory base value meaning "RIP-relative" (disp is relative to the next instruction). */
@@ -101,6 +107,8 @@ export class DecodedInsn {
   bytes = '';
   /** Disassembly, filled on first use by the tracer. */
   text = '';
+  /** x87 FOP (fpu/exec.ts), computed from `bytes` on first execution; -1 until then. */
+  fop = -1;
   /** Executions counted by the run loop towards block compilation (jit/jit.ts). */
   heat = 0;
   /** The compiled block starting at this instruction, or null (jit/jit.ts). */

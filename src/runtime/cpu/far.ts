@@ -4,8 +4,8 @@
  * CALL through a gate to a more privileged non-conforming segment with the TSS stack switch and
  * parameter copy, and far RET (with imm16) to the same or an outer privilege level. Real mode and
  * v86 load CS as selector << 4. Transfers between 64-bit and compatibility code follow the
- * target descriptor's L/D bits. Task switches (TSS or task-gate targets) are not modelled: they
- * raise #GP(selector) and are counted as "task-switch" in the unsupported summary.
+ * target descriptor's L/D bits. A TSS descriptor or task gate target switches tasks
+ * (system/task-switch.ts) outside IA-32e mode; in it such targets are #GP(selector).
  *
  * Every check and every read that can fault happens before the first register write; stack
  * stores go first too (a faulting store leaves registers unchanged).
@@ -43,6 +43,7 @@ import {
   SysType,
 } from './system/descriptor.ts';
 import { ea } from './core/operands.ts';
+import { fetchTssDescriptor, isAvailableTss, isBusyTss, switchTasks, TaskSource } from './system/task-switch.ts';
 import { canonicalOf, hi32, isCanonical, linWrite } from './system/sysmem.ts';
 
 const target = new RawDescriptor();
@@ -54,9 +55,25 @@ const params = new Uint32Array(32);
 /** Decoded far pointer of the current instruction. */
 const ptr = { sel: 0, off: 0 };
 
-function countUnsupported(cpu: Cpu, what: string): void {
-  const m = cpu.stats.udByMnemonic;
-  m.set(what, (m.get(what) ?? 0) + 1);
+/**
+ * Far JMP/CALL to a TSS descriptor or a task gate (SDM JMP/CALL "Operation", TASK-GATE and
+ * TASK-STATE-SEGMENT): DPL ≥ CPL and ≥ RPL, else #GP(selector); a TSS must be in the GDT and
+ * available (#GP), present (#NP); a gate present (#NP), its TSS checked by fetchTssDescriptor.
+ */
+function farTaskSwitch(cpu: Cpu, sel: number, call: boolean): void {
+  const hi = target.hi;
+  const dpl = descDpl(hi);
+  if (dpl < cpu.cpl || dpl < selRpl(sel)) throw new GuestFault(Vec.GP, selErr(sel, 0));
+  const source = call ? TaskSource.Call : TaskSource.Jmp;
+  if (descType(hi) === SysType.TASK_GATE) {
+    if (!descPresent(hi)) throw new GuestFault(Vec.NP, selErr(sel, 0));
+    const tssSel = gateSelector(target.lo);
+    switchTasks(cpu, tssSel, fetchTssDescriptor(cpu, tssSel, source, 0), source, 0, cpu.nextIp);
+    return;
+  }
+  if ((sel & 4) !== 0 || !isAvailableTss(descType(hi))) throw new GuestFault(Vec.GP, selErr(sel, 0));
+  if (!descPresent(hi)) throw new GuestFault(Vec.NP, selErr(sel, 0));
+  switchTasks(cpu, sel, target, source, 0, cpu.nextIp);
 }
 
 /** Read the far pointer operand (ptr16:16/32 immediate or m16:16/32/64). */
@@ -167,7 +184,8 @@ function protectedTransfer(cpu: Cpu, sel: number, off: number, w: number, call: 
   const legacyGate = !cpu.longMode && (type === SysType.CALL_GATE16 || type === SysType.CALL_GATE);
   const longGate = cpu.longMode && type === SysType.CALL_GATE;
   if (!legacyGate && !longGate) {
-    if (type === SysType.TASK_GATE || type === SysType.TSS_AVAIL || type === SysType.TSS16_AVAIL) countUnsupported(cpu, 'task-switch');
+    const task = type === SysType.TASK_GATE || isAvailableTss(type) || isBusyTss(type);
+    if (task && !cpu.longMode) return farTaskSwitch(cpu, sel, call);
     throw new GuestFault(Vec.GP, selErr(sel, 0));
   }
   if (dpl < cpl || dpl < selRpl(sel)) throw new GuestFault(Vec.GP, selErr(sel, 0));

@@ -1,13 +1,17 @@
 /**
  * Handler selection at decode time. Precedence: system handlers by Code, core handlers by Code,
- * system handlers by Mnemonic, core handlers by Mnemonic; anything else raises #UD (counted by
- * mnemonic in cpu.stats.udByMnemonic).
+ * SIMD handlers by Code, system handlers by Mnemonic, core handlers by Mnemonic, x87 handlers
+ * (fpu/) by Mnemonic, SIMD handlers by Mnemonic; anything else raises #UD (counted by mnemonic in
+ * cpu.stats.udByMnemonic). SIMD forms whose mnemonic a core handler also names (MOVSD, CMPSD) are
+ * registered by Code (simd/index.ts).
  */
 import { Mnemonic } from 'iced-x86';
 import type { Handler, HandlerTable } from './decoded.ts';
 import { systemHandlers } from './system/index.ts';
 import { coreHandlers } from './core/index.ts';
+import { simdHandlers } from './simd/index.ts';
 import { specialize } from './core/fast.ts';
+import { fpuHandlers } from './fpu/index.ts';
 import type { DecodedInsn } from './decoded.ts';
 
 const udCache = new Map<number, Handler>();
@@ -25,11 +29,15 @@ function udHandler(mnemonic: number): Handler {
 export function handlerFor(code: number, mnemonic: number): Handler {
   const sys: HandlerTable = systemHandlers;
   const core: HandlerTable = coreHandlers;
+  const simd: HandlerTable = simdHandlers;
   return (
     sys.byCode.get(code) ??
     core.byCode.get(code) ??
+    simd.byCode.get(code) ??
     sys.byMnemonic.get(mnemonic) ??
     core.byMnemonic.get(mnemonic) ??
+    fpuHandlers.byMnemonic.get(mnemonic) ??
+    simd.byMnemonic.get(mnemonic) ??
     udHandler(mnemonic)
   );
 }

@@ -10,8 +10,9 @@
  * the event being delivered per SDM Table 6-5: serially, as #DF, or as a triple fault, which
  * stops the run with a report (StopReason 'triple-fault').
  *
- * Task gates (hardware task switching) are not modelled: such a gate raises #GP(vector·8+2+EXT)
- * and is counted in the run's unsupported-instruction summary as "task-gate".
+ * Task gates in the legacy IDT switch tasks (system/task-switch.ts; the error code, if any, is
+ * pushed on the new task's stack). A fault the switch raises after its commit belongs to the new
+ * task and is delivered there as a new event, not combined into #DF.
  *
  * Monitor interception: an exception whose vector is set in `intercepts.exceptionBitmap` exits
  * (ExceptionExit) instead of being delivered, also when it arises while delivering another event
@@ -44,6 +45,7 @@ import {
   SysType,
 } from './system/descriptor.ts';
 import { hasErrorCode, nesting, Nesting } from './system/exception-class.ts';
+import { fetchTssDescriptor, switchTasks, takeNewTaskFault, TaskSource } from './system/task-switch.ts';
 import { canonicalOf, hi32, isCanonical, linRead, linWrite } from './system/sysmem.ts';
 import { EventType } from './events.ts';
 
@@ -136,6 +138,7 @@ function raiseEvent(
     cpu.pending = { vector: firstVector, errorCode: firstError, type: injectedType as EventType };
   };
   chainLength = 0;
+  takeNewTaskFault();
   let nested = false;
   for (;;) {
     record(vector, errorCode);
@@ -185,7 +188,8 @@ function raiseEvent(
         }
         return;
       }
-      const how = kind === EventKind.SoftInt || kind === EventKind.External ? Nesting.Serial : nesting(vector, e.vector);
+      // A fault in the new task of a task switch (after its commit) is that task's own.
+      const how = takeNewTaskFault() || kind === EventKind.SoftInt || kind === EventKind.External ? Nesting.Serial : nesting(vector, e.vector);
       if (how === Nesting.Triple) {
         record(e.vector, e.errorCode);
         tripleFault(cpu);
@@ -321,11 +325,6 @@ function readGate(cpu: Cpu, vector: number, kind: EventKind, ext: number, wide: 
   if (!ok) throw new GuestFault(Vec.GP, idtErr);
   if ((kind === EventKind.SoftInt || kind === EventKind.SoftException) && descDpl(g.hi) < cpu.cpl) throw new GuestFault(Vec.GP, vector * 8 + 2);
   if (!descPresent(g.hi)) throw new GuestFault(Vec.NP, idtErr);
-  if (type === SysType.TASK_GATE) {
-    const m = cpu.stats.udByMnemonic;
-    m.set('task-gate', (m.get('task-gate') ?? 0) + 1);
-    throw new GuestFault(Vec.GP, idtErr);
-  }
   return type;
 }
 
@@ -370,6 +369,11 @@ export function readTssStack(cpu: Cpu, dpl: number, ext: number, out: SegmentCac
 function deliverProtected(cpu: Cpu, vector: number, err: number | undefined, kind: EventKind, returnIp: number): void {
   const ext = kind === EventKind.Exception || kind === EventKind.External ? 1 : 0;
   const type = readGate(cpu, vector, kind, ext, false);
+  if (type === SysType.TASK_GATE) {
+    const tssSel = gateSelector(gateDesc.lo);
+    switchTasks(cpu, tssSel, fetchTssDescriptor(cpu, tssSel, TaskSource.Interrupt, ext), TaskSource.Interrupt, ext, returnIp, err);
+    return;
+  }
   const gate32 = type === SysType.INT_GATE || type === SysType.TRAP_GATE;
   const sel = gateSelector(gateDesc.lo);
   let target = gateOffset(gateDesc.lo, gateDesc.hi);

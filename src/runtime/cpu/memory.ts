@@ -10,7 +10,7 @@
 import type { PhysicalBus } from '../machine/bus.ts';
 import { Access, type FrameWatch } from '../mmu/types.ts';
 import { GuestFault, Vec } from './fault.ts';
-import { Flag, Seg } from './state.ts';
+import { Cr0, Flag, Seg } from './state.ts';
 import type { Cpu } from './cpu.ts';
 
 const CANON_LIMIT = 0x800000000000; // 2^47
@@ -29,6 +29,32 @@ export const PAGE_WATCHED = 2;
  * cached translations came from; Translator.watchSources). The same modelled assist.
  */
 export const PAGE_TLB_SOURCE = 4;
+
+/**
+ * Alignment a data access of `size` bytes needs under alignment checking (SDM Vol. 3A §6.15,
+ * Table 6-7): words 2, doublewords 4, quadwords 8; a 6- or 10-byte pseudo-descriptor (SGDT/SIDT
+ * operand, "GDTR/IDTR contents") 4. Other sizes (bytes; 16-byte SSE operands, whose own rules
+ * are the SIMD instructions') are not checked here.
+ */
+function alignMask(size: number): number {
+  switch (size) {
+    case 2:
+      return 1;
+    case 4:
+    case 6:
+    case 10:
+      return 3;
+    case 8:
+      return 7;
+    default:
+      return 0;
+  }
+}
+
+/** #AC(0) when `lin` is misaligned for an access of `size` bytes. */
+export function alignCheck(lin: number, size: number): void {
+  if ((lin & alignMask(size)) !== 0) throw new GuestFault(Vec.AC, 0);
+}
 
 export class Memory {
   private readonly cpu: Cpu;
@@ -56,6 +82,13 @@ export class Memory {
   translating = false;
   /** High dword of the last readLinPair. */
   pairHi = 0;
+  /**
+   * Alignment checking is armed: hardware CR0.AM, protected mode and CPL 3 (v86 included). With
+   * EFLAGS.AC too, every explicit data access through linear() is checked (alignCheck); updated
+   * by refresh() whenever CR0, CPL or the mode change, so the check costs one boolean test while
+   * it is off (SDM Vol. 3A §6.15 "Interrupt 17").
+   */
+  acArmed = false;
 
   constructor(cpu: Cpu) {
     this.cpu = cpu;
@@ -68,7 +101,14 @@ export class Memory {
 
   /** Re-read the paging state (called by Cpu.updateMode). */
   refresh(): void {
-    this.translating = this.cpu.paging || this.cpu.hw.ncr3 !== null;
+    const cpu = this.cpu;
+    this.translating = cpu.paging || cpu.hw.ncr3 !== null;
+    this.acArmed = (cpu.hw.cr0Lo & Cr0.AM) !== 0 && cpu.protectedMode && cpu.cpl === 3;
+  }
+
+  /** Alignment checking applies to explicit data accesses now (armed and EFLAGS.AC). */
+  get acActive(): boolean {
+    return this.acArmed && (this.cpu.flags & Flag.AC) !== 0;
   }
 
   // ---- segmentation ---------------------------------------------------------------------
@@ -84,6 +124,7 @@ export class Memory {
     if (cpu.mode64) {
       const lin = seg >= Seg.FS ? s.base + offset : offset;
       if (lin < -CANON_LIMIT || lin + size - 1 >= CANON_LIMIT) this.segFault(seg);
+      if (this.acArmed && (cpu.flags & Flag.AC) !== 0) alignCheck(lin, size);
       return lin;
     }
     if (cpu.protectedMode && (cpu.flags & Flag.VM) === 0) {
@@ -102,7 +143,9 @@ export class Memory {
     } else if (last > s.limit) {
       this.segFault(seg);
     }
-    return (s.base + offset) >>> 0;
+    const lin = (s.base + offset) >>> 0;
+    if (this.acArmed && (cpu.flags & Flag.AC) !== 0) alignCheck(lin, size);
+    return lin;
   }
 
   private segFault(seg: number): never {
@@ -111,8 +154,14 @@ export class Memory {
 
   // ---- linear accesses --------------------------------------------------------------------
 
+  /**
+   * Set while the system side makes an implicit supervisor-mode access (GDT/LDT/IDT/TSS; SDM
+   * Vol. 3A §4.6): SMAP then ignores EFLAGS.AC (sysmem.ts sysRead/sysWrite).
+   */
+  implicit = false;
+
   private ac(): boolean {
-    return (this.cpu.flags & Flag.AC) !== 0;
+    return (this.cpu.flags & Flag.AC) !== 0 && !this.implicit;
   }
 
   /** Translate one linear address (no page-crossing logic). */

@@ -79,6 +79,8 @@ export function readCpuMsr(cpu: Cpu, msr: number): bigint | null {
       return baseToBigint(cpu.seg[Seg.GS]!.base);
     case Msr.KERNEL_GS_BASE:
       return m.kernelGsBase;
+    case Msr.TSC_AUX:
+      return BigInt(m.tscAux >>> 0);
     case MSR_MTRRCAP:
       return 0n; // no variable or fixed ranges, no WC
     default:
@@ -125,6 +127,10 @@ export function writeCpuMsr(cpu: Cpu, msr: number, v: bigint): boolean {
       return true;
     case Msr.SFMASK:
       m.sfmask = v & 0xffff_ffffn;
+      return true;
+    case Msr.TSC_AUX:
+      if (v >> 32n !== 0n) throw new GuestFault(Vec.GP, 0); // bits 63:32 reserved
+      m.tscAux = Number(v);
       return true;
     case MSR_MTRRCAP:
       throw new GuestFault(Vec.GP, 0); // read-only

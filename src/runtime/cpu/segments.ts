@@ -24,7 +24,7 @@ import {
   SysType,
 } from './system/descriptor.ts';
 import type { Cpu } from './cpu.ts';
-import { canonicalOf, isCanonicalHiLo, linRead, linWrite } from './system/sysmem.ts';
+import { canonicalOf, isCanonicalHiLo, linRead, sysWrite } from './system/sysmem.ts';
 
 /** An 8- or 16-byte descriptor as read from its table. */
 export class RawDescriptor {
@@ -95,7 +95,7 @@ export function peekDescriptor(cpu: Cpu, sel: number, out: RawDescriptor, wide =
 export function setAccessed(cpu: Cpu, d: RawDescriptor): void {
   if ((d.hi & DescHi.ACCESSED) === 0) {
     d.hi |= DescHi.ACCESSED;
-    linWrite(cpu, d.addr + 4, 4, d.hi, false);
+    sysWrite(cpu, d.addr + 4, 4, d.hi);
   }
 }
 

@@ -17,6 +17,7 @@
  */
 import { ControlRegs } from './control-regs.ts';
 import type { PagingRegs } from '../mmu/types.ts';
+import { SseState } from './simd/state.ts';
 
 /** Segment register indices into `CpuState.seg`. */
 export const enum Seg {
@@ -159,6 +160,7 @@ export const Msr = {
   FS_BASE: 0xc0000100,
   GS_BASE: 0xc0000101,
   KERNEL_GS_BASE: 0xc0000102,
+  TSC_AUX: 0xc0000103,
 } as const;
 
 /** MSR values held by the CPU (FS/GS base live in `seg[Seg.FS/GS].base`). */
@@ -174,11 +176,13 @@ export class CpuMsrs {
   /** TSC = instructions retired + tscOffset (deterministic; WRMSR TSC adjusts the offset). */
   tscOffset = 0n;
   apicBase = 0xfee00900n; // BSP, enabled, default base
+  /** IA32_TSC_AUX (bits 31:0; RDTSCP returns it in ECX). */
+  tscAux = 0;
 }
 
 /** CR0 / CR4 / EFER bits the CPU looks at when deriving its mode. */
 export const Cr0 = { PE: 1, MP: 2, EM: 4, TS: 8, ET: 16, NE: 32, WP: 1 << 16, AM: 1 << 18, PG: 2 ** 31 } as const;
-export const Cr4 = { PSE: 1 << 4, PAE: 1 << 5, PGE: 1 << 7, OSFXSR: 1 << 9, PCIDE: 1 << 17, SMEP: 1 << 20, SMAP: 1 << 21, LA57: 1 << 12 } as const;
+export const Cr4 = { PSE: 1 << 4, PAE: 1 << 5, PGE: 1 << 7, OSFXSR: 1 << 9, OSXMMEXCPT: 1 << 10, OSXSAVE: 1 << 18, PCIDE: 1 << 17, SMEP: 1 << 20, SMAP: 1 << 21, LA57: 1 << 12 } as const;
 export const Efer = { SCE: 1, LME: 1 << 8, LMA: 1 << 10, NXE: 1 << 11 } as const;
 
 /** Initial hardware control registers after reset (SDM Vol. 3A Table 10-1: CR0 = 0x60000010). */
@@ -216,6 +220,13 @@ export class CpuState {
   /** DR0..DR7 (DR4/DR5 alias DR6/DR7 when CR4.DE = 0; the system side handles that). */
   readonly dr: bigint[] = [0n, 0n, 0n, 0n, 0n, 0n, 0xffff0ff0n, 0x400n];
   readonly msr = new CpuMsrs();
+  /** XMM0-15 and MXCSR (simd/state.ts). */
+  readonly sse = new SseState();
+  /**
+   * PKRU (protection-key rights for user pages; XSAVE state component 9, simd/xsave.ts). RDPKRU/
+   * WRPKRU and the page-walk checks are issue 22 item 4.
+   */
+  pkru = 0;
 
   // ---- derived mode bits (recomputed by Cpu.updateMode()) ----
   /** CR0.PE. */

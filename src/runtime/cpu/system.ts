@@ -242,6 +242,21 @@ export function tscBase(cpu: Cpu): number {
   return cpu.tscTicks !== null ? Math.floor(cpu.tscTicks()) : cpu.stats.instructions;
 }
 
+export const CR4_PCE = 1 << 8;
+/** Performance counters RDPMC accepts: AMD's four legacy PerfCtr0-3 (no PerfCtrExtCore in the model). */
+const PMC_COUNT = 4;
+
+/**
+ * RDPMC (SDM Vol. 2 RDPMC; AMD APM Vol. 3): #GP(0) at CPL > 0 (and in v86) unless CR4.PCE, #GP(0)
+ * for a counter index outside 0-3. No event is counted, so every counter reads 0.
+ */
+export function rdpmc(cpu: Cpu): void {
+  if ((cpu.pagingRegs.cr4 & CR4_PCE) === 0 && (cpu.cpl > 0 || inV86(cpu))) throw new GuestFault(Vec.GP, 0);
+  if (cpu.lo[1]! >>> 0 >= PMC_COUNT) throw new GuestFault(Vec.GP, 0);
+  cpu.writeGpr(0, 0n, 4);
+  cpu.writeGpr(2, 0n, 4);
+}
+
 /**
  * The time-stamp counter: virtual time at TSC_HZ (machine/clock.ts; deterministic: derived from
  * the instructions retired as of the last completed run slice or block) plus IA32_TSC's offset,

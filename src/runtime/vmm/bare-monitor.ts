@@ -122,6 +122,17 @@ export class BareMonitor implements Monitor {
         vcpu.injectException(exit.vector, exit.errorCode);
         if (exit.vector === 14) vcpu.cr2 = BigInt.asUintN(64, BigInt(exit.faultAddress));
         return RESUME;
+      case 'task-switch': {
+        // The hardware's own loads (no CPL check, RIP not advanced): CR3 from a 32-bit TSS
+        // (flushing non-global translations, R42) and CR0.TS.
+        const hw = vcpu.control;
+        if (exit.cr3 !== null) {
+          vcpu.setControl({ cr3: BigInt(exit.cr3 >>> 0) });
+          vcpu.flushTlb(has(hw.cr4, CR4.PCIDE) ? { kind: 'pcid', pcid: exit.cr3 & 0xfff } : { kind: 'non-global' });
+        }
+        vcpu.setControl({ cr0: hw.cr0 | CR0.TS });
+        return RESUME;
+      }
       case 'npf':
         return {
           kind: 'stop',

@@ -7,7 +7,10 @@ import { CPU_MODEL, cpuidLeaf, HAS_FEATURE, type CpuidResult } from '../../gener
  * - leaf 1 EAX: family 6 signature; EDX: the instruction-set basics the interpreter implements
  *   (TSC, MSR, CX8, CMOV) so guests that probe them find them; ECX[27] OSXSAVE mirrors the
  *   guest's CR4.OSXSAVE, as hardware does;
- * - leaf 0Dh: XSAVE area sizes for the components the model enumerates.
+ * - leaf 1 EBX[15:8]: the CLFLUSH line size (8 × 8 = 64 bytes) when CLFSH is reported;
+ * - leaf 0Dh: XSAVE area sizes for the components the model enumerates (sub-leaf 0: standard
+ *   format for XCR0 / for every supported component; sub-leaf 1 EBX: the compacted size for
+ *   XCR0 when XSAVEC is reported).
  * Features are therefore consistent with the rules: a CR4/EFER/XCR0 bit is writable exactly
  * when its feature is reported here.
  */
@@ -49,6 +52,13 @@ const XSAVE_COMPONENTS: ReadonlyArray<[bit: number, offset: number, size: number
 ];
 const XSAVE_LEGACY_AND_HEADER = 576;
 
+/** Size of the compacted (XSAVEC) area for `xcr0`: components after the header, packed in bit order. */
+function xsaveCompactedSize(xcr0: number): number {
+  let size = XSAVE_LEGACY_AND_HEADER;
+  for (const [bit, , len] of XSAVE_COMPONENTS) if (bit >= 2 && (xcr0 & (1 << bit)) !== 0) size += len;
+  return size;
+}
+
 function xsaveSize(xcr0: number): number {
   let size = XSAVE_LEGACY_AND_HEADER;
   for (const [bit, offset, len] of XSAVE_COMPONENTS) if (bit >= 2 && (xcr0 & (1 << bit)) !== 0) size = Math.max(size, offset + len);
@@ -65,6 +75,7 @@ export function answerCpuid(model: CpuModel, leaf: number, subleaf: number, gues
   if (leaf === 1) {
     out.eax = LEAF1_EAX_SIGNATURE;
     out.edx = (out.edx | LEAF1_EDX_ISA) >>> 0;
+    if (HAS_FEATURE.CLFSH) out.ebx = (out.ebx & ~0xff00) | (8 << 8);
     out.ecx = ((out.ecx & ~LEAF1_ECX_OSXSAVE) | LEAF1_ECX_HYPERVISOR) >>> 0;
     if ((guestCr4 & CR4_OSXSAVE) !== 0n && HAS_FEATURE.XSAVE) out.ecx = (out.ecx | LEAF1_ECX_OSXSAVE) >>> 0;
   } else if (leaf === 0xd && HAS_FEATURE.XSAVE) {
@@ -72,6 +83,8 @@ export function answerCpuid(model: CpuModel, leaf: number, subleaf: number, gues
       // EAX: supported XCR0 bits (from the model); EBX: size for the current XCR0; ECX: maximum.
       out.ebx = xsaveSize(Number(guestXcr0 & 0xffff_ffffn));
       out.ecx = xsaveSize(out.eax);
+    } else if (subleaf === 1) {
+      out.ebx = HAS_FEATURE.XSAVEC ? xsaveCompactedSize(Number(guestXcr0 & 0xffff_ffffn)) : 0;
     } else if (subleaf >= 2) {
       const c = XSAVE_COMPONENTS.find(([bit]) => bit === subleaf && (r.eax | 1) !== 0);
       const supported = (model.cpuidLeaf(0xd, 0).eax & (1 << subleaf)) !== 0;

@@ -7,7 +7,7 @@ import type { CrAccessExit, VmExit } from './exit.ts';
  */
 
 /** Every VmExit reason, in a fixed order (the slot of `ReasonCounts`). */
-export const EXIT_REASONS: readonly VmExit['reason'][] = ['cr-access', 'rdmsr', 'wrmsr', 'xsetbv', 'cpuid', 'hlt', 'io', 'invlpg', 'exception', 'npf', 'interrupt-window', 'nmi-window'];
+export const EXIT_REASONS: readonly VmExit['reason'][] = ['cr-access', 'rdmsr', 'wrmsr', 'xsetbv', 'cpuid', 'hlt', 'io', 'invlpg', 'exception', 'npf', 'interrupt-window', 'nmi-window', 'task-switch'];
 
 export function reasonSlot(reason: VmExit['reason']): number {
   switch (reason) {
@@ -35,6 +35,8 @@ export function reasonSlot(reason: VmExit['reason']): number {
       return 10;
     case 'nmi-window':
       return 11;
+    case 'task-switch':
+      return 12;
   }
 }
 
@@ -158,6 +160,8 @@ function nameSlot(exit: VmExit): number {
       return SLOT_NMI_WINDOW;
     case 'exception':
       return exit.vector >= 0 && exit.vector < VECTORS ? SLOT_EXCEPTION + exit.vector : NO_SLOT;
+    case 'task-switch':
+      return NO_SLOT; // rare: counted by name in the map
   }
 }
 

@@ -101,6 +101,23 @@ export interface NmiWindowExit {
   reason: 'nmi-window';
 }
 
+/**
+ * A hardware task switch (JMP/CALL to a TSS or task gate, INT n/exception/interrupt through a
+ * task gate, IRET with NT) has committed and loads the new task's CR3 (SDM Vol. 3A §7.3 step 13)
+ * and sets CR0.TS (step 12). SVM and VMX take a task-switch exit and leave the switch to the
+ * VMM; this CPU performs the switch itself and exits only for the two control-register changes,
+ * which belong to the monitor: the CR3 write goes through the CR3 rules (under shadow paging it
+ * switches shadow roots) and TS is set in the guest's CR0. A 32-bit TSS gives `cr3`; a 16-bit
+ * TSS has no CR3 field (`cr3` null: only TS is set). RIP is already the new task's: the handler
+ * does not advance it; a fault it injects is delivered in the new task, before its first
+ * instruction.
+ */
+export interface TaskSwitchExit {
+  reason: 'task-switch';
+  /** The new TSS's CR3 field (uint32), or null for a 16-bit TSS. */
+  cr3: number | null;
+}
+
 export type VmExit =
   | CrAccessExit
   | MsrExit
@@ -112,4 +129,5 @@ export type VmExit =
   | ExceptionExit
   | NestedPageFaultExit
   | InterruptWindowExit
-  | NmiWindowExit;
+  | NmiWindowExit
+  | TaskSwitchExit;

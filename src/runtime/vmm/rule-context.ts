@@ -17,6 +17,11 @@ export class RuleContext implements RuleEffects {
   resultLo = 0;
   resultHi = 0;
   private vcpu: Vcpu | undefined;
+  /**
+   * The CPL the rules see: the Vcpu's, or 0 for a control-register load the hardware itself
+   * performs (a task switch's CR3 and CR0.TS, armHardware), which no CPL check applies to.
+   */
+  private hardwareLoad = false;
 
   constructor(
     readonly guest: GuestState,
@@ -32,6 +37,13 @@ export class RuleContext implements RuleEffects {
     this.index = index;
     this.resultLo = 0;
     this.resultHi = 0;
+    this.hardwareLoad = false;
+  }
+
+  /** arm() for a load the hardware performs (task switch): the rules' CPL checks see CPL 0. */
+  armHardware(vcpu: Vcpu): void {
+    this.arm(vcpu, 0n);
+    this.hardwareLoad = true;
   }
 
   private cpu(): Vcpu {
@@ -41,7 +53,7 @@ export class RuleContext implements RuleEffects {
 
   /** CPL and mode at the exit, read from the Vcpu when a rule asks. */
   get cpl(): number {
-    return this.cpu().cpl;
+    return this.hardwareLoad ? 0 : this.cpu().cpl;
   }
 
   get mode(): CpuMode {

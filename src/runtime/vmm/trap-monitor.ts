@@ -3,7 +3,7 @@ import type { CpuidResult } from '../../generated/cpu-model.ts';
 import { CLTS, CR_READ, CR_WRITE, LMSW, RDMSR, SMSW, WRMSR, XSETBV } from '../../generated/handlers/index.ts';
 import { answerCpuid, SPEC_CPU_MODEL, type CpuModel } from './cpuid.ts';
 import type { GuestState, RuleHandler } from './effects.ts';
-import type { CrAccessExit, IoExit, MsrExit, VmExit } from './exit.ts';
+import type { CrAccessExit, IoExit, MsrExit, TaskSwitchExit, VmExit } from './exit.ts';
 import { CR_ACCESS_SLOT, ReasonCounts } from './exit-counts.ts';
 import { GuestRegs } from './guest-regs.ts';
 import type { CrExitHandler, ExitOutcome, Monitor, StopReason } from './monitor.ts';
@@ -39,6 +39,7 @@ const RCX = 1;
 const RDX = 2;
 const RBX = 3;
 const LOW32 = 0xffff_ffffn;
+const CR0_TS = 8n;
 
 export class TrapMonitor implements Monitor {
   /** The guest-visible control registers (read by the paging strategy, owned by the rules). */
@@ -116,6 +117,8 @@ export class TrapMonitor implements Monitor {
         return this.inject(vcpu, exit.vector, exit.errorCode);
       case 'npf':
         return this.paging.handleNestedFault(exit, vcpu, this.guest);
+      case 'task-switch':
+        return this.taskSwitch(exit, vcpu);
     }
   }
 
@@ -123,6 +126,29 @@ export class TrapMonitor implements Monitor {
   private noWindows(vcpu: Vcpu): ExitOutcome {
     vcpu.setInterruptWindowExiting(false);
     vcpu.setNmiWindowExiting(false);
+    return RESUME;
+  }
+
+  /**
+   * A task switch's control-register loads (TaskSwitchExit), through the same rules as the
+   * instructions: CR3 from the new TSS as a MOV to CR3 (its faults, its cr3_loaded effect: new
+   * shadow roots under shadow paging), then CR0.TS set as a MOV to CR0 of the guest's CR0 with TS
+   * (the guest CR0 and the hardware CR0 the rules derive from it). The hardware does both, so no
+   * CPL check applies (armHardware). RIP is the new task's: nothing is advanced.
+   */
+  private taskSwitch(exit: TaskSwitchExit, vcpu: Vcpu): ExitOutcome {
+    const cx = this.cx;
+    if (exit.cr3 !== null) {
+      const h = CR_WRITE[3];
+      if (!h) return this.inject(vcpu, GP, 0);
+      cx.armHardware(vcpu);
+      if (!h(cx, exit.cr3 >>> 0, 0)) return this.inject(vcpu, cx.faultVector, cx.faultCode);
+    }
+    const h0 = CR_WRITE[0];
+    if (!h0) return this.inject(vcpu, GP, 0);
+    const cr0 = this.guest.cr0 | CR0_TS;
+    cx.armHardware(vcpu);
+    if (!h0(cx, Number(cr0 & LOW32), Number(cr0 >> 32n))) return this.inject(vcpu, cx.faultVector, cx.faultCode);
     return RESUME;
   }
 

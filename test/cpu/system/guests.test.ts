@@ -5,7 +5,9 @@
  * the same bytes and end through the debug-exit port, in every paging mode.
  * - rings: CPL 0/3 transitions, a call gate, #GP/#UD/#PF frames, IST, SYSCALL/SYSRET;
  * - segments: faulting segment loads, LAR/LSL/VERR/VERW, SGDT/SIDT/SLDT/STR, an LDT,
- *   DS nulled by IRET to CPL 3, virtual-8086 mode entry, INT from v86 and #GP in v86.
+ *   DS nulled by IRET to CPL 3, virtual-8086 mode entry, INT from v86 and #GP in v86;
+ * - tasks: task switches by JMP, CALL + IRET (NT), INT n through a task gate, a 16-bit TSS, and
+ *   a #DF through a task gate into a task with its own CR3 (a shadow-root switch under shadow).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -16,7 +18,7 @@ import { Machine, type PagingModeName } from '../../../src/runtime/machine/machi
 import { CapturedOutput } from '../../../src/runtime/machine/output.ts';
 
 const DIR = join('test', 'cpu', 'system', 'guests');
-const GUESTS = ['rings', 'segments'] as const;
+const GUESTS = ['rings', 'segments', 'tasks'] as const;
 const hasNasm = spawnSync('nasm', ['-v']).status === 0;
 
 function run(name: string, paging: PagingModeName): { output: string; stop: string } {

@@ -266,11 +266,6 @@ const sti: Handler = (cpu) => {
 
 const nop: Handler = () => undefined;
 
-/** WAIT/FWAIT: #NM when CR0.MP and CR0.TS are both set; otherwise nothing (no x87 state). */
-const wait: Handler = (cpu) => {
-  if ((cpu.pagingRegs.cr0 & 0xa) === 0xa) cpu.raise(Vec.NM);
-};
-
 /** BOUND r, m: #BR unless lower <= index <= upper (signed, operand size 2 or 4). */
 const bound: Handler = (cpu, d) => {
   const s = d.s0;
@@ -321,7 +316,6 @@ export function registerData(t: HandlerTable): void {
     m.set(mn, nop);
   }
   for (const mn of [Mnemonic.Clflush, Mnemonic.Clflushopt, Mnemonic.Clwb]) m.set(mn, nop);
-  m.set(Mnemonic.Wait, wait);
   m.set(Mnemonic.Bound, bound);
   m.set(Mnemonic.Ud2, ud);
   m.set(Mnemonic.Ud0, ud);

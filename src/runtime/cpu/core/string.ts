@@ -75,7 +75,7 @@ function stringHandler(kind: S): Handler {
   const compares = kind === S.Cmps || kind === S.Scas;
   return (cpu, d) => {
     // MOVSD/CMPSD also name SSE2 instructions (xmm operands): not supported here.
-    if (d.k0 === OpK.Other || d.k1 === OpK.Other) cpu.unsupported(kind === S.Movs ? 'Movsd(sse)' : 'Cmpsd(sse)');
+    if (d.k0 === OpK.Xmm || d.k1 === OpK.Xmm) cpu.unsupported(kind === S.Movs ? 'Movsd(sse)' : 'Cmpsd(sse)');
     const s = d.opSize;
     const asz = d.addrSize;
     const delta = (cpu.flags & Flag.DF) !== 0 ? -s : s;

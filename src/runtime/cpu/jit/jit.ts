@@ -75,6 +75,11 @@ export class Jit {
    * hardware MMU notice CR0/CR4/EFER changes first (its own translate does that on every access).
    */
   prepare(cpu: Cpu): number {
+    // Alignment checking on: every access takes the slow path, whose Memory.linear checks it.
+    if (cpu.mem.acArmed && (cpu.flags & Flag.AC) !== 0) {
+      this.tlb = EMPTY_TLB;
+      return XLATE_SLOW;
+    }
     if (!cpu.mem.translating) return XLATE_NONE;
     const mmu = cpu.mmu;
     if (mmu instanceof HardwareMmu) {

@@ -2,9 +2,8 @@
  * IRET / IRETD / IRETQ (SDM Vol. 2 IRET "Operation"): real mode, v86 (IOPL 3 only, else #GP(0)),
  * protected mode to the same or an outer privilege level, return to v86 (CPL 0, 32-bit IRET with
  * VM set in the popped EFLAGS), and IA-32e mode (IRETQ always pops SS:RSP; a null SS is allowed
- * when returning to 64-bit code at CPL < 3). Nested-task returns (EFLAGS.NT in legacy protected
- * mode) are not modelled: #GP(0), counted as "task-switch". In IA-32e mode NT = 1 is #GP(0) by
- * the architecture.
+ * when returning to 64-bit code at CPL < 3). With EFLAGS.NT = 1 in legacy protected mode IRET
+ * returns to the task in the back link (task-switch.ts); in IA-32e mode NT = 1 is #GP(0).
  */
 import type { Cpu } from '../cpu.ts';
 import type { DecodedInsn } from '../decoded.ts';
@@ -13,6 +12,7 @@ import { fetchDescriptor, invalidateOuterSegments, loadCs, loadNull, loadOuterSs
 import { Flag, Seg, SegmentCache } from '../state.ts';
 import { DescHi, descDpl, descIsSystem, descLimit, descPresent, descType, SegType, selIsNull, selRpl } from './descriptor.ts';
 import { canonicalOf, hi32, isCanonical } from './sysmem.ts';
+import { taskReturn } from './task-switch.ts';
 
 const codeDesc = new RawDescriptor();
 const ssDesc = new RawDescriptor();
@@ -57,11 +57,8 @@ function iretBody(cpu: Cpu, insn: DecodedInsn): void {
   const v86 = cpu.protectedMode && (cpu.flags & F.VM) !== 0;
   if (!cpu.protectedMode || v86) return iretReal(cpu, w, v86);
   if ((cpu.flags & F.NT) !== 0) {
-    if (!cpu.longMode) {
-      const m = cpu.stats.udByMnemonic;
-      m.set('task-switch', (m.get('task-switch') ?? 0) + 1);
-    }
-    throw new GuestFault(Vec.GP, 0);
+    if (cpu.longMode) throw new GuestFault(Vec.GP, 0);
+    return taskReturn(cpu);
   }
   const ip = load(cpu, 0, w);
   const sel = load(cpu, 1, w) & 0xffff;

@@ -10,8 +10,31 @@
  */
 import type { Cpu } from '../cpu.ts';
 
+/**
+ * Read at a linear address. With `user` false this is an implicit supervisor-mode access
+ * (descriptor tables, TSS, IVT: every read the system side makes): SMAP applies regardless of
+ * EFLAGS.AC (SDM Vol. 3A §4.6).
+ */
 export function linRead(cpu: Cpu, linear: number, size: 1 | 2 | 4, user: boolean): number {
-  return cpu.mem.readLin(linear, size, user) >>> 0;
+  if (user) return cpu.mem.readLin(linear, size, true) >>> 0;
+  const mem = cpu.mem;
+  mem.implicit = true;
+  try {
+    return mem.readLin(linear, size, false) >>> 0;
+  } finally {
+    mem.implicit = false;
+  }
+}
+
+/** An implicit supervisor-mode write (descriptor accessed/busy bits, TSS state and link). */
+export function sysWrite(cpu: Cpu, linear: number, size: 1 | 2 | 4, value: number): void {
+  const mem = cpu.mem;
+  mem.implicit = true;
+  try {
+    mem.writeLin(linear, size, value, false);
+  } finally {
+    mem.implicit = false;
+  }
 }
 
 export function linWrite(cpu: Cpu, linear: number, size: 1 | 2 | 4, value: number, user: boolean): void {

@@ -18,6 +18,7 @@ import {
   movFromDr,
   movToCr,
   movToDr,
+  rdpmc,
   rdtsc,
   smsw,
   xgetbv,
@@ -26,8 +27,8 @@ import {
 import { swapgs, syscall, sysenter, sysexit, sysret } from './fast-syscall.ts';
 import { ACCESS_RIGHTS_ENTRIES } from './access-rights.ts';
 import { iret } from './iret.ts';
+import { clac, rdfsbase, rdgsbase, rdtscp, stac, wrfsbase, wrgsbase } from './isa-features.ts';
 import { SEGMENT_LOAD_ENTRIES } from './segment-loads.ts';
-import { SMAP_FLAG_ENTRIES } from './smap-flag.ts';
 import { lgdt, lidt, lldt, ltr, sgdt, sidt, sldt, str } from './tables.ts';
 
 const ENTRIES: ReadonlyArray<readonly [Handler, readonly number[]]> = [
@@ -57,6 +58,14 @@ const ENTRIES: ReadonlyArray<readonly [Handler, readonly number[]]> = [
   [hlt, [Code.Hlt]],
   [cacheFlush, [Code.Wbinvd, Code.Invd]],
   [rdtsc, [Code.Rdtsc]],
+  [rdpmc, [Code.Rdpmc]],
+  [rdtscp, [Code.Rdtscp]],
+  [stac, [Code.Stac]],
+  [clac, [Code.Clac]],
+  [rdfsbase, [Code.Rdfsbase_r32, Code.Rdfsbase_r64]],
+  [rdgsbase, [Code.Rdgsbase_r32, Code.Rdgsbase_r64]],
+  [wrfsbase, [Code.Wrfsbase_r32, Code.Wrfsbase_r64]],
+  [wrgsbase, [Code.Wrgsbase_r32, Code.Wrgsbase_r64]],
   [rdmsr, [Code.Rdmsr]],
   [wrmsr, [Code.Wrmsr]],
   [inHandler, [Code.In_AL_imm8, Code.In_AX_imm8, Code.In_EAX_imm8, Code.In_AL_DX, Code.In_AX_DX, Code.In_EAX_DX]],
@@ -71,5 +80,5 @@ const ENTRIES: ReadonlyArray<readonly [Handler, readonly number[]]> = [
 ];
 
 export function registerSystemHandlers(table: HandlerTable): void {
-  for (const [handler, codes] of [...ENTRIES, ...SEGMENT_LOAD_ENTRIES, ...ACCESS_RIGHTS_ENTRIES, ...SMAP_FLAG_ENTRIES]) for (const code of codes) table.byCode.set(code, handler);
+  for (const [handler, codes] of [...ENTRIES, ...SEGMENT_LOAD_ENTRIES, ...ACCESS_RIGHTS_ENTRIES]) for (const code of codes) table.byCode.set(code, handler);
 }

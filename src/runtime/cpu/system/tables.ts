@@ -14,7 +14,7 @@ import { checkUmip, requirePrivileged } from '../system.ts';
 import { descIsSystem, descPresent, descType, selIsNull, SysType } from './descriptor.ts';
 import { ea } from '../core/operands.ts';
 import { readRm16 } from './operands.ts';
-import { canonicalOf, hi32, isCanonical } from './sysmem.ts';
+import { canonicalOf, hi32, isCanonical, sysWrite } from './sysmem.ts';
 
 const desc = new RawDescriptor();
 
@@ -109,7 +109,7 @@ export function ltr(cpu: Cpu, insn: DecodedInsn): void {
   if (!descPresent(hi)) throw new GuestFault(Vec.NP, selErr(sel, 0));
   // Mark the descriptor busy (type bit 1), then load TR.
   desc.hi = hi | (2 << 8);
-  cpu.mem.writeLin(desc.addr + 4, 4, desc.hi, false);
+  sysWrite(cpu, desc.addr + 4, 4, desc.hi);
   fillSystemCache(cpu, cpu.seg[Seg.TR]!, sel, desc);
 }
 
