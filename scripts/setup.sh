@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Set up a fresh machine for the whole test suite: the Debian packages the suite uses
 # (qemu-system-x86 for the QEMU comparison, nasm to check the bundled guests against their
-# sources) and the npm dependencies. Installs with apt-get as root (or through sudo).
+# sources, gdb for the gdb stub's tests) and the npm dependencies. Installs with apt-get as root (or through sudo).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 need=()
 command -v qemu-system-x86_64 >/dev/null || need+=(qemu-system-x86)
 command -v nasm >/dev/null || need+=(nasm)
+command -v gdb >/dev/null || need+=(gdb)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then apt=(apt-get); elif command -v sudo >/dev/null; then apt=(sudo apt-get); else
     echo "setup: need root (or sudo) to install: ${need[*]}" >&2

@@ -385,12 +385,30 @@ function flushModePair(rule: RuleIR): { flush: number; mode: number } | null {
 /** How an effect statement is emitted: on its own, or as one half of flushModePair. */
 type EffectRole = 'alone' | 'paired-flush' | 'paired-mode';
 
-function compileStmt(st: StmtIR, c: ExprCompiler, role: EffectRole = 'alone'): string[] {
+/**
+ * Where a statement came from, for exit traces (RuleSites in src/runtime/vmm/effects.ts): a guard
+ * names its index in the rule's site table as raise()'s third argument; a conditional action sets
+ * its bit in the handler's `taken` word, stored in `cx.taken` when the handler completes. Both are
+ * constants or a register OR in code that runs anyway: nothing is built or looked up unless a
+ * tracer reads them.
+ */
+interface StmtSite {
+  /** Index in the rule's site table. */
+  site: number;
+  /** Bit in `taken` (conditional actions), or -1. */
+  bit: number;
+}
+
+function takenMark(bit: number): string {
+  return `taken |= 0x${(2 ** bit).toString(16)};`;
+}
+
+function compileStmt(st: StmtIR, c: ExprCompiler, where: StmtSite, role: EffectRole = 'alone'): string[] {
   switch (st.k) {
     case 'guard': {
       const g = st.guard;
       const code = g.errorCode === undefined ? 'undefined' : String(g.errorCode);
-      return [`// ${g.id}: ${g.text}${g.cites.length ? ` (${g.cites.join(', ')})` : ''}`, `if (${c.bool(g.cond)}) return cx.raise(${g.vector}, ${code});`];
+      return [`// ${g.id}: ${g.text}${g.cites.length ? ` (${g.cites.join(', ')})` : ''}`, `if (${c.bool(g.cond)}) return cx.raise(${g.vector}, ${code}, ${where.site});`];
     }
     case 'let': {
       // Both forms; compileRule drops the one nothing reads.
@@ -441,11 +459,12 @@ function compileStmt(st: StmtIR, c: ExprCompiler, role: EffectRole = 'alone'): s
           const comment = `// ${st.text}`;
           if (role === 'paired-flush' && eff.name === 'flush_tlb') {
             const scope = c.flush(eff.scope);
-            return [comment, `const flush = ${st.when ? `${c.bool(st.when)} ? ${scope} : null` : scope};`];
+            if (!st.when) return [comment, `const flush = ${scope};`];
+            return [comment, `const flush = ${c.bool(st.when)} ? ${scope} : null;`, `if (flush !== null) ${takenMark(where.bit)}`];
           }
           if (role === 'paired-mode') {
             const call = 'cx.pagingModeChanged(flush);';
-            return st.when ? [comment, `if (${c.bool(st.when)}) ${call} else if (flush !== null) cx.flushTlb(flush);`] : [comment, call];
+            return st.when ? [comment, `if (${c.bool(st.when)}) { ${takenMark(where.bit)} ${call} } else if (flush !== null) cx.flushTlb(flush);`] : [comment, call];
           }
           body =
             eff.name === 'paging_mode_changed'
@@ -457,18 +476,49 @@ function compileStmt(st: StmtIR, c: ExprCompiler, role: EffectRole = 'alone'): s
         }
       }
       const comment = `// ${st.text}`;
-      return st.when ? [comment, `if (${c.bool(st.when)}) ${body}`] : [comment, body];
+      return st.when ? [comment, `if (${c.bool(st.when)}) { ${takenMark(where.bit)} ${body} }`] : [comment, body];
     }
   }
 }
 
-function compileRule(rule: RuleIR): { name: string; body: string } {
+/** One row of a rule's site table (RuleSites.stmts at run time). */
+interface SiteRow {
+  line: number;
+  text: string;
+  kind: 'guard' | 'guest' | 'hardware' | 'effect' | 'result';
+  bit: number;
+}
+
+/** The site of each guard and action (lets have none), and the bits of the conditional ones. */
+function ruleSites(rule: RuleIR): { where: (StmtSite | undefined)[]; rows: SiteRow[] } {
+  const rows: SiteRow[] = [];
+  let bits = 0;
+  const where = rule.stmts.map((st): StmtSite | undefined => {
+    if (st.k === 'let') return undefined;
+    const site = rows.length;
+    if (st.k === 'guard') {
+      rows.push({ line: st.guard.pos.line, text: st.guard.text, kind: 'guard', bit: -1 });
+      return { site, bit: -1 };
+    }
+    const bit = st.when ? bits++ : -1;
+    if (bit > 30) throw new Error(`${rule.file}:${rule.pos.line}: rule ${rule.id} has more than 31 conditional actions (the exit trace's taken word)`);
+    rows.push({ line: st.action.pos.line, text: st.text, kind: st.action.k, bit });
+    return { site, bit };
+  });
+  return { where, rows };
+}
+
+function compileRule(rule: RuleIR): { name: string; body: string; rows: SiteRow[] } {
   const assigned = new Set<RegName>();
   for (const st of rule.stmts) if (st.k === 'action' && st.action.k === 'guest') assigned.add(st.action.reg);
   const c = new ExprCompiler(rule.param, assigned);
   let lines: string[] = [];
   const pair = flushModePair(rule);
-  rule.stmts.forEach((st, i) => lines.push(...compileStmt(st, c, i === pair?.flush ? 'paired-flush' : i === pair?.mode ? 'paired-mode' : 'alone')));
+  const sites = ruleSites(rule);
+  const conditional = sites.rows.some((r) => r.bit >= 0);
+  rule.stmts.forEach((st, i) =>
+    lines.push(...compileStmt(st, c, sites.where[i] ?? { site: -1, bit: -1 }, i === pair?.flush ? 'paired-flush' : i === pair?.mode ? 'paired-mode' : 'alone')),
+  );
   // Drop `let` forms nothing reads (each `let` is emitted on halves and as BigInt).
   const isCode = (l: string): boolean => !l.startsWith('//');
   const refs = (name: string, except: number): boolean => lines.some((l, i) => i !== except && isCode(l) && new RegExp(`\\b${name}\\b`).test(l));
@@ -492,9 +542,19 @@ function compileRule(rule: RuleIR): { name: string; body: string } {
   }
   if (rule.modes) {
     const vals = rule.modes.flatMap((m) => MODE_VALUES[m]);
-    prologue.push(`// Only in ${rule.modes.join(', ')} (elsewhere #UD).`, `if (!(${vals.map((v) => `mode === '${v}'`).join(' || ')})) return cx.raise(6, undefined);`);
+    prologue.push(`// Only in ${rule.modes.join(', ')} (elsewhere #UD).`, `if (!(${vals.map((v) => `mode === '${v}'`).join(' || ')})) return cx.raise(6, undefined, -1);`);
   }
-  return { name: handlerName(rule), body: [...prologue, ...lines, 'return true;'].join('\n') };
+  // The conditional actions that ran, for exit traces (one register OR each, one store at the end).
+  if (conditional) prologue.push('let taken = 0;');
+  const epilogue = conditional ? ['cx.taken = taken;', 'return true;'] : ['return true;'];
+  return { name: handlerName(rule), body: [...prologue, ...lines, ...epilogue].join('\n'), rows: sites.rows };
+}
+
+/** A rule's site table as TypeScript source (RuleSites). */
+function sitesLiteral(rule: RuleIR, rows: SiteRow[]): string {
+  const head = `on ${rule.access} ${rule.reg}${rule.param ? ` (${rule.param})` : ''}`;
+  const stmts = rows.map((r) => `{ line: ${r.line}, text: ${JSON.stringify(r.text)}, kind: '${r.kind}', bit: ${r.bit} }`);
+  return `{ id: '${rule.id}', file: '${rule.file}', line: ${rule.pos.line}, text: ${JSON.stringify(head)}, stmts: [${stmts.join(', ')}] }`;
 }
 
 function fileBase(file: string): string {
@@ -543,6 +603,12 @@ function dispatchStatements(rules: RuleIR[], spec: SpecIR): StatementStructures[
       `{ ${rules.map((r) => `'${r.id}': ${handlerName(r)}`).join(', ')} }`,
       'Every handler by rule id (as cited in conformance vectors).',
     ),
+    v(
+      'RULE_SITES',
+      'ReadonlyMap<RuleHandler, RuleSites>',
+      `new Map<RuleHandler, RuleSites>([${rules.map((r) => `[${handlerName(r)}, ${handlerName(r)}Sites]`).join(', ')}])`,
+      'Each handler\'s site table (exit traces: where its guards and actions are in spec/rules).',
+    ),
   ];
 }
 
@@ -557,7 +623,7 @@ export async function emitHandlers(set: RuleSetIR, spec: SpecIR): Promise<Genera
     const all = compiled.map((x) => x.body).join('\n');
     const fx = ['FLUSH_ALL', 'FLUSH_NON_GLOBAL', 'hi32', 'join64', 'lo32'].filter((n) => new RegExp(`\\b${n}\\b(?!\\s*=)`).test(all));
     const statements: StatementStructures[] = [
-      { kind: StructureKind.ImportDeclaration, moduleSpecifier: '../../runtime/vmm/effects.ts', namedImports: [...fx, 'type RuleEffects'] },
+      { kind: StructureKind.ImportDeclaration, moduleSpecifier: '../../runtime/vmm/effects.ts', namedImports: [...fx, 'type RuleEffects', 'type RuleSites'] },
     ];
     for (const [i, rule] of rules.entries()) {
       const { name, body } = compiled[i]!;
@@ -574,13 +640,20 @@ export async function emitHandlers(set: RuleSetIR, spec: SpecIR): Promise<Genera
         returnType: 'boolean',
         statements: body,
       });
+      statements.push({
+        kind: StructureKind.VariableStatement,
+        isExported: true,
+        declarationKind: VariableDeclarationKind.Const,
+        docs: [`Where ${name}'s guards and actions are in ${file} (exit traces: raise()'s site index, cx.taken's bits).`],
+        declarations: [{ name: `${name}Sites`, type: 'RuleSites', initializer: sitesLiteral(rule, compiled[i]!.rows) }],
+      });
     }
     const text = printStructures(`${HANDLERS_DIR}/${base}.ts`, statements);
     files.push({ path: `${HANDLERS_DIR}/${base}.ts`, contents: await finishTs(file, text) });
-    imports.push({ kind: StructureKind.ImportDeclaration, moduleSpecifier: `./${base}.ts`, namedImports: rules.map(handlerName) });
+    imports.push({ kind: StructureKind.ImportDeclaration, moduleSpecifier: `./${base}.ts`, namedImports: rules.flatMap((r) => [handlerName(r), `${handlerName(r)}Sites`]) });
   }
   const index: StatementStructures[] = [
-    { kind: StructureKind.ImportDeclaration, moduleSpecifier: '../../runtime/vmm/effects.ts', namedImports: ['type RuleHandler'] },
+    { kind: StructureKind.ImportDeclaration, moduleSpecifier: '../../runtime/vmm/effects.ts', namedImports: ['type RuleHandler', 'type RuleSites'] },
     ...imports,
     ...dispatchStatements(set.rules, spec),
   ];

@@ -52,7 +52,7 @@ const LONG_VARIANTS = [
   { guest: { CR3: 0x3005n } },
   { guest: { CR4: CR4_PAE | CR4_PCIDE, CR3: 0x3005n } },
   { guest: { CR4: CR4_PAE | CR4_LA57 | CR4_OSXSAVE | CR4_UMIP } },
-  { guest: { CR8: 0x5n, TPR: 0x5an, XCR0: 0x7n, EFER: EFER_LME | EFER_LMA | EFER_NXE | EFER_SCE } },
+  { guest: { CR8: 0x5n, TPR: 0x50n, XCR0: 0x7n, EFER: EFER_LME | EFER_LMA | EFER_NXE | EFER_SCE } },
 ];
 
 export const MODES: readonly ModeSpec[] = [

@@ -87,7 +87,14 @@ function regs(g: Record<string, string>): Partial<Record<ObservedReg, bigint>> {
       out[name] = BigInt(v);
     }
   }
+  // What a guest observes as CR8 is the APIC TPR's class (spec/rules/cr8.rules).
+  if (g.TPR !== undefined) out.cr8 = cr8OfTpr(g.TPR);
   return out;
+}
+
+/** CR8 as MOV from CR8 reads it: TPR[7:4]. */
+function cr8OfTpr(tpr: string): bigint {
+  return (BigInt(tpr) >> 4n) & 0xfn;
 }
 
 function convert(raw: RawVector): ConformVector | string {
@@ -110,7 +117,7 @@ function convert(raw: RawVector): ConformVector | string {
       cr4: big(g.CR4),
       efer: big(g.EFER),
       xcr0: big(g.XCR0, 1n),
-      cr8: big(g.CR8),
+      cr8: g.TPR !== undefined ? cr8OfTpr(g.TPR) : big(g.CR8),
     },
     instr: {
       kind: raw.instruction.kind as InstrKind,

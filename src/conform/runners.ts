@@ -73,6 +73,10 @@ export function trapspecRunner(paging: PagingModeName, crPolicy = 'trap-all'): R
             end = 'crash';
             detail = `monitor error: ${r.stop.detail}`;
             break;
+          case 'debug':
+            end = 'error';
+            detail = 'stopped by a debugger (none is attached to conformance runs)';
+            break;
           case 'reset':
             end = 'crash';
             detail = `reset: ${r.stop.source}`;

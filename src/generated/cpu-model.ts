@@ -10,6 +10,7 @@ export type CpuFeatureName =
   | 'SEP'
   | 'PAE'
   | 'MCE'
+  | 'APIC'
   | 'PGE'
   | 'CLFSH'
   | 'MMX'
@@ -24,6 +25,8 @@ export type CpuFeatureName =
   | 'VMX'
   | 'SMX'
   | 'PCID'
+  | 'X2APIC'
+  | 'TSC_DEADLINE'
   | 'XSAVE'
   | 'FSGSBASE'
   | 'SMEP'
@@ -165,6 +168,16 @@ export const CPU_FEATURES: readonly CpuFeature[] = [
     description: 'machine-check exception (CR4.MCE)',
   },
   {
+    name: 'APIC',
+    leaf: 0x1,
+    subleaf: 0,
+    reg: 'edx',
+    bit: 9,
+    present: true,
+    inverted: false,
+    description: 'local APIC, xAPIC MMIO at IA32_APIC_BASE (machine/devices/lapic.ts)',
+  },
+  {
     name: 'PGE',
     leaf: 0x1,
     subleaf: 0,
@@ -304,6 +317,26 @@ export const CPU_FEATURES: readonly CpuFeature[] = [
     present: true,
     inverted: false,
     description: 'process-context identifiers (CR4.PCIDE, CR3 PCID layout)',
+  },
+  {
+    name: 'X2APIC',
+    leaf: 0x1,
+    subleaf: 0,
+    reg: 'ecx',
+    bit: 21,
+    present: false,
+    inverted: false,
+    description: 'x2APIC mode is not modelled: IA32_APIC_BASE.EXTD is reserved',
+  },
+  {
+    name: 'TSC_DEADLINE',
+    leaf: 0x1,
+    subleaf: 0,
+    reg: 'ecx',
+    bit: 24,
+    present: true,
+    inverted: false,
+    description: 'APIC timer TSC-deadline mode (IA32_TSC_DEADLINE)',
   },
   {
     name: 'XSAVE',
@@ -691,6 +724,7 @@ export const HAS_FEATURE: Readonly<Record<CpuFeatureName, boolean>> = {
   SEP: true,
   PAE: true,
   MCE: true,
+  APIC: true,
   PGE: true,
   CLFSH: true,
   MMX: true,
@@ -705,6 +739,8 @@ export const HAS_FEATURE: Readonly<Record<CpuFeatureName, boolean>> = {
   VMX: false,
   SMX: false,
   PCID: true,
+  X2APIC: false,
+  TSC_DEADLINE: true,
   XSAVE: true,
   FSGSBASE: true,
   SMEP: true,

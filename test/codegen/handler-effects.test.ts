@@ -29,8 +29,11 @@ describe('effects as a set in the emitted handlers', () => {
     expect(code).toContain(
       [
         '  const flush = ((cr0_lo ^ op_lo) & 0x80000001) !== 0 ? FLUSH_ALL : null;',
-        '  if (((cr0_lo ^ op_lo) & 0x80000000) !== 0) cx.pagingModeChanged(flush);',
-        '  else if (flush !== null) cx.flushTlb(flush);',
+        '  if (flush !== null) taken |= 0x1;',
+        '  if (((cr0_lo ^ op_lo) & 0x80000000) !== 0) {',
+        '    taken |= 0x2;',
+        '    cx.pagingModeChanged(flush);',
+        '  } else if (flush !== null) cx.flushTlb(flush);',
       ].join('\n'),
     );
     expect(code).not.toContain('pagingModeChanged(null)');

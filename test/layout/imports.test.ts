@@ -1,6 +1,7 @@
 /**
  * The layout rules of the source tree, checked on its import graph: no run-time import circles,
- * and no hand-written file longer than can be read at once.
+ * the machine reaches the CPU only through cpu/index.ts, and no hand-written file longer than
+ * can be read at once.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -74,6 +75,21 @@ describe('source layout', () => {
 
   it('has no import circles', () => {
     expect(circles()).toEqual([]);
+  });
+
+  it('machine/ reaches the CPU only through its public interface (cpu/index.ts)', () => {
+    const machine = join(src, 'runtime/machine');
+    const cpu = join(src, 'runtime/cpu');
+    const inward = files
+      .filter((f) => f.startsWith(machine))
+      .flatMap((f) => {
+        const text = readFileSync(f, 'utf8');
+        return [...text.matchAll(/from\s+'(\.[^']+)'/g)]
+          .map((m) => resolve(dirname(f), m[1]!))
+          .filter((t) => t.startsWith(cpu + '/') && t !== join(cpu, 'index.ts'))
+          .map((t) => `${rel(f)} -> ${rel(t)}`);
+      });
+    expect(inward).toEqual([]);
   });
 
   it('keeps hand-written files under 700 lines', () => {

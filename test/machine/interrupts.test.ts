@@ -87,3 +87,32 @@ describe('interrupts guest', () => {
     expect(readFileSync(out).equals(Buffer.from(IMAGE))).toBe(true);
   });
 });
+
+describe('CR8 is the APIC TPR (test/machine/guests/cr8-tpr.asm, 64-bit)', () => {
+  const expected = readFileSync(join(DIR, 'expected-cr8-tpr.txt'), 'latin1');
+  const image = new Uint8Array(readFileSync(join(DIR, 'cr8-tpr.img')));
+
+  it.each([
+    ['shadow', 'trap-all'],
+    ['nested', 'trap-all'],
+    ['direct', 'trap-all'],
+    ['shadow', 'minimal-exits'],
+    ['nested', 'minimal-exits'],
+  ] as const)('MOV CR8 and MMIO TPR see each other, and CR8 masks by class, under %s paging (%s)', (paging, crPolicy) => {
+    const out = new CapturedOutput();
+    const m = new Machine({ memMiB: 16, paging, crPolicy, output: out });
+    expect(m.load(image, { file: 'cr8-tpr.img' }).ok).toBe(true);
+    const r = m.run(1_000_000);
+    expect(out.text()).toBe(expected);
+    expect(r.stop).toEqual({ kind: 'debug-exit', status: 3 });
+    expect(m.interrupts.lapic.tpr).toBe(0x20);
+    expect(m.stats().exits.get('mov-to-cr8')).toBe(3);
+  });
+
+  it('the checked-in image is what its source assembles to (when nasm is installed)', () => {
+    if (spawnSync('nasm', ['-v']).status !== 0) return;
+    const out = join(mkdtempSync(join(tmpdir(), 'trapspec-guest-')), 'cr8-tpr.img');
+    execFileSync('nasm', ['-f', 'bin', '-o', out, join(DIR, 'cr8-tpr.asm')]);
+    expect(readFileSync(out).equals(Buffer.from(image))).toBe(true);
+  });
+});

@@ -43,6 +43,7 @@ function runHandler(id: string, guest: GuestRegs, mode: ModeClass, cpl: number, 
   let result: string | null = null;
   const cx: RuleEffects = {
     cpl,
+    taken: 0,
     mode: CPU_MODE[mode],
     index,
     guest: g,

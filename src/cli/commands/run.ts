@@ -5,6 +5,7 @@ import { CR_POLICY_NAMES, PAGING_MODES, type PagingModeName } from '../../runtim
 import { BufferedOutput } from '../../runtime/machine/output.ts';
 import { formatStats, formatStop, exitStatusFor } from '../../runtime/machine/run-report.ts';
 import type { TraceSink } from '../../runtime/machine/cpu-port.ts';
+import { parseExitFilter, type ExitFilter } from '../../runtime/debug/exit-trace/filter.ts';
 import type { ClockMode } from '../../runtime/machine/clock.ts';
 import { CONSOLE_MODES, HostConsole, type ConsoleMode } from '../host-console.ts';
 
@@ -22,6 +23,8 @@ export interface RunOptions {
   initrd?: string;
   trace?: boolean;
   traceFile?: string;
+  /** --trace-exits[=FILTER]: true (every exit) or the parsed filter. */
+  traceExits?: true | ExitFilter;
   stats?: boolean;
   /** Exit with the value v the guest wrote to 0xF4 instead of QEMU's (v << 1) | 1. */
   guestStatus?: boolean;
@@ -31,17 +34,30 @@ export interface RunOptions {
   clock?: ClockMode;
   /** RTC start: a fixed date (default, reproducible) or the host's time. */
   rtc?: 'fixed' | 'host';
+  /** --gdb [HOST:]PORT (or -s: port 1234). */
+  gdb?: GdbAddress;
+  s?: boolean;
+  gdbWait?: boolean;
+  gdbArch?: 'auto' | 'i386' | 'amd64';
+}
+
+export interface GdbAddress {
+  host: string;
+  port: number;
 }
 
 /** Where `trapspec run` writes: guest output, the report, the trace. Replaceable in tests. */
 export interface RunIo {
   stdout: (chunk: Uint8Array) => void;
   stderr: (text: string) => void;
+  /** COM1's input for --console (the process's stdin); none: nothing is received. */
+  openConsole?: (mode: ConsoleMode) => HostConsole | null | string;
 }
 
 const processIo: RunIo = {
   stdout: (chunk) => writeAll(1, chunk),
   stderr: (text) => writeAll(2, Buffer.from(text)),
+  openConsole: (mode) => HostConsole.open(mode),
 };
 
 /** Exit status for bad arguments or a bad image. */
@@ -73,7 +89,9 @@ export async function runCommand(imagePath: string, options: RunOptions, io: Run
   const output = new BufferedOutput(io.stdout);
   let traceFd: number | undefined;
   let trace: TraceSink | undefined;
-  if (options.trace === true || options.traceFile !== undefined) {
+  let sink: TraceSink | undefined;
+  const instructionTrace = options.trace === true || (options.traceFile !== undefined && options.traceExits === undefined);
+  if (instructionTrace || options.traceExits !== undefined) {
     if (options.traceFile !== undefined) {
       try {
         traceFd = openSync(options.traceFile, 'w');
@@ -83,17 +101,20 @@ export async function runCommand(imagePath: string, options: RunOptions, io: Run
       }
     }
     const fd = traceFd;
-    trace = fd === undefined ? (line) => io.stderr(`${line}\n`) : (line) => writeAll(fd, Buffer.from(`${line}\n`));
+    sink = fd === undefined ? (line) => io.stderr(`${line}\n`) : (line) => writeAll(fd, Buffer.from(`${line}\n`));
+    if (instructionTrace) trace = sink;
   }
 
-  const console = HostConsole.open(options.console ?? 'auto');
-  if (typeof console === 'string') {
-    io.stderr(`trapspec run: ${console}\n`);
+  const hostConsole = io.openConsole?.(options.console ?? 'auto') ?? null;
+  if (typeof hostConsole === 'string') {
+    io.stderr(`trapspec run: ${hostConsole}\n`);
+    if (traceFd !== undefined) closeSync(traceFd);
     return EXIT_USAGE;
   }
 
   // Loaded on use, so the other commands never load the interpreter.
   const { Machine } = await import('../../runtime/machine/machine.ts');
+  const monitorFactory = options.traceExits !== undefined && sink !== undefined ? await exitTraceFactory(options.traceExits, sink) : undefined;
   try {
     const machine = new Machine({
       memMiB: options.mem,
@@ -101,16 +122,54 @@ export async function runCommand(imagePath: string, options: RunOptions, io: Run
       crPolicy: options.crPolicy,
       output,
       trace,
+      monitorFactory,
       clock: options.clock,
-      serialInput: console ?? undefined,
+      serialInput: hostConsole ?? undefined,
       rtcStartSec: options.rtc === 'host' ? Math.floor(Date.now() / 1000) : undefined,
     });
+    // Exact instruction counts in the exit trace: compiled blocks count theirs only when they end.
+    if (monitorFactory !== undefined) machine.cpu.decoded.jit.enabled = false;
     const loaded = machine.load(image, { file: imagePath, format: options.flat === true ? 'flat' : 'auto', cmdline, initrd });
     if (!loaded.ok) {
       io.stderr(`trapspec run: ${formatLoadError(loaded.error)}\n`);
       return EXIT_USAGE;
     }
-    const result = machine.run(options.maxInsns ?? Infinity);
+    const gdb = options.gdb ?? (options.s === true ? { host: '127.0.0.1', port: 1234 } : undefined);
+    if (gdb === undefined && options.gdbWait === true) {
+      io.stderr('trapspec run: --gdb-wait needs --gdb [HOST:]PORT (or -s)\n');
+      return EXIT_USAGE;
+    }
+    let result: { stop: import('../../runtime/vmm/monitor.ts').StopReason; instructions: number };
+    if (gdb !== undefined) {
+      const { GdbSession } = await import('../../runtime/debug/gdb/session.ts');
+      const session = new GdbSession(machine, {
+        ...gdb,
+        wait: options.gdbWait === true,
+        arch: options.gdbArch,
+        maxInsns: options.maxInsns,
+        log: (line) => io.stderr(`${line}\n`),
+        exitStatus: (stop) => (options.guestStatus === true && stop.kind === 'debug-exit' ? (stop.status >>> 1) & 0xff : exitStatusFor(stop)),
+      });
+      let r: Awaited<ReturnType<typeof session.run>>;
+      try {
+        r = await session.run();
+      } catch (error) {
+        const e = error as NodeJS.ErrnoException;
+        if (e.code === 'EADDRINUSE' || e.code === 'EACCES' || e.code === 'EADDRNOTAVAIL' || e.code === 'ENOTFOUND') {
+          io.stderr(`trapspec run: --gdb ${gdb.host}:${gdb.port}: ${e.message}\n`);
+          return EXIT_USAGE;
+        }
+        throw error;
+      }
+      if (r.kind === 'killed') {
+        output.flush();
+        io.stderr(`trapspec: run ended by gdb (kill) after ${r.instructions} instructions\n`);
+        return 0;
+      }
+      result = r;
+    } else {
+      result = machine.run(options.maxInsns ?? Infinity);
+    }
     output.flush();
     const report = formatStop(result.stop, machine.vcpu, result.instructions, machine.guestControl());
     if (report !== '') io.stderr(report);
@@ -123,7 +182,7 @@ export async function runCommand(imagePath: string, options: RunOptions, io: Run
     io.stderr(`trapspec run: internal error (a bug in trapspec, not in the guest):\n${(error as Error).stack ?? String(error)}\n`);
     return EXIT_INTERNAL;
   } finally {
-    console?.close();
+    hostConsole?.close();
     output.flush();
     if (traceFd !== undefined) closeSync(traceFd);
   }
@@ -147,11 +206,22 @@ export function registerRun(program: Command): void {
     .option('--append <string>', "kernel command line, QEMU's name for --cmdline")
     .option('--initrd <file>', 'initial ramdisk for a Linux bzImage')
     .option('--trace', 'print one line per executed instruction to stderr')
-    .option('--trace-file <path>', 'write the instruction trace to a file instead')
+    .option('--trace-file <path>', 'write the instruction trace (or, without --trace, the exit trace) to a file instead')
+    .option(
+      '--trace-exits [filter]',
+      'print one line per VM exit to stderr: instruction, access, guest/hardware values, outcome, the spec rule line that decided it; FILTER = comma-separated cr0,cr3,cr4,cr8,efer,xcr0, rules,msr,cpuid,io,hlt,invlpg,pf,exception,interrupt, fault,applied, all (write --trace-exits=FILTER)',
+      parseTraceExits,
+    )
     .option('--stats', 'print run statistics to stderr')
     .addOption(new Option('--console <mode>', "COM1 input: auto (stdin when it is a pipe or file), raw (the terminal, Ctrl-A X quits), none").choices([...CONSOLE_MODES]).default('auto'))
-    .addOption(new Option('--clock <mode>', 'virtual time: deterministic (from the instruction count) or realtime').choices(['deterministic', 'realtime']).default('deterministic'))
+    .addOption(new Option('--clock <mode>', 'virtual time: deterministic (1 ns per instruction, HLT skips ahead) or realtime (wall clock)').choices(['deterministic', 'realtime']).default('deterministic'))
     .addOption(new Option('--rtc <start>', 'RTC time at power-on: fixed (2025-01-01, reproducible) or host').choices(['fixed', 'host']).default('fixed'))
+    .option('--gdb <[host:]port>', 'serve the GDB remote protocol on HOST:PORT (default host 127.0.0.1; port 0 picks a free one, printed on stderr)', parseGdbAddress)
+    .option('-s', 'shorthand for --gdb 1234 (as QEMU)')
+    .option('--gdb-wait', 'with --gdb: wait for gdb to continue before the first instruction (as QEMU -S)')
+    .addOption(
+      new Option('--gdb-arch <arch>', "with --gdb: the register set gdb gets (auto: the CPU's mode when gdb connects; amd64 always, as QEMU)").choices(['auto', 'i386', 'amd64']).default('auto'),
+    )
     .option('--guest-status', "on a debug-exit write of v, exit with v itself (0 = success) instead of QEMU's (v << 1) | 1")
     // Usage errors (unknown option, bad value, missing image) exit with 2, not commander's 1.
     .exitOverride((error) => {
@@ -172,6 +242,29 @@ function readInput(path: string, io: RunIo, what = ''): Uint8Array | undefined {
     io.stderr(`trapspec run: ${what}${path}: ${why}\n`);
     return undefined;
   }
+}
+
+/** The trap monitor behind an exit tracer (src/runtime/debug/exit-trace/). */
+async function exitTraceFactory(filter: true | ExitFilter, sink: TraceSink): Promise<import('../../runtime/machine/machine.ts').MonitorFactory> {
+  const { ExitTracer } = await import('../../runtime/debug/exit-trace/exit-tracer.ts');
+  const { cpuExitProbe } = await import('../../runtime/debug/exit-trace/cpu-probe.ts');
+  const { trapMonitorFactory } = await import('../../runtime/machine/monitor-factory.ts');
+  // The tracer sits right in front of the trap monitor (inside a --cr-policy's ownership monitor).
+  return (ctx) => trapMonitorFactory(ctx, (m) => new ExitTracer(m, { sink, probe: cpuExitProbe, filter: filter === true ? undefined : filter }));
+}
+
+/** `PORT`, `:PORT`, `HOST:PORT`, or QEMU's `tcp::PORT` / `tcp:HOST:PORT`. */
+function parseGdbAddress(value: string): GdbAddress {
+  const m = /^(?:tcp:)?(?:([^:]*):)?(\d+)$/.exec(value);
+  const port = m === null ? NaN : Number(m[2]);
+  if (m === null || !(port >= 0 && port <= 65535)) throw new InvalidArgumentError('expected [HOST:]PORT, e.g. 1234 or 127.0.0.1:1234 (port 0: any free port)');
+  return { host: m[1] === undefined || m[1] === '' ? '127.0.0.1' : m[1], port };
+}
+
+function parseTraceExits(value: string): ExitFilter {
+  const r = parseExitFilter(value);
+  if (!r.ok) throw new InvalidArgumentError(r.error);
+  return r.filter;
 }
 
 function parseMem(value: string): number {

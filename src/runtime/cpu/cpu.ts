@@ -22,6 +22,7 @@ import { Memory } from './memory.ts';
 import { DecodeCache } from './decode-cache.ts';
 import { runLoop } from './run.ts';
 import { CodeWatchBus } from './watch-bus.ts';
+import type { CpuDebugHooks } from './debug-hooks.ts';
 import { deriveMode } from './system/mode.ts';
 import { NamedExitCounts } from '../vmm/exit-counts.ts';
 import { lo32 } from '../vmm/effects.ts';
@@ -79,6 +80,8 @@ export class Cpu extends CpuState implements Vcpu {
   readonly stats = new CpuStats();
   /** --trace sink: one line per executed instruction; null when off. */
   trace: ((line: string) => void) | null = null;
+  /** A debugger's breakpoints, stepping and watchpoints (debug-hooks.ts); null when none is attached. */
+  debug: CpuDebugHooks | null = null;
 
   /** Address of the next instruction (see file comment). */
   nextIp = 0;
@@ -106,8 +109,8 @@ export class Cpu extends CpuState implements Vcpu {
   /**
    * The FERR# output (CR0.NE = 0 error reporting, SDM Vol. 3A §22.18.3 / Vol. 1 §D.1): called with
    * true when an unmasked x87 exception becomes pending and with false when FNINIT/FNCLEX (or a
-   * load of a status word without one) clears it. The platform connects it to IRQ13 on the PIC;
-   * null (not connected): the exception stays pending in FSW.ES and no interrupt is raised.
+   * load of a status word without one) clears it. The machine connects it to IRQ13
+   * (machine/devices/ferr.ts); null (a bare CPU): the exception just stays pending in FSW.ES.
    */
   onFerr: ((asserted: boolean) => void) | null = null;
 

@@ -21,6 +21,15 @@ const PAT_RESET = 0x0007_0406_0007_0406n;
 /** Stored values of the cache-control MSRs (PAT, MTRRs): per-CPU, kept out of CpuState. */
 const cacheMsrs = new WeakMap<Cpu, Map<number, bigint>>();
 
+/**
+ * AMD's legacy performance counters (PerfEvtSel0-3 C001_0000h-03h, PerfCtr0-3 C001_0004h-07h;
+ * AMD APM Vol. 2 §13.2.1), present on every AMD family the AuthenticAMD model claims: accepted and
+ * read back; events are not counted.
+ */
+function isAmdPerfCounter(msr: number): boolean {
+  return msr >= 0xc001_0000 && msr <= 0xc001_0007;
+}
+
 function isMtrr(msr: number): boolean {
   return msr === MSR_MTRR_DEF_TYPE || (msr >= 0x200 && msr <= 0x20f) || msr === 0x250 || msr === 0x258 || msr === 0x259 || (msr >= 0x268 && msr <= 0x26f);
 }
@@ -84,7 +93,7 @@ export function readCpuMsr(cpu: Cpu, msr: number): bigint | null {
     case MSR_MTRRCAP:
       return 0n; // no variable or fixed ranges, no WC
     default:
-      if (msr === MSR_PAT || isMtrr(msr)) return cacheMap(cpu).get(msr) ?? 0n;
+      if (msr === MSR_PAT || isMtrr(msr) || isAmdPerfCounter(msr)) return cacheMap(cpu).get(msr) ?? 0n;
       return null;
   }
 }
@@ -135,7 +144,7 @@ export function writeCpuMsr(cpu: Cpu, msr: number, v: bigint): boolean {
     case MSR_MTRRCAP:
       throw new GuestFault(Vec.GP, 0); // read-only
     default:
-      if (msr === MSR_PAT || isMtrr(msr)) {
+      if (msr === MSR_PAT || isMtrr(msr) || isAmdPerfCounter(msr)) {
         cacheMap(cpu).set(msr, v);
         return true;
       }

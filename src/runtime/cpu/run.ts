@@ -16,6 +16,7 @@ import { traceStep } from './trace.ts';
 import { EVENT_CHECK, openWindow } from './events.ts';
 
 const MAX_INSNS: StopReason = { kind: 'max-insns' };
+const DEBUG_STOP: StopReason = { kind: 'debug' };
 const IDLE: StopReason = { kind: 'idle' };
 /** Consecutive faults/exits without an instruction started before the run is declared stuck. */
 const MAX_STALLS = 100_000;
@@ -72,6 +73,78 @@ function compileAt(cpu: Cpu, insn: DecodedInsn): JitBlock | null {
   }
   dc.jit.compile(insn, dc.aheadFn, dc.fetchPageNo, off, cpu.bitness);
   return insn.block;
+}
+
+/** The linear address of CS:ip (what breakpoints are keyed by). */
+function ipLinear(cpu: Cpu): number {
+  return cpu.mode64 ? cpu.ip : (cpu.seg[Seg.CS]!.base + cpu.ip) >>> 0;
+}
+
+/**
+ * The run loop with a debugger attached (cpu.debug): before each instruction, stop at a
+ * breakpoint (except the one being resumed from); after it, stop for a single-step or a
+ * watchpoint hit. Compiled blocks run when nothing is stepping or watched and no breakpoint lies
+ * in their bytes, so a breakpoint inside a hot loop still stops it. Returns the instructions
+ * retired; a fault propagates (or, from a block, is left in jit.fault) as in the main loop.
+ */
+function debugSteps(cpu: Cpu, budget: number): number {
+  const d = cpu.debug!;
+  const stats = cpu.stats;
+  const jit = cpu.decoded.jit;
+  let done = 0;
+  while (done < budget) {
+    const lin = ipLinear(cpu);
+    if (lin !== d.resumeAt && d.breakpoints.has(lin)) {
+      d.stop = { kind: 'breakpoint', linear: lin, hardware: d.breakpoints.get(lin)! };
+      cpu.stopReason = DEBUG_STOP;
+      break;
+    }
+    d.resumeAt = NaN;
+    const insn = fetch(cpu);
+    let blk = insn.block;
+    if (jit.enabled && d.blocksAllowed()) {
+      if (blk === null && ++insn.heat === jit.threshold) blk = compileAt(cpu, insn);
+      if (blk !== null && !cpu.interruptShadow && !d.breakpointIn(lin, blk.endPa - blk.startPa)) {
+        const n = blk.fn(cpu, budget - done, blk);
+        if (n < 0) break; // a #PF handed back in jit.fault (the caller takes it)
+        if (n !== 0) {
+          done += n;
+          stats.instructions += n;
+          if (cpu.stopReason !== null || cpu.pending !== null) break;
+          continue;
+        }
+      }
+    }
+    done++;
+    stats.instructions++;
+    d.watchHit = null;
+    try {
+      execute(cpu, insn);
+    } finally {
+      // A watched access that then faulted still stops (reported with the fault delivered).
+      if (d.watchHit !== null) {
+        d.stop = d.watchHit;
+        d.watchHit = null;
+        cpu.stopReason ??= DEBUG_STOP;
+      } else if (d.step) {
+        d.stop = { kind: 'step' };
+        cpu.stopReason ??= DEBUG_STOP;
+      }
+    }
+    if (cpu.stopReason !== null || cpu.pending !== null) break;
+  }
+  return done;
+}
+
+/** Deliver a queued event now (a single-step that raised one ends in the handler, as on hardware). */
+export function deliverPendingEvent(cpu: Cpu): void {
+  if (cpu.pending === null) return;
+  try {
+    deliverPending(cpu);
+  } catch (e) {
+    if (e instanceof GuestFault) handleFault(cpu, e);
+    else throw e;
+  }
 }
 
 function handleFault(cpu: Cpu, f: GuestFault): void {
@@ -154,7 +227,13 @@ export function runLoop(cpu: Cpu, budget: number): StopReason | null {
           cpu.stopReason = IDLE;
           break;
         }
-        if (cpu.trace !== null) {
+        if (cpu.debug !== null) {
+          done += debugSteps(cpu, budget - done);
+          if (jit.fault !== null) {
+            fault = jit.fault;
+            jit.fault = null;
+          }
+        } else if (cpu.trace !== null) {
           while (done < budget) {
             done++;
             stats.instructions++;

@@ -90,3 +90,10 @@ export function traceStep(
   const changed = changes(cpu);
   cpu.trace!(changed === '' ? head.trimEnd() : `${head} ; ${changed}`);
 }
+
+/** CS:RIP of the current instruction: `0008:00100abc`, in 64-bit mode `0010:ffffffff81000000`. */
+export function csRip(cpu: Cpu): string {
+  const cs = cpu.seg[Seg.CS]!.selector;
+  if (cpu.mode64) return `${hex(cs, 4)}:${BigInt.asUintN(64, BigInt(cpu.ip)).toString(16).padStart(16, '0')}`;
+  return `${hex(cs, 4)}:${hex(cpu.ip, cpu.bitness === 16 ? 4 : 8)}`;
+}

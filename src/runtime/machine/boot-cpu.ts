@@ -1,4 +1,4 @@
-import { Seg, type CpuState, type SegmentCache } from '../cpu/state.ts';
+import { Seg, type CpuState, type SegmentCache } from '../cpu/index.ts';
 import type { HardwareControl } from '../vmm/vcpu.ts';
 import type { BootState, SegmentInit } from './loaders/boot-state.ts';
 

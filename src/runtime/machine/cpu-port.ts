@@ -1,4 +1,4 @@
-import { Cpu } from '../cpu/cpu.ts';
+import { Cpu } from '../cpu/index.ts';
 import { HardwareMmu } from '../mmu/hardware-mmu.ts';
 import type { Monitor } from '../vmm/monitor.ts';
 import type { PhysicalBus } from './bus.ts';

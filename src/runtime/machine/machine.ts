@@ -129,8 +129,8 @@ export class Machine {
     // The 8259 pair behind LINT0 (ExtINT), the ISA IRQ lines also on the IO-APIC's pins.
     this.interrupts.lapic.extInt = this.devices.pic;
     this.devices.router.connectIoApic(this.interrupts.ioapic);
-    const input = options.serialInput;
-    if (input !== undefined) this.inputPossible = () => !input.ended;
+    // COM1 input needs no inputPossible: once the guest has touched COM1 the UART polls it on
+    // a timer (so a HLT sleeps to that deadline); before that no byte can reach the guest.
     const factory = options.monitorFactory ?? defaultMonitorFactory;
     monitor = this.monitor = factory({
       memory: this.memory,
@@ -143,6 +143,8 @@ export class Machine {
     const clock = this.clock;
     this.cpu.tscTicks = () => clock.nowNs() * (TSC_HZ / 1e9);
     this.cpu.msrDevice = this.interrupts.lapic;
+    const ferr = this.devices.ferr;
+    this.cpu.onFerr = (asserted) => ferr.setFerr(asserted); // CR0.NE = 0: x87 errors on IRQ13
   }
 
   /** The CPU as the monitor sees it. */

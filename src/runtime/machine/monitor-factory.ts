@@ -2,7 +2,7 @@ import { BareMonitor } from '../vmm/bare-monitor.ts';
 import type { Monitor } from '../vmm/monitor.ts';
 import { createPagingStrategy } from '../vmm/paging/index.ts';
 import { TrapMonitor } from '../vmm/trap-monitor.ts';
-import { CrOwnershipMonitor } from '../vmm/cr-ownership.ts';
+import { CrOwnershipMonitor, type OwnableMonitor } from '../vmm/cr-ownership.ts';
 import { CR_POLICIES } from '../../generated/handlers/cr-policies.ts';
 import type { VirtualInterruptController } from '../vmm/interrupt-injection.ts';
 import type { PortIoBus } from './io-bus.ts';
@@ -33,12 +33,14 @@ export const CR_POLICY_NAMES: readonly string[] = Object.keys(CR_POLICIES);
  * the strategy named by --paging (shadow, nested or direct), and CR0/CR4 bits are owned as
  * --cr-policy says (trap-all: every access exits).
  */
-export function trapMonitorFactory(context: MonitorContext): Monitor {
-  const monitor = new TrapMonitor({
+export function trapMonitorFactory(context: MonitorContext, around?: (trap: TrapMonitor) => OwnableMonitor): Monitor {
+  const trap = new TrapMonitor({
     io: context.io,
     paging: createPagingStrategy(context.paging, { memory: context.memory }),
     interrupts: context.interrupts,
   });
+  // `around`: a monitor in front of the trap monitor itself (--trace-exits' ExitTracer).
+  const monitor = around === undefined ? trap : around(trap);
   const policy = CR_POLICIES[context.crPolicy ?? 'trap-all'];
   if (policy === undefined) throw new RangeError(`unknown CR policy '${context.crPolicy}' (expected one of ${CR_POLICY_NAMES.join(', ')})`);
   return policy.cr0 === null && policy.cr4 === null ? monitor : new CrOwnershipMonitor(monitor, policy);

@@ -5,9 +5,11 @@ import { DebugExit } from './devices/debug-exit.ts';
 import { FwCfg } from './devices/fw-cfg.ts';
 import { I8042, Port92 } from './devices/i8042.ts';
 import { PciHost } from './devices/pci-host.ts';
+import { PcTestdevIrq } from './devices/pc-testdev.ts';
 import { PicPair } from './devices/pic.ts';
 import { Pit8254 } from './devices/pit.ts';
 import { Port61 } from './devices/port61.ts';
+import { FerrLatch } from './devices/ferr.ts';
 import { PostPort } from './devices/post-port.ts';
 import { Rtc } from './devices/rtc.ts';
 import { COM1_BASE, COM1_IRQ, COM2_BASE, COM2_IRQ, Uart16550, type SerialInput } from './devices/uart16550.ts';
@@ -51,6 +53,8 @@ export class Platform {
   readonly router: IrqRouter;
   readonly pit: Pit8254;
   readonly port61: Port61;
+  /** The x87 FERR# → IRQ13 latch (port 0xF0); the machine connects Cpu.onFerr to it. */
+  readonly ferr: FerrLatch;
   readonly rtc: Rtc;
   readonly com1: Uart16550;
   readonly com2: Uart16550;
@@ -72,6 +76,7 @@ export class Platform {
     this.router = new IrqRouter(this.pic);
     this.pit = new Pit8254(clock, this.router);
     this.port61 = new Port61(clock, this.pit);
+    this.ferr = new FerrLatch(this.router);
     this.rtc = new Rtc(clock, this.router, { ramBytes: options.ramBytes, startSec: options.rtcStartSec });
     this.com1 = new Uart16550(clock, this.router, { name: 'COM1', base: COM1_BASE, irq: COM1_IRQ, output: options.output, input: options.serialInput });
     this.com2 = new Uart16550(clock, this.router, { name: 'COM2', base: COM2_BASE, irq: COM2_IRQ, output: options.com2Output ?? { writeByte: () => {} } });
@@ -83,6 +88,7 @@ export class Platform {
     for (const d of this.pic.portDevices()) io.attach(d);
     io.attach(this.pit);
     io.attach(this.port61);
+    io.attach(this.ferr);
     io.attach(this.rtc);
     io.attach(this.com1);
     io.attach(this.com2);
@@ -93,6 +99,7 @@ export class Platform {
     io.attach(this.fwCfg);
     io.attach(this.debugcon);
     io.attach(this.debugExit);
+    io.attach(new PcTestdevIrq(this.router)); // QEMU's test device (kvm-unit-tests' IRQ lines)
     io.addStopSource(this.i8042); // port 0x92 and 0xCF9 are StoppingDevices themselves
   }
 

@@ -35,6 +35,7 @@ export function exitStatusFor(stop: StopReason): number {
     case 'max-insns':
       return ExitStatus.MAX_INSNS;
     case 'monitor-error':
+    case 'debug':
       return ExitStatus.MONITOR_ERROR;
     case 'reset':
       return ExitStatus.RESET;
@@ -58,6 +59,8 @@ export function formatStop(stop: StopReason, vcpu: Vcpu, instructions: number, g
       return `trapspec: stopped at the instruction limit (--max-insns ${instructions})\n${describeVcpu(vcpu, guest)}\n`;
     case 'monitor-error':
       return `trapspec: monitor error after ${instructions} instructions: ${stop.detail}\n${describeVcpu(vcpu, guest)}\n`;
+    case 'debug':
+      return `trapspec: stopped by the debugger after ${instructions} instructions\n${describeVcpu(vcpu, guest)}\n`;
     case 'reset':
       return `trapspec: the guest reset the machine (${stop.source}) after ${instructions} instructions\n`;
     case 'console-quit':
@@ -85,6 +88,11 @@ export function formatStats(stats: RunStats, paging: string): string {
   if (ports.length > 0) {
     lines.push(`  ${'unknown ports'.padEnd(W)}${ports.reduce((n, [, c]) => n + c, 0)}`);
     for (const [port, count] of ports) lines.push(`    0x${port.toString(16).padStart(4, '0').padEnd(W - 4)}${count}`);
+  }
+  const irq = [...stats.interrupts.entries()];
+  if (irq.length > 0) {
+    lines.push(`  ${'interrupts injected'.padEnd(W)}${irq.reduce((n, [, c]) => n + c, 0)}`);
+    for (const [name, count] of irq) lines.push(`    ${name.padEnd(W - 2)}${count}`);
   }
   for (const [name, value] of Object.entries(stats.cpu.extra)) lines.push(`  ${name.padEnd(W)}${value}`);
   for (const [name, value] of Object.entries(stats.extra)) lines.push(`  ${name.padEnd(W)}${value}`);

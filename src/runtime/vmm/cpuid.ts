@@ -11,6 +11,9 @@ import { CPU_MODEL, cpuidLeaf, HAS_FEATURE, type CpuidResult } from '../../gener
  * - leaf 0Dh: XSAVE area sizes for the components the model enumerates (sub-leaf 0: standard
  *   format for XCR0 / for every supported component; sub-leaf 1 EBX: the compacted size for
  *   XCR0 when XSAVEC is reported).
+ * - leaves 15h/16h: the TSC and the core crystal at 1 GHz (TSC = crystal · 1/1; base, maximum and
+ *   bus frequency 1000 MHz), the frequencies of the machine's clock (machine/clock.ts TSC_HZ,
+ *   devices/lapic-timer.ts APIC_BUS_HZ); leaf 0 reports 16h as the highest basic leaf.
  * Features are therefore consistent with the rules: a CR4/EFER/XCR0 bit is writable exactly
  * when its feature is reported here.
  */
@@ -42,6 +45,10 @@ const LEAF1_ECX_OSXSAVE = 1 << 27;
 // virtualization", as under QEMU) instead of failing them ("Failed to access perfctr msr").
 const LEAF1_ECX_HYPERVISOR = 1 << 31;
 const CR4_OSXSAVE = 1n << 18n;
+/** TSC and core-crystal (APIC timer) frequency: machine/clock.ts TSC_HZ, lapic-timer.ts APIC_BUS_HZ. */
+const TSC_HZ = 1_000_000_000;
+const TSC_MHZ = TSC_HZ / 1_000_000;
+const MAX_BASIC_LEAF = 0x16;
 
 /** XSAVE standard-format layout (SDM Vol. 1 §13.4): component → [offset, size]. */
 const XSAVE_COMPONENTS: ReadonlyArray<[bit: number, offset: number, size: number]> = [
@@ -72,7 +79,20 @@ export function answerCpuid(model: CpuModel, leaf: number, subleaf: number, gues
   out.ebx = r.ebx;
   out.ecx = r.ecx;
   out.edx = r.edx;
-  if (leaf === 1) {
+  if (leaf === 0) {
+    out.eax = Math.max(out.eax, MAX_BASIC_LEAF);
+  } else if (leaf === 0x15) {
+    // TSC/crystal ratio EBX/EAX = 1/1, crystal ECX in Hz.
+    out.eax = 1;
+    out.ebx = 1;
+    out.ecx = TSC_HZ;
+    out.edx = 0;
+  } else if (leaf === 0x16) {
+    out.eax = TSC_MHZ;
+    out.ebx = TSC_MHZ;
+    out.ecx = TSC_MHZ;
+    out.edx = 0;
+  } else if (leaf === 1) {
     out.eax = LEAF1_EAX_SIGNATURE;
     out.edx = (out.edx | LEAF1_EDX_ISA) >>> 0;
     if (HAS_FEATURE.CLFSH) out.ebx = (out.ebx & ~0xff00) | (8 << 8);

@@ -70,8 +70,16 @@ export interface RuleEffects {
   flushTlb(scope: FlushScope): void;
   /** Guard helper `pdptes_ok(cr3)`: load and check the four PAE PDPTEs (R16, R41, R55). */
   loadPdptes(cr3: bigint): boolean;
-  /** Raise an exception in the guest instead of completing; returns false for `return`. */
-  raise(vector: number, errorCode: number | undefined): false;
+  /**
+   * Raise an exception in the guest instead of completing; returns false for `return`. `site` is
+   * the guard's index in the handler's RuleSites.stmts (a constant; exit traces read it).
+   */
+  raise(vector: number, errorCode: number | undefined, site: number): false;
+  /**
+   * Written by a handler with conditional actions when it completes: bit n set = the action with
+   * RuleSites bit n ran. Handlers without conditional actions leave it alone (a tracer clears it).
+   */
+  taken: number;
   /** The value (halves, int32 or uint32) a read-type rule (MOV from CR, SMSW, RDMSR) gives the guest. */
   produce(lo: number, hi: number): void;
 }
@@ -81,6 +89,29 @@ export interface RuleEffects {
  * The operand comes as its 32-bit halves (uint32 numbers; 0 when the rule has none).
  */
 export type RuleHandler = (cx: RuleEffects, opLo: number, opHi: number) => boolean;
+
+/** One guard or action of a rule, where it is in the spec (generated, codegen/emit/handlers.ts). */
+export interface RuleSiteStmt {
+  /** 1-based line in the rules file. */
+  line: number;
+  /** The statement's source text (without its comment). */
+  text: string;
+  kind: 'guard' | 'guest' | 'hardware' | 'effect' | 'result';
+  /** Its bit in RuleEffects.taken (a `when` action), or -1 (it runs whenever the rule completes). */
+  bit: number;
+}
+
+/** Where a generated handler's rule is: the rule head and every guard and action. */
+export interface RuleSites {
+  /** Rule id, e.g. `write-CR0`. */
+  id: string;
+  /** The rules file, relative to the project root (`spec/rules/cr0.rules`). */
+  file: string;
+  line: number;
+  /** The rule head, e.g. `on write CR0 (new)`. */
+  text: string;
+  stmts: readonly RuleSiteStmt[];
+}
 
 export const FLUSH_ALL: FlushScope = { kind: 'all' };
 export const FLUSH_NON_GLOBAL: FlushScope = { kind: 'non-global' };

@@ -26,6 +26,8 @@ export interface VirtualInterruptController {
   /** An NMI waits (edge-triggered: consumed by takeNmi). */
   hasNmi(): boolean;
   takeNmi(): void;
+  /** IA32_APIC_BASE.EN: CPUID.01H:EDX[9] reads 0 while it is clear. */
+  readonly globallyEnabled: boolean;
   /** The task-priority register (TPR, 8 bits): CR8 is its class (spec/rules/cr8.rules). */
   readonly tpr: number;
   setTpr(value: number): void;

@@ -13,7 +13,10 @@ export type StopReason =
   /** The guest reset the machine (i8042 0xFE, port 0x92, 0xCF9): stops, as QEMU -no-reboot. */
   | { kind: 'reset'; source: string }
   /** The user quit from the console (Ctrl-A X). */
-  | { kind: 'console-quit' };
+  | { kind: 'console-quit' }
+
+  /** A debugger stopped the CPU (breakpoint, single-step, watchpoint: cpu.debug.stop says which). */
+  | { kind: 'debug' };
 
 /** What the hardware does after the monitor handled an exit. */
 export type ExitOutcome = { kind: 'resume' } | { kind: 'stop'; reason: StopReason };

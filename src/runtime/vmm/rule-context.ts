@@ -13,6 +13,10 @@ export class RuleContext implements RuleEffects {
   /** Set by raise(): the exception to inject. */
   faultVector = -1;
   faultCode: number | undefined = undefined;
+  /** Set by raise(): the guard's index in the handler's RuleSites (exit traces). */
+  faultSite = -1;
+  /** Set by handlers with conditional actions (RuleEffects.taken). */
+  taken = 0;
   /** Set by produce(): the value a read-type rule returns, as uint32 halves. */
   resultLo = 0;
   resultHi = 0;
@@ -80,9 +84,10 @@ export class RuleContext implements RuleEffects {
     return this.paging.loadPdptes(this.cpu(), this.guest, cr3);
   }
 
-  raise(vector: number, errorCode: number | undefined): false {
+  raise(vector: number, errorCode: number | undefined, site: number): false {
     this.faultVector = vector;
     this.faultCode = errorCode;
+    this.faultSite = site;
     return false;
   }
 

@@ -1,6 +1,6 @@
 import type { IoBus } from '../machine/bus.ts';
 import type { CpuidResult } from '../../generated/cpu-model.ts';
-import { CLTS, CR_READ, CR_WRITE, LMSW, RDMSR, SMSW, WRMSR, XSETBV } from '../../generated/handlers/index.ts';
+import * as GENERATED from '../../generated/handlers/index.ts';
 import { answerCpuid, SPEC_CPU_MODEL, type CpuModel } from './cpuid.ts';
 import type { GuestState, RuleHandler } from './effects.ts';
 import type { CrAccessExit, IoExit, MsrExit, TaskSwitchExit, VmExit } from './exit.ts';
@@ -25,9 +25,17 @@ export interface TrapMonitorOptions {
   io: IoBus & { takeStop?(): StopReason | null };
   paging: PagingStrategy;
   cpuModel?: CpuModel;
+  /**
+   * The generated handlers (default: src/generated/handlers/index.ts). Tests pass handlers
+   * generated from an edited copy of spec/ (the exit trace's rule locations follow the edit).
+   */
+  handlers?: HandlerTables;
   /** The platform's interrupt controller (the local APIC); none: HLT ends the run. */
   interrupts?: VirtualInterruptController;
 }
+
+/** The dispatch tables and site tables of a generated handlers module (src/generated/handlers/index.ts). */
+export type HandlerTables = Pick<typeof GENERATED, 'CR_WRITE' | 'CR_READ' | 'LMSW' | 'CLTS' | 'SMSW' | 'WRMSR' | 'RDMSR' | 'XSETBV' | 'RULE_SITES'>;
 
 const RESUME: ExitOutcome = { kind: 'resume' };
 const HALTED: ExitOutcome = { kind: 'stop', reason: { kind: 'halted' } };
@@ -40,6 +48,7 @@ const RDX = 2;
 const RBX = 3;
 const LOW32 = 0xffff_ffffn;
 const CR0_TS = 8n;
+const CPUID1_EDX_APIC = 1 << 9;
 
 export class TrapMonitor implements Monitor {
   /** The guest-visible control registers (read by the paging strategy, owned by the rules). */
@@ -47,21 +56,59 @@ export class TrapMonitor implements Monitor {
   readonly paging: PagingStrategy;
   private readonly io: TrapMonitorOptions['io'];
   private readonly cpuModel: CpuModel;
-  private readonly cx: RuleContext;
+  /** The RuleEffects the handlers run with (an exit tracer reads its faultSite and taken). */
+  readonly cx: RuleContext;
+  /** The generated handlers this monitor dispatches to. */
+  readonly handlers: HandlerTables;
   private readonly cpuidOut: CpuidResult = { eax: 0, ebx: 0, ecx: 0, edx: 0 };
   /** Exits by reason (slots; see exitCounts). */
   private readonly reasons = new ReasonCounts();
   /** Interrupt injection (null without an interrupt controller: HLT ends the run). */
   readonly interrupts: InterruptInjector | undefined;
+  private readonly apic: VirtualInterruptController | undefined;
 
   constructor(options: TrapMonitorOptions) {
     this.io = options.io;
     this.paging = options.paging;
     this.cpuModel = options.cpuModel ?? SPEC_CPU_MODEL;
     this.cx = new RuleContext(this.guest, this.paging);
+    this.handlers = options.handlers ?? GENERATED;
     this.interrupts = options.interrupts !== undefined ? new InterruptInjector(options.interrupts) : undefined;
+    this.apic = options.interrupts;
     // The guest's TPR (CR8's class) is the APIC's own register.
     if (options.interrupts !== undefined) this.guest.tprPort = options.interrupts;
+  }
+
+  /**
+   * The generated handler an exit is dispatched to, or undefined (not a rule exit, or no rule:
+   * #UD / #GP(0)). For exit traces; the exit path itself dispatches inline below.
+   */
+  ruleFor(exit: VmExit): RuleHandler | undefined {
+    const t = this.handlers;
+    switch (exit.reason) {
+      case 'cr-access':
+        switch (exit.access) {
+          case 'mov-to-cr':
+            return exit.operand.kind === 'reg' ? t.CR_WRITE[exit.cr] : undefined;
+          case 'mov-from-cr':
+            return exit.operand.kind === 'reg' ? t.CR_READ[exit.cr] : undefined;
+          case 'clts':
+            return t.CLTS;
+          case 'lmsw':
+            return t.LMSW;
+          case 'smsw':
+            return t.SMSW;
+        }
+        return undefined;
+      case 'wrmsr':
+        return t.WRMSR.get(exit.msr >>> 0);
+      case 'rdmsr':
+        return t.RDMSR.get(exit.msr >>> 0);
+      case 'xsetbv':
+        return t.XSETBV;
+      default:
+        return undefined;
+    }
   }
 
   interruptsChanged(): void {
@@ -91,7 +138,7 @@ export class TrapMonitor implements Monitor {
       case 'wrmsr':
         return this.msr(exit, vcpu);
       case 'xsetbv': {
-        return this.run(XSETBV, vcpu, vcpu.gprLo(RAX), vcpu.gprLo(RDX), BigInt(vcpu.gprLo(RCX)), exit.insnLength);
+        return this.run(this.handlers.XSETBV, vcpu, vcpu.gprLo(RAX), vcpu.gprLo(RDX), BigInt(vcpu.gprLo(RCX)), exit.insnLength);
       }
       case 'cpuid':
         return this.cpuid(vcpu, exit.insnLength);
@@ -139,12 +186,12 @@ export class TrapMonitor implements Monitor {
   private taskSwitch(exit: TaskSwitchExit, vcpu: Vcpu): ExitOutcome {
     const cx = this.cx;
     if (exit.cr3 !== null) {
-      const h = CR_WRITE[3];
+      const h = this.handlers.CR_WRITE[3];
       if (!h) return this.inject(vcpu, GP, 0);
       cx.armHardware(vcpu);
       if (!h(cx, exit.cr3 >>> 0, 0)) return this.inject(vcpu, cx.faultVector, cx.faultCode);
     }
-    const h0 = CR_WRITE[0];
+    const h0 = this.handlers.CR_WRITE[0];
     if (!h0) return this.inject(vcpu, GP, 0);
     const cr0 = this.guest.cr0 | CR0_TS;
     cx.armHardware(vcpu);
@@ -188,7 +235,7 @@ export class TrapMonitor implements Monitor {
     const cx = this.cx;
     switch (exit.access) {
       case 'mov-to-cr': {
-        const h = CR_WRITE[exit.cr];
+        const h = this.handlers.CR_WRITE[exit.cr];
         if (h === undefined) return undefined;
         // R4, R38: 32-bit operand outside 64-bit mode, 64-bit in it (the exit says which).
         return (vcpu) => {
@@ -201,7 +248,7 @@ export class TrapMonitor implements Monitor {
         };
       }
       case 'mov-from-cr': {
-        const h = CR_READ[exit.cr];
+        const h = this.handlers.CR_READ[exit.cr];
         if (h === undefined) return undefined;
         return (vcpu) => {
           counts[CR_ACCESS_SLOT]++;
@@ -213,7 +260,7 @@ export class TrapMonitor implements Monitor {
         };
       }
       case 'clts': {
-        const h = CLTS;
+        const h = this.handlers.CLTS;
         if (h === undefined) return undefined;
         return (vcpu) => {
           counts[CR_ACCESS_SLOT]++;
@@ -237,11 +284,11 @@ export class TrapMonitor implements Monitor {
         const n = op.gpr;
         const size = op.size;
         const lo = size === 2 ? vcpu.gprLo(n) & 0xffff : vcpu.gprLo(n);
-        return this.run(CR_WRITE[exit.cr], vcpu, lo, size === 8 ? vcpu.gprHi(n) : 0, 0n, exit.insnLength);
+        return this.run(this.handlers.CR_WRITE[exit.cr], vcpu, lo, size === 8 ? vcpu.gprHi(n) : 0, 0n, exit.insnLength);
       }
       case 'mov-from-cr': {
         if (op.kind !== 'reg') return this.inject(vcpu, UD, undefined);
-        const h = CR_READ[exit.cr];
+        const h = this.handlers.CR_READ[exit.cr];
         if (!h) return this.inject(vcpu, UD, undefined);
         this.cx.arm(vcpu, 0n);
         if (!h(this.cx, 0, 0)) return this.inject(vcpu, this.cx.faultVector, this.cx.faultCode);
@@ -250,13 +297,14 @@ export class TrapMonitor implements Monitor {
         return RESUME;
       }
       case 'clts':
-        return this.run(CLTS, vcpu, 0, 0, 0n, exit.insnLength);
+        return this.run(this.handlers.CLTS, vcpu, 0, 0, 0n, exit.insnLength);
       case 'lmsw':
-        return this.run(LMSW, vcpu, exit.lmswSource & 0xffff, 0, 0n, exit.insnLength);
+        return this.run(this.handlers.LMSW, vcpu, exit.lmswSource & 0xffff, 0, 0n, exit.insnLength);
       case 'smsw': {
-        if (!SMSW) return this.inject(vcpu, UD, undefined);
+        const smsw = this.handlers.SMSW;
+        if (!smsw) return this.inject(vcpu, UD, undefined);
         this.cx.arm(vcpu, 0n);
-        if (!SMSW(this.cx, 0, 0)) return this.inject(vcpu, this.cx.faultVector, this.cx.faultCode);
+        if (!smsw(this.cx, 0, 0)) return this.inject(vcpu, this.cx.faultVector, this.cx.faultCode);
         if (op.kind === 'mem') {
           // R31: always 16 bits to memory; a failed store has queued its own fault.
           if (!vcpu.writeLinear16(op.linear, this.cx.resultLo & 0xffff)) return RESUME;
@@ -273,11 +321,11 @@ export class TrapMonitor implements Monitor {
   private msr(exit: MsrExit, vcpu: Vcpu): ExitOutcome {
     const index = BigInt(exit.msr >>> 0);
     if (exit.reason === 'wrmsr') {
-      const h = WRMSR.get(exit.msr >>> 0);
+      const h = this.handlers.WRMSR.get(exit.msr >>> 0);
       if (!h) return this.inject(vcpu, GP, 0); // R72: unknown MSR
       return this.run(h, vcpu, vcpu.gprLo(RAX), vcpu.gprLo(RDX), index, exit.insnLength); // R63: EDX:EAX
     }
-    const h = RDMSR.get(exit.msr >>> 0);
+    const h = this.handlers.RDMSR.get(exit.msr >>> 0);
     if (!h) return this.inject(vcpu, GP, 0); // R72
     this.cx.arm(vcpu, index);
     if (!h(this.cx, 0, 0)) return this.inject(vcpu, this.cx.faultVector, this.cx.faultCode);
@@ -292,6 +340,8 @@ export class TrapMonitor implements Monitor {
     const subleaf = Number(vcpu.readGpr(RCX) & LOW32);
     const r = this.cpuidOut;
     answerCpuid(this.cpuModel, leaf, subleaf, this.guest.cr4, this.guest.xcr0, r);
+    // CPUID.01H:EDX[9] reads 0 while the APIC is globally disabled (SDM Vol. 3A §10.4.3).
+    if (leaf === 1 && this.apic !== undefined && !this.apic.globallyEnabled) r.edx = (r.edx & ~CPUID1_EDX_APIC) >>> 0;
     vcpu.writeGpr(RAX, BigInt(r.eax >>> 0), 4);
     vcpu.writeGpr(RBX, BigInt(r.ebx >>> 0), 4);
     vcpu.writeGpr(RCX, BigInt(r.ecx >>> 0), 4);

@@ -28,10 +28,22 @@ describe('lazy FPU guest', () => {
     expect(m.stats().exits.get('clts')).toBe(2);
   });
 
-  it('the checked-in image is what its source assembles to (when nasm is installed)', () => {
+  it.each(['lazyfpu', 'ferr'])('the checked-in %s image is what its source assembles to (when nasm is installed)', (name) => {
     if (spawnSync('nasm', ['-v']).status !== 0) return;
-    const out = join(mkdtempSync(join(tmpdir(), 'trapspec-fpu-')), 'lazyfpu.img');
-    execFileSync('nasm', ['-f', 'bin', '-o', out, join(DIR, 'lazyfpu.asm')]);
-    expect(readFileSync(out).equals(readFileSync(join(DIR, 'lazyfpu.img')))).toBe(true);
+    const out = join(mkdtempSync(join(tmpdir(), 'trapspec-fpu-')), `${name}.img`);
+    execFileSync('nasm', ['-f', 'bin', '-o', out, join(DIR, `${name}.asm`)]);
+    expect(readFileSync(out).equals(readFileSync(join(DIR, `${name}.img`)))).toBe(true);
+  });
+});
+
+describe('FERR# guest (CR0.NE = 0)', () => {
+  it.each(['direct', 'shadow'] as const)('an unmasked x87 error arrives as IRQ13 through the 8259, never as #MF (%s paging)', (paging) => {
+    const out = new CapturedOutput();
+    const m = new Machine({ memMiB: 16, paging, output: out });
+    const loaded = m.load(new Uint8Array(readFileSync(join(DIR, 'ferr.img'))), { file: 'ferr.img' });
+    expect(loaded.ok).toBe(true);
+    const r = m.run(100_000);
+    expect(out.text()).toBe('FD\n');
+    expect(r.stop).toEqual({ kind: 'debug-exit', status: 0x55 });
   });
 });

@@ -112,10 +112,6 @@ export function stackFault(overflow: boolean): void {
   fx.sig = INDEF_SIG;
 }
 
-export function isStackFault(): boolean {
-  return (fx.flags & Sw.SF) !== 0;
-}
-
 /** Unmasked I, D or Z: the operation does not complete (no result written, no pop). */
 export function blocked(f: FpuState): boolean {
   const fl = settledFlags();

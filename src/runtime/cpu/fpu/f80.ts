@@ -129,9 +129,18 @@ export function propagateNaN1(se: number, sig: bigint, c: Cls): void {
   setResult(se, sig | QUIET_BIT);
 }
 
+/** Bits in x ≥ 0 (0 for 0). */
 export function bitLength(x: bigint): number {
-  // x > 0. toString(2) is fast enough for the sizes used here (< 300 bits).
-  return x === 0n ? 0 : x.toString(2).length;
+  if (x === 0n) return 0;
+  if (x < 0x20000000000000n) return 64 - clz64(Number(x)); // below 2^53: exact as a number
+  const s = x.toString(16);
+  return (s.length - 1) * 4 + 32 - Math.clz32(parseInt(s[0]!, 16));
+}
+
+/** Leading zeros of a non-negative integer n < 2^53 in a 64-bit word. */
+function clz64(n: number): number {
+  const hi = Math.floor(n / 0x100000000);
+  return hi !== 0 ? Math.clz32(hi) : 32 + Math.clz32(n >>> 0);
 }
 
 /** Destination formats for roundPack. */

@@ -21,7 +21,9 @@
  *   XSAVE x87 component (bytes 0..159 of the XSAVE legacy region) is the same image: reuse them.
  *   `loadFxLegacy` does not check reserved bits (FXRSTOR's MXCSR #GP is SIMD's).
  * - `pendingUnmasked()`: true when FSW.ES is set (an unmasked x87 exception is pending); the
- *   instruction-level rules (#NM, #MF) are in fpu/checks.ts (`fpuCheckWaiting`).
+ *   instruction-level rules are in fpu/exec.ts: `escCheck(cpu)` (#NM when CR0.EM or CR0.TS) and
+ *   `waitCheck(cpu)` (WAIT: #NM when CR0.TS and CR0.MP, then #MF when an exception is pending
+ *   and CR0.NE = 1).
  */
 
 /** FSW bits. */
@@ -122,7 +124,7 @@ export class FpuState {
     this.ftw |= 3 << (2 * p);
   }
 
-  /** FNINIT state (SDM Vol. 1 Table 8-?: FINIT/FNINIT): registers themselves unchanged. */
+  /** FNINIT state (SDM FINIT/FNINIT: FCW 0x037F, FSW 0, all tags empty, pointers 0): registers unchanged. */
   init(): void {
     this.fcw = 0x037f;
     this.fsw = 0;
