@@ -24,6 +24,8 @@ interface Options {
   stats?: boolean;
   maxInsns?: string;
   fetchOnly?: boolean;
+  console?: string;
+  clock?: string;
 }
 
 const program = new Command()
@@ -39,6 +41,8 @@ const program = new Command()
   .option('--mem <MiB>', 'guest RAM in MiB', '256')
   .option('--stats', 'print run statistics after the run')
   .option('--max-insns <N>', 'stop after N instructions')
+  .addOption(new Option('--console <mode>', 'COM1 input (default: raw on a terminal, Ctrl-A X quits; auto otherwise)').choices(['auto', 'raw', 'none']))
+  .addOption(new Option('--clock <mode>', 'virtual time: deterministic (default) or realtime').choices(['deterministic', 'realtime']))
   .option('--fetch-only', 'fetch (cache) the packages and build the initramfs, print their paths, do not boot');
 
 program.parse();
@@ -63,6 +67,8 @@ try {
   }
   const append = o.append === undefined ? DEFAULT_APPEND : `${DEFAULT_APPEND} ${o.append}`;
   const args = [join(ROOT, 'bin', 'trapspec.js'), 'run', kernel, '--initrd', initrd, '--append', append, '--mem', o.mem, '--paging', o.paging];
+  args.push('--console', o.console ?? (process.stdin.isTTY === true ? 'raw' : 'auto'));
+  if (o.clock !== undefined) args.push('--clock', o.clock);
   if (o.stats === true) args.push('--stats');
   if (o.maxInsns !== undefined) args.push('--max-insns', o.maxInsns);
   process.stderr.write(`linux: ${files?.kernelPackage ?? kernel} with ${initrd.slice(ROOT.length + 1)} (--paging ${o.paging})\n`);

@@ -40,6 +40,10 @@ export const SPEC_CPU_MODEL: CpuModel = {
 const LEAF1_EAX_SIGNATURE = 0x0000_0663;
 const LEAF1_EDX_ISA = (1 << 4) | (1 << 5) | (1 << 8) | (1 << 15); // TSC MSR CX8 CMOV
 const LEAF1_ECX_OSXSAVE = 1 << 27;
+// ECX[31] "hypervisor present", as QEMU -cpu max reports: the guest runs under a monitor. Linux
+// then skips probing the (unmodelled) AMD performance-counter MSRs ("PMU not available due to
+// virtualization", as under QEMU) instead of failing them ("Failed to access perfctr msr").
+const LEAF1_ECX_HYPERVISOR = 1 << 31;
 const CR4_OSXSAVE = 1n << 18n;
 /** TSC and core-crystal (APIC timer) frequency: machine/clock.ts TSC_HZ, lapic-timer.ts APIC_BUS_HZ. */
 const TSC_HZ = 1_000_000_000;
@@ -92,7 +96,7 @@ export function answerCpuid(model: CpuModel, leaf: number, subleaf: number, gues
     out.eax = LEAF1_EAX_SIGNATURE;
     out.edx = (out.edx | LEAF1_EDX_ISA) >>> 0;
     if (HAS_FEATURE.CLFSH) out.ebx = (out.ebx & ~0xff00) | (8 << 8);
-    out.ecx = (out.ecx & ~LEAF1_ECX_OSXSAVE) >>> 0;
+    out.ecx = ((out.ecx & ~LEAF1_ECX_OSXSAVE) | LEAF1_ECX_HYPERVISOR) >>> 0;
     if ((guestCr4 & CR4_OSXSAVE) !== 0n && HAS_FEATURE.XSAVE) out.ecx = (out.ecx | LEAF1_ECX_OSXSAVE) >>> 0;
   } else if (leaf === 0xd && HAS_FEATURE.XSAVE) {
     if (subleaf === 0) {
