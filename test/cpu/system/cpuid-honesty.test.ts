@@ -30,7 +30,9 @@ const FEATURE_REGS: ReadonlyArray<[leaf: number, subleaf: number, reg: Reg]> = [
 /** Leaf-1 bits cpuid.ts reports besides the model's features (the interpreter's core ISA). */
 const ISA_BITS: Record<string, string> = { '1.0.edx.5': 'MSR', '1.0.edx.8': 'CX8', '1.0.edx.15': 'CMOV' };
 /** Bits that report state, not a feature: CPUID.1:ECX.OSXSAVE mirrors CR4.OSXSAVE (0 here). */
-const STATE_BITS = new Set(['1.0.ecx.27']);
+// Bits that report state, not a feature: OSXSAVE (mirrors CR4.OSXSAVE) and the hypervisor-present
+// bit (1.ECX[31], as QEMU sets it: the guest does run under a monitor).
+const STATE_BITS = new Set(['1.0.ecx.27', '1.0.ecx.31']);
 
 const hex = (n: number): string => `${n.toString(16).toUpperCase()}H`;
 

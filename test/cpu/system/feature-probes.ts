@@ -8,6 +8,9 @@
 import { Vec } from '../../../src/runtime/cpu/fault.ts';
 import type { PhysicalMemory } from '../../../src/runtime/machine/memory.ts';
 import { createPagingStrategy } from '../../../src/runtime/vmm/paging/index.ts';
+import { MachineClock } from '../../../src/runtime/machine/clock.ts';
+import { LocalApic } from '../../../src/runtime/machine/devices/lapic.ts';
+import { MmioMap } from '../../../src/runtime/machine/mmio.ts';
 import { TrapMonitor } from '../../../src/runtime/vmm/trap-monitor.ts';
 import { CODE, gate, HANDLER, Sel, SysMachine } from './harness.ts';
 
@@ -80,6 +83,17 @@ export const PROBES: Record<string, Probe> = {
     present: `${wrmsr(0x174, Sel.CODE32)} ${wrmsr(0x175, 0x8f00)} ${wrmsr(0x176, 0)} 0f34`,
     absentVectors: [Vec.UD],
   },
+  // The local APIC's MSRs (the probe machine has the platform's LocalApic as the CPU's MSR device):
+  // IA32_APIC_BASE reads the default base with EN and BSP; EXTD (x2APIC mode) is reserved.
+  APIC: {
+    mode: 'protected32',
+    present: 'b91b000000 0f32', // mov ecx,0x1b ; rdmsr
+    absentVectors: [Vec.GP],
+    check: (m) => ((m.cpu.lo[0]! >>> 0) === 0xfee0_0900 ? null : `APIC: IA32_APIC_BASE reads ${(m.cpu.lo[0]! >>> 0).toString(16)}`),
+  },
+  // IA32_TSC_DEADLINE takes a write (the APIC timer's deadline; #GP without the feature).
+  TSC_DEADLINE: { mode: 'protected32', present: `${wrmsr(0x6e0, 0x1234_5678)}`, absentVectors: [Vec.GP] },
+  X2APIC: { mode: 'protected32', present: 'b91b000000 0f32 0fbae80a 0f30', absentVectors: [Vec.GP] }, // rdmsr ; bts eax,10 (EXTD) ; wrmsr
   RDTSCP: { mode: 'protected32', present: `${wrmsr(0xc000_0103, 0xabcd)} 0f01f9`, absentVectors: [Vec.UD], check: (m) => (m.cpu.lo[1] === 0xabcd ? null : 'RDTSCP: ECX is not IA32_TSC_AUX') },
   SYSCALL: {
     // EFER.SCE, STAR[47:32] = CODE32, STAR[31:0] = target ; syscall (legacy mode, AMD)
@@ -174,6 +188,8 @@ export function runProbe(mode: ProbeMode, code: string): { result: ProbeResult; 
   const end = CODE + body.length / 2;
   m.code(CODE, `${body} 90 f4`);
   patchTargets(m, body, end);
+  const clock = new MachineClock(() => m.cpu.stats.instructions);
+  m.cpu.msrDevice = new LocalApic({ clock, mmio: new MmioMap(m.mem.ramSize), tscNow: () => 0n, onIntrChange: () => undefined });
   m.monitor.attach(m.cpu); // the trap monitor takes the mode's registers as the guest's
   m.cpu.setFlags(0x2);
   const stop = m.run(10_000);
