@@ -113,26 +113,6 @@ export class FakeVcpu extends BigIntRegsVcpu implements Vcpu {
   injectException(vector: number, errorCode?: number): void {
     this.injected.push({ vector, errorCode });
   }
-  /** Events of other types (external, nmi) and the window requests, as the monitor made them. */
-  readonly events: { type: string; vector: number }[] = [];
-  intrWindow = false;
-  nmiWindow = false;
-  halted = false;
-  interruptible = true;
-  injectEvent(type: 'external' | 'nmi' | 'exception', vector: number, errorCode?: number): void {
-    if (type === 'exception') this.injectException(vector, errorCode);
-    else this.events.push({ type, vector });
-    this.halted = false;
-  }
-  setInterruptWindowExiting(on: boolean): void {
-    this.intrWindow = on;
-  }
-  setNmiWindowExiting(on: boolean): void {
-    this.nmiWindow = on;
-  }
-  enterHalt(): void {
-    this.halted = true;
-  }
   flushTlb(scope: FlushScope): void {
     this.flushes.push(scope);
     this.mmu.flush(scope);

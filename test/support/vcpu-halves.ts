@@ -26,12 +26,37 @@ function programmed(control: Readonly<HardwareControl>, reg: ControlRegName, lo:
   return next === cur ? undefined : next;
 }
 
-/** Base of the test fakes: the halves methods on top of their BigInt readGpr/writeGpr/setControl. */
+/**
+ * Base of the test fakes: the halves methods on top of their BigInt readGpr/writeGpr/setControl,
+ * and the event injection and window requests recorded as the monitor made them.
+ */
 export abstract class BigIntRegsVcpu {
   abstract control: Readonly<HardwareControl>;
   abstract readGpr(n: number): bigint;
   abstract writeGpr(n: number, value: bigint, size: 2 | 4 | 8): void;
   abstract setControl(update: Partial<HardwareControl>): void;
+  abstract injectException(vector: number, errorCode?: number): void;
+
+  /** Events of other types (external, nmi) and the window requests, as the monitor made them. */
+  readonly events: { type: string; vector: number }[] = [];
+  intrWindow = false;
+  nmiWindow = false;
+  halted = false;
+  interruptible = true;
+  injectEvent(type: 'external' | 'nmi' | 'exception', vector: number, errorCode?: number): void {
+    if (type === 'exception') this.injectException(vector, errorCode);
+    else this.events.push({ type, vector });
+    this.halted = false;
+  }
+  setInterruptWindowExiting(on: boolean): void {
+    this.intrWindow = on;
+  }
+  setNmiWindowExiting(on: boolean): void {
+    this.nmiWindow = on;
+  }
+  enterHalt(): void {
+    this.halted = true;
+  }
 
   gprLo(n: number): number {
     return lowHalf(this.readGpr(n));

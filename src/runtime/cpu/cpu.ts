@@ -24,7 +24,6 @@ import { runLoop } from './run.ts';
 import { CodeWatchBus } from './watch-bus.ts';
 import type { CpuDebugHooks } from './debug-hooks.ts';
 import { deriveMode } from './system/mode.ts';
-import { NamedExitCounts } from '../vmm/exit-counts.ts';
 import { lo32 } from '../vmm/effects.ts';
 import { CR0_MODE_N, CR0_PAGING_N, CR4_PAGING_N, setControl } from './control-update.ts';
 import { EVENT_CHECK, EventType, WINDOW_INTR, WINDOW_NMI, type PendingEvent } from './events.ts';
@@ -34,31 +33,15 @@ import type { MsrDevice } from './msr-device.ts';
 
 export { MSR_DONE, MSR_GP, MSR_NOT_MINE, type MsrDevice } from './msr-device.ts';
 import { FpuState } from './fpu/state.ts';
+import { CpuStats } from './cpu-stats.ts';
 
 export { identityTranslator };
+export { CpuStats };
 
 export interface CpuOptions {
   bus: PhysicalBus;
   monitor: Monitor;
 }
-
-/** Counters for --stats. */
-export class CpuStats {
-  /** Instructions started (a faulting one counts), updated live; RDTSC derives from it. */
-  instructions = 0;
-  /**
-   * Exits by name and by reason, counted in slots (vmm/exit-counts.ts): the machine's only exit
-   * counter (every exit reaches the monitor through exit()/exitCr()).
-   */
-  readonly exits = new NamedExitCounts();
-  /** Exits by reason as a Map (built on each read). */
-  get exitsByReason(): Map<string, number> {
-    return this.exits.reasonMap();
-  }
-  readonly udByMnemonic = new Map<string, number>();
-  decodeMisses = 0;
-}
-
 
 
 const HIGH8 = 16;
