@@ -4,7 +4,7 @@
  * special operands (SDM Vol. 1 §4.8, Tables 4-7 and 8-10..8-12 of the instruction pages), and
  * ends in roundPack (f80.ts). Results and flags land in `fx`.
  */
-import { Cls, Exc, INT_BIT, Rc, BIAS, bitLength, classify, fx, invalid, isNaNCls, isqrt, normalize, propagateNaN1, propagateNaN2, roundPack, roundPackFmt, EXT, setResult, unpackExp } from './f80.ts';
+import { Cls, Exc, INT_BIT, Rc, BIAS, bitLength, classify, fx, invalid, isNaNCls, isqrt, normalize, propagateNaN1, propagateNaN2, roundPack, roundPackFmt, roundShift, EXT, setResult, unpackExp } from './f80.ts';
 
 function denormalFlag(c: Cls): void {
   if (c === Cls.Denormal) fx.flags |= Exc.D;
@@ -159,30 +159,10 @@ export function roundInt(aSe: number, aSig: bigint): void {
   fx.up = inexact && q << BigInt(shift) > aSig;
 }
 
-/** sig × 2^−shift rounded to an integer under fx.rc. */
+/** sig × 2^−shift rounded to an integer under fx.rc (the one rounding step of f80.ts). */
 export function roundToInteger(sig: bigint, shift: number, sign: number): { q: bigint; inexact: boolean } {
   if (shift > 130) return roundToInteger(sig === 0n ? 0n : 1n, 2, sign); // < 1/2: rounds like 0.25
-  const s = BigInt(shift);
-  let q = sig >> s;
-  const rem = sig & ((1n << s) - 1n);
-  if (rem === 0n) return { q, inexact: false };
-  const half = 1n << (s - 1n);
-  let up: boolean;
-  switch (fx.rc) {
-    case Rc.Nearest:
-      up = rem > half || (rem === half && (q & 1n) === 1n);
-      break;
-    case Rc.Up:
-      up = sign === 0;
-      break;
-    case Rc.Down:
-      up = sign === 1;
-      break;
-    default:
-      up = false;
-  }
-  if (up) q += 1n;
-  return { q, inexact: true };
+  return roundShift(sig, shift, false, sign, fx.rc);
 }
 
 /** FSCALE: a × 2^trunc(b). */

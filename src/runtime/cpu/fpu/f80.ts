@@ -170,7 +170,8 @@ const TINY_AFTER_ROUNDING = true;
 /** Outputs of roundPackRaw: sign, biased exponent in the target format, p-bit significand. */
 export const rp = { sign: 0, exp: 0, sig: 0n, overflowStore: false };
 
-function roundShift(sig: bigint, shift: number, sticky: boolean, sign: number, rc: Rc): { q: bigint; inexact: boolean; up: boolean } {
+/** sig × 2^−shift (plus a sticky bit below it) rounded under rc: the one rounding step. */
+export function roundShift(sig: bigint, shift: number, sticky: boolean, sign: number, rc: Rc): { q: bigint; inexact: boolean; up: boolean } {
   if (shift <= 0) {
     const q = sig << BigInt(-shift);
     if (!sticky) return { q, inexact: false, up: false };
