@@ -108,21 +108,17 @@ export function xmmSrc64(cpu: Cpu, d: DecodedInsn, k: OpK, r: number): number {
 
 /** xmm/m32 source: a register's slot, or SLOT_MEM with the dword in lane 0 (others zero). */
 export function xmmSrc32(cpu: Cpu, d: DecodedInsn, k: OpK, r: number): number {
-  if (k === OpK.Xmm) return r;
-  const v = cpu.read(d.seg, ea(cpu, d), 4);
-  const u = cpu.sse.u32;
-  const i = SLOT_MEM * 4;
-  u[i] = v;
-  u[i + 1] = 0;
-  u[i + 2] = 0;
-  u[i + 3] = 0;
-  return SLOT_MEM;
+  return k === OpK.Xmm ? r : loadLane0(cpu, d, 4);
 }
 
 /** xmm/m16 source: SLOT_MEM with the word in lane 0 (others zero) for memory. */
 export function xmmSrc16(cpu: Cpu, d: DecodedInsn, k: OpK, r: number): number {
-  if (k === OpK.Xmm) return r;
-  const v = cpu.read(d.seg, ea(cpu, d), 2);
+  return k === OpK.Xmm ? r : loadLane0(cpu, d, 2);
+}
+
+/** A 2- or 4-byte memory operand into lane 0 of SLOT_MEM, the other lanes zero. */
+function loadLane0(cpu: Cpu, d: DecodedInsn, size: 2 | 4): number {
+  const v = cpu.read(d.seg, ea(cpu, d), size);
   const u = cpu.sse.u32;
   const i = SLOT_MEM * 4;
   u[i] = v;
